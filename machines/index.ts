@@ -1,0 +1,41 @@
+import type { AnyStateMachine } from 'xstate';
+import { installMachine } from './install.ts';
+import { upgradeMachine } from './upgrade.ts';
+import { prebootMachine } from './preboot.ts';
+import { operatorMachine } from './operator.ts';
+
+/** A lifecycle that ships with lifecycle-kit. */
+export interface BuiltinLifecycle {
+  name: string;
+  /** One line, shown by `lifecycle list`. */
+  description: string;
+  machine: AnyStateMachine;
+}
+
+/** The registry of built-in lifecycles, in the order `lifecycle list` shows them. */
+export const BUILTINS: readonly BuiltinLifecycle[] = [
+  {
+    name: 'install',
+    description: 'Package install in resumable steps: preconditions, five asset steps, retries with backoff, resume and rollback.',
+    machine: installMachine,
+  },
+  {
+    name: 'upgrade',
+    description: 'Agent self-upgrade where the next version does the work: download, verify, extract, hand-off, watch, roll back.',
+    machine: upgradeMachine,
+  },
+  {
+    name: 'preboot',
+    description: 'Staged server start: preboot server with setup/start holds, config reload, setup, start, running, stop.',
+    machine: prebootMachine,
+  },
+  {
+    name: 'operator',
+    description: 'Level-triggered reconcile of an application lifecycle with deploy/upgrade/update plans and requeue.',
+    machine: operatorMachine,
+  },
+];
+
+export const BUILTIN_NAMES = BUILTINS.map((b) => b.name);
+
+export { installMachine, upgradeMachine, prebootMachine, operatorMachine };

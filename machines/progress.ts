@@ -1,0 +1,89 @@
+/**
+ * What every built-in lifecycle keeps in its context so that a user can ask "where is it, and what went wrong",
+ * and the declarative retry policy the built-ins share. Pure data and pure functions: machines import this,
+ * the runtime and `lifecycle status` read the same fields.
+ */
+
+/** The last failure of a step. `time` is an ISO-8601 string. */
+export interface StepError {
+  step: string;
+  message: string;
+  attempt: number;
+  time: string;
+  /** A machine-readable kind (e.g. `ENOENT`, `checksum-mismatch`); retry policies match on it. */
+  kind?: string;
+}
+
+/** Progress fields every built-in lifecycle's context carries. */
+export interface LifecycleProgress {
+  /** The step running now (or that ran last, once the lifecycle has ended). */
+  step: string | null;
+  /** The last step that succeeded. */
+  lastSucceededStep: string | null;
+  /** Attempts made at the current step (1 on the first try). */
+  attempts: number;
+  lastError: StepError | null;
+}
+
+/** A retry policy per step, in the spirit of Temporal's and AWS Step Functions' retriers. */
+export interface RetryPolicy {
+  /** Total attempts, first one included. */
+  maxAttempts: number;
+  /** Delay before the second attempt, in ms. */
+  initialIntervalMs: number;
+  /** Each further delay is multiplied by this. */
+  backoffRate: number;
+  /** Upper bound of a delay, in ms. */
+  maxIntervalMs: number;
+  /** 0..1: a delay is drawn uniformly from [d * (1 - jitter), d]. */
+  jitter: number;
+  /** Error kinds that are never retried. */
+  nonRetryable: string[];
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  initialIntervalMs: 1000,
+  backoffRate: 2,
+  maxIntervalMs: 30_000,
+  jitter: 0,
+  nonRetryable: [],
+};
+
+/** Merges a partial policy over the defaults. */
+export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, ...(policy ?? {}) };
+}
+
+/**
+ * The delay before the next attempt, after `attempt` attempts have failed (attempt >= 1).
+ * `random` is injectable so that the delay is reproducible in tests.
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffRate ** Math.max(0, attempt - 1));
+  const jitter = Math.min(1, Math.max(0, policy.jitter));
+  return Math.round(base * (1 - jitter * random()));
+}
+
+/** Whether a step that failed on attempt `attempt` with `error` may run again under `policy`. */
+export function shouldRetry(policy: RetryPolicy, attempt: number, error: Pick<StepError, 'kind'> | null): boolean {
+  if (attempt >= policy.maxAttempts) return false;
+  return !(error?.kind && policy.nonRetryable.includes(error.kind));
+}
+
+/** Turns whatever a service threw into a `StepError`. */
+export function toStepError(step: string, attempt: number, thrown: unknown, now: Date = new Date()): StepError {
+  const message = thrown instanceof Error ? thrown.message : typeof thrown === 'string' ? thrown : JSON.stringify(thrown);
+  const kind =
+    thrown && typeof thrown === 'object' && 'kind' in thrown && typeof (thrown as { kind: unknown }).kind === 'string'
+      ? (thrown as { kind: string }).kind
+      : thrown && typeof thrown === 'object' && 'code' in thrown && typeof (thrown as { code: unknown }).code === 'string'
+        ? (thrown as { code: string }).code
+        : undefined;
+  return { step, message, attempt, time: now.toISOString(), ...(kind ? { kind } : {}) };
+}
+
+/** The initial progress fields. */
+export function initialProgress(): LifecycleProgress {
+  return { step: null, lastSucceededStep: null, attempts: 0, lastError: null };
+}
