@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../src/errors.ts';
+import { registerDiagram } from './commands/diagram.ts';
+import { registerDocs } from './commands/docs.ts';
+import { registerList } from './commands/list.ts';
+import { registerValidate } from './commands/validate.ts';
+import type { Io } from './io.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/**
+ * Runs the `lifecycle` program on `argv` (without `node` and the script) and returns the exit code:
+ * 0 success, 1 a failure or an error the user can fix, 2 a usage error.
+ */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const state = { exitCode: 0 };
+  const program = new Command('lifecycle')
+    .description('Diagrams, validation, model-based tests and a durable runtime from XState v5 lifecycle machines.')
+    .version(pkg.version, '-V, --version', 'print the version')
+    .option('--debug', 'print stack traces of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      `
+A <machine> is a built-in lifecycle (install, upgrade, preboot, operator) or path/to/file.ts#exportName.
+
+Examples:
+  $ lifecycle list
+  $ lifecycle diagram install
+  $ lifecycle diagram ./src/checkout.ts#checkoutMachine --format svg -o checkout.svg
+  $ lifecycle validate upgrade`,
+    );
+
+  const ctx = { io, setExitCode: (code: number) => (state.exitCode = code) };
+  registerList(program, ctx);
+  registerDiagram(program, ctx);
+  registerValidate(program, ctx);
+  registerDocs(program, ctx);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every parse error is a usage error.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
+      return 2;
+    }
+    if (error instanceof UserError) {
+      io.stderr.write(`lifecycle: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const debug = program.opts().debug === true || argv.includes('--debug');
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    io.stderr.write(`lifecycle: unexpected error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
