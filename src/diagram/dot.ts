@@ -1,4 +1,4 @@
-import { indexStates } from '../model/query.ts';
+import { indexStates, isDescendant } from '../model/query.ts';
 import type { GraphState, LifecycleGraph } from '../model/types.ts';
 import { transitionLabel } from './labels.ts';
 
@@ -48,24 +48,27 @@ export function render(graph: LifecycleGraph): string {
   for (const child of root.children) declare(states.get(child)!, '  ');
 
   // An edge to or from a cluster is drawn to its point node and clipped at the cluster's border.
-  const end = (id: string, side: 'head' | 'tail'): [string, string[]] => {
+  // (No clipping when one end lies inside the other's cluster: Graphviz cannot clip there.)
+  const end = (id: string, side: 'head' | 'tail', other: string): [string, string[]] => {
     const s = states.get(id)!;
-    return isCluster(s) ? [anchor(id), [`l${side}=${q(`cluster_${id}`)}`]] : [id, []];
+    if (!isCluster(s)) return [id, []];
+    return [anchor(id), isDescendant(states, other, id) || isDescendant(states, id, other) ? [] : [`l${side}=${q(`cluster_${id}`)}`]];
   };
   const edge = (from: string, to: string, attrs: string[]) => {
-    const [a, ta] = end(from, 'tail');
-    const [b, hb] = end(to, 'head');
+    const [a, ta] = end(from, 'tail', to);
+    const [b, hb] = end(to, 'head', from);
     out.push(`  ${q(a)} -> ${q(b)}${[...ta, ...hb, ...attrs].length ? ` [${[...ta, ...hb, ...attrs].join(', ')}]` : ''};`);
   };
 
   for (const s of graph.states) {
-    if (isCluster(s) && s.kind === 'compound') for (const i of s.initial ?? []) out.push(`  ${q(anchor(s.id))} -> ${q(end(i, 'head')[0])}${isCluster(states.get(i)!) ? ` [lhead=${q(`cluster_${i}`)}]` : ''};`);
+    if (s.kind === 'compound') for (const i of s.initial ?? []) out.push(`  ${q(anchor(s.id))} -> ${q(isCluster(states.get(i)!) ? anchor(i) : i)};`);
     if (s.kind === 'history') for (const i of s.initial ?? []) edge(s.id, i, ['style=dashed', `label=${q('default')}`]);
   }
   for (const t of graph.transitions) {
-    const attrs = [`label=${q(transitionLabel(t))}`, `id=${q(t.id)}`];
-    if (t.targets.length === 0) edge(t.source, t.source, [...attrs, 'style=dotted']);
-    else for (const target of t.targets) edge(t.source, target, attrs);
+    const label = `label=${q(transitionLabel(t))}`;
+    if (t.targets.length === 0) edge(t.source, t.source, [label, `id=${q(t.id)}`, 'style=dotted']);
+    // One edge per target of a multi-target transition; DOT ids must stay unique.
+    else t.targets.forEach((target, k) => edge(t.source, target, [label, `id=${q(k ? `${t.id}/${k}` : t.id)}`]));
   }
   out.push('}');
   return `${out.join('\n')}\n`;

@@ -33,6 +33,7 @@ export function render(graph: LifecycleGraph, options: MermaidOptions = {}): str
 
   const declare = (state: GraphState, indent: string): void => {
     const id = ids.get(state.id)!;
+    if (state.id === graph.root) out.push(`${indent}[*] --> ${id}`);
     const label = escapeLabel(stateLabel(state));
     if (state.kind === 'history') {
       out.push(`${indent}state "${state.history === 'deep' ? 'H*' : 'H'}" as ${id}`);
@@ -63,7 +64,9 @@ export function render(graph: LifecycleGraph, options: MermaidOptions = {}): str
   };
 
   const root = states.get(graph.root)!;
-  declareChildren(root, '  ');
+  // Mermaid allows `--` regions only inside a composite, so a parallel root is drawn as one.
+  if (root.kind === 'parallel') declare(root, '  ');
+  else declareChildren(root, '  ');
 
   // History defaults: Mermaid has no history pseudo-state, so H/H* is a plain state with an edge to its default.
   for (const state of graph.states) {
@@ -128,7 +131,7 @@ export function mermaidIds(graph: LifecycleGraph): Map<string, string> {
   const taken = new Set<string>();
   const rootId = sanitize(graph.id);
   for (const s of graph.states) {
-    const base = [rootId, ...s.path.map(sanitize)].join('.');
+    const base = s.path.length ? [rootId, ...s.path.map(sanitize)].join('.') : `${rootId}.root`;
     let id = base;
     for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
     taken.add(id);
