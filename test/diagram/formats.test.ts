@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BUILTINS } from '../../machines/index.ts';
+import { render as toDot } from '../../src/diagram/dot.ts';
+import { transitionLabel } from '../../src/diagram/labels.ts';
+import { render as toMarkdown } from '../../src/diagram/markdown.ts';
+import { mermaidIds, render as toMermaid, escapeLabel } from '../../src/diagram/mermaid.ts';
+import { parseMermaid } from '../../src/diagram/mermaid-parse.ts';
+import { extractGraph } from '../../src/model/extract.ts';
+import type { LifecycleGraph } from '../../src/model/types.ts';
+import { FIXTURES } from '../fixtures/machines/index.ts';
+
+const machines = [
+  ...BUILTINS.map((b) => ({ name: `built-in ${b.name}`, machine: b.machine })),
+  ...FIXTURES.map((f) => ({ name: `fixture ${f.name}`, machine: f.machine })),
+];
+
+function mermaidEdges(graph: LifecycleGraph, text: string): string[] {
+  const ids = mermaidIds(graph);
+  return graph.transitions.flatMap((t) =>
+    (t.targets.length ? t.targets : [t.source]).map((to) => `${ids.get(t.source)} --> ${ids.get(to)} : ${escapeLabel(transitionLabel(t))}`),
+  ).filter((line) => !text.split('\n').map((l) => l.trim()).includes(line));
+}
+
+describe.each(machines)('$name', ({ machine }) => {
+  const graph = extractGraph(machine);
+
+  it('Mermaid 11 parses the stateDiagram-v2 output', async () => {
+    const result = await parseMermaid(toMermaid(graph));
+    expect(result).toEqual({ ok: true });
+  });
+
+  it('every transition is drawn in Mermaid (one arrow per target, self-loop when targetless)', () => {
+    expect(mermaidEdges(graph, toMermaid(graph))).toEqual([]);
+  });
+
+  it('every transition is an edge in DOT, and Graphviz accepts the DOT', () => {
+    const dot = toDot(graph);
+    for (const t of graph.transitions) expect(dot, t.id).toContain(`id="${t.id.replace(/"/g, '\\"')}"`);
+    const svg = execFileSync('dot', ['-Tsvg'], { input: dot, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+    expect(svg).toContain('<svg');
+  });
+
+  it('every transition has a row in the Markdown page, every state a row', () => {
+    const md = toMarkdown(graph);
+    const section = (title: string) => md.split(`## ${title}`)[1].split('\n## ')[0];
+    const rows = (text: string) => text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !/^\| (From|State) \|/.test(l));
+    expect(rows(section('Transitions'))).toHaveLength(graph.transitions.length);
+    expect(rows(section('States'))).toHaveLength(graph.states.length - 1);
+  });
+
+  it('every transition is in the JSON, with its id', () => {
+    const json = JSON.parse(JSON.stringify(graph)) as LifecycleGraph;
+    expect(json.transitions.map((t) => t.id)).toEqual(graph.transitions.map((t) => t.id));
+    expect(json.states).toHaveLength(graph.states.length);
+  });
+});
+
+describe('Mermaid escaping', () => {
+  it('turns characters that would break a statement into entity codes', () => {
+    expect(escapeLabel('a "b"; c#d <e> {f} %%g\nh')).toBe('a #34;b#34;#59; c#35;d #60;e#62; #123;f#125; #37;#37;g h');
+  });
+});
