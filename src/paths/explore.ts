@@ -1,0 +1,163 @@
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } from 'xstate';
+import type { EventCatalogue } from '../../machines/catalogue.ts';
+import { createStepper } from '../model/stepper.ts';
+import type { LifecycleGraph } from '../model/types.ts';
+
+/** How two explored snapshots are told apart. */
+export type StateIdentity = 'value' | 'full' | { context: string[] };
+
+export interface ExploreOptions {
+  catalogue?: EventCatalogue;
+  /** Default: the catalogue's `identity` keys, else `value`. */
+  identity?: StateIdentity;
+  /** Stop exploring new states past this many; reported as `truncated`. Default 100,000. */
+  maxStates?: number;
+}
+
+/** A state of the explored state space. */
+export interface ExploredNode {
+  key: string;
+  value: StateValue;
+  /** BFS distance from the initial state, in steps. */
+  depth: number;
+  /** Set when the machine is done (top-level final) or in error: nothing leaves it. */
+  status: 'active' | 'done' | 'error';
+  /** The live snapshot, kept for stepping further (not serialized into paths). */
+  snapshot: AnyMachineSnapshot;
+}
+
+/** One step of the explored state space: sending `event` in `from` leads to `to`, taking `transitions`. */
+export interface ExploredEdge {
+  from: number;
+  to: number;
+  event: EventObject;
+  transitions: string[];
+}
+
+export interface StateSpace {
+  nodes: ExploredNode[];
+  edges: ExploredEdge[];
+  /** Edges leaving each node, by node index. */
+  out: number[][];
+  /** Transitions taken while reaching the initial state (eventless ones at start). */
+  initialTransitions: string[];
+  /** True when `maxStates` stopped the exploration. */
+  truncated: boolean;
+  maxStates: number;
+  /** States whose transition threw, with the message. */
+  errors: { node: number; message: string }[];
+}
+
+const DEFAULT_ERROR = { message: 'injected failure' };
+
+/**
+ * Explores the reachable state space breadth-first with XState's pure transition function. The alphabet in each
+ * state is what its active states handle (user events with the catalogue's payloads, service outcomes, timers);
+ * eventless transitions fire on their own. No service runs.
+ */
+export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGraph, options: ExploreOptions = {}): StateSpace {
+  const catalogue = options.catalogue ?? {};
+  const maxStates = options.maxStates ?? 100_000;
+  const identity = options.identity ?? (catalogue.identity?.length ? { context: catalogue.identity } : 'value');
+  const keyOf = stateKey(identity);
+  const stepper = createStepper(machine);
+  const srcOf = new Map<string, string>();
+  for (const s of graph.states) for (const inv of s.invoke) srcOf.set(inv.id, inv.src);
+
+  const nodes: ExploredNode[] = [];
+  const edges: ExploredEdge[] = [];
+  const out: number[][] = [];
+  const index = new Map<string, number>();
+  const errors: StateSpace['errors'] = [];
+  let truncated = false;
+
+  const addNode = (snapshot: AnyMachineSnapshot, depth: number): number | undefined => {
+    const key = keyOf(snapshot);
+    const known = index.get(key);
+    if (known !== undefined) return known;
+    if (nodes.length >= maxStates) {
+      truncated = true;
+      return undefined;
+    }
+    const status = snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active';
+    nodes.push({ key, value: snapshot.value, depth, status, snapshot });
+    out.push([]);
+    index.set(key, nodes.length - 1);
+    return nodes.length - 1;
+  };
+
+  let first: ReturnType<typeof stepper.initial>;
+  try {
+    first = stepper.initial(catalogue.input);
+  } catch (error) {
+    throw new Error(`the machine cannot start: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}`);
+  }
+  if (first.error) errors.push({ node: 0, message: first.error });
+  addNode(first.snapshot, 0);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i];
+    if (node.status !== 'active') continue;
+    for (const event of alphabet(stepper.candidates(node.snapshot), catalogue, srcOf)) {
+      let result: ReturnType<typeof stepper.step>;
+      try {
+        result = stepper.step(node.snapshot, event);
+      } catch (error) {
+        // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
+        errors.push({ node: i, message: `${event.type}: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}` });
+        continue;
+      }
+      if (result.taken.length === 0) continue; // no transition enabled (a guard said no)
+      const to = addNode(result.snapshot, node.depth + 1);
+      if (result.error) errors.push({ node: to ?? i, message: result.error });
+      if (to === undefined) continue;
+      edges.push({ from: i, to, event, transitions: result.taken });
+      out[i].push(edges.length - 1);
+    }
+  }
+  return { nodes, edges, out, initialTransitions: first.taken, truncated, maxStates, errors };
+}
+
+/** The events to try in a state, from the descriptors its active states handle. */
+function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf: Map<string, string>): EventObject[] {
+  const events: EventObject[] = [];
+  const seen = new Set<string>();
+  const push = (e: EventObject) => {
+    const k = JSON.stringify(e);
+    if (!seen.has(k)) {
+      seen.add(k);
+      events.push(e);
+    }
+  };
+  for (const d of descriptors) {
+    if (d === '' || d.startsWith('xstate.done.state.')) continue; // fire on their own
+    if (d.startsWith('xstate.after.')) push({ type: d });
+    else if (d.startsWith('xstate.done.actor.')) {
+      const src = srcOf.get(d.slice('xstate.done.actor.'.length)) ?? '';
+      for (const output of catalogue.services?.[src]?.done ?? [undefined]) push({ type: d, output } as EventObject);
+    } else if (d.startsWith('xstate.error.actor.')) {
+      const src = srcOf.get(d.slice('xstate.error.actor.'.length)) ?? '';
+      for (const error of catalogue.services?.[src]?.error ?? [DEFAULT_ERROR]) push({ type: d, error } as EventObject);
+    } else if (d.startsWith('xstate.snapshot.')) {
+      const src = srcOf.get(d.slice('xstate.snapshot.'.length)) ?? '';
+      for (const snapshot of catalogue.services?.[src]?.snapshot ?? [{}]) push({ type: d, snapshot } as EventObject);
+    } else {
+      const type = d === '*' ? 'lifecycle.any' : d.endsWith('.*') ? `${d.slice(0, -1)}any` : d;
+      for (const payload of catalogue.events?.[d] ?? [{}]) push({ ...payload, type });
+    }
+  }
+  return events;
+}
+
+function stateKey(identity: StateIdentity): (s: AnyMachineSnapshot) => string {
+  if (identity === 'value') return (s) => `${s.status}|${JSON.stringify(s.value)}`;
+  if (identity === 'full') return (s) => `${s.status}|${JSON.stringify(s.value)}|${stableJson(s.context)}`;
+  const keys = identity.context;
+  return (s) => `${s.status}|${JSON.stringify(s.value)}|${stableJson(keys.map((k) => (s.context as Record<string, unknown>)?.[k]))}`;
+}
+
+/** JSON with sorted object keys, so equal contexts give equal keys. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v,
+  );
+}
