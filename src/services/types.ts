@@ -1,0 +1,35 @@
+import type { AnyActorLogic } from 'xstate';
+
+/** What a check of the real system sees: the run's input and the machine's current context and state. */
+export interface InvariantProbe<TInput = unknown, TContext = unknown> {
+  input: TInput;
+  context: TContext;
+  /** The state value (`snapshot.value`). */
+  value: unknown;
+}
+
+/**
+ * A check of the real system that must hold whenever the machine is in a state. Returns the violations found
+ * (empty when it holds), each one sentence naming what was expected and what was found.
+ */
+export type Invariant<TInput = unknown, TContext = unknown> = (probe: InvariantProbe<TInput, TContext>) => Promise<string[]> | string[];
+
+/**
+ * A lifecycle's real side effects: the actors its machine names, and per-state invariants. The machine stays
+ * pure; `machine.provide({ actors: services.actors })` runs it for real.
+ */
+export interface LifecycleServices<TInput = unknown, TContext = unknown> {
+  lifecycle: string;
+  /** Real implementations, by the actor names declared in the machine's `setup({ actors })`. */
+  actors: Record<string, AnyActorLogic>;
+  /**
+   * Invariants by state path (dot-joined, without the machine id, e.g. `installing.kibana_assets`): a check
+   * applies whenever that state is active (so a check on a compound state applies to all its children).
+   */
+  invariants: Record<string, Invariant<TInput, TContext>>;
+  /**
+   * Makes an input whose every side effect stays under `dir` (a fresh temp directory) and on loopback, for
+   * demos and tests: e.g. an example package and an empty target directory.
+   */
+  sandboxInput(dir: string): Promise<TInput>;
+}
