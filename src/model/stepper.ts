@@ -12,6 +12,8 @@ export interface Stepper {
   step(snapshot: AnyMachineSnapshot, event: EventObject): StepResult;
   /** Event descriptors the snapshot's active states handle (`GO`, `xstate.after.…`, `xstate.done.actor.…`, `*`). */
   candidates(snapshot: AnyMachineSnapshot): string[];
+  /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context). */
+  delayOf(snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined;
 }
 
 export interface StepResult {
@@ -73,7 +75,31 @@ export function createStepper(machine: AnyStateMachine): Stepper {
     candidates(snapshot) {
       return [...new Set(getNextTransitions(snapshot).map((t) => t.eventType as string))];
     },
+    delayOf(snapshot, afterEvent) {
+      return resolveDelay(machine, snapshot, afterEvent);
+    },
   };
+}
+
+/** Resolves an `after` delay the way XState does: a number, or a named delay (number or function of context). */
+export function resolveDelay(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined {
+  const nodes = (snapshot as unknown as { _nodes: AnyStateNode[] })._nodes ?? [];
+  for (const node of nodes) {
+    const def = node.after.find((a) => a.eventType === afterEvent);
+    if (!def) continue;
+    if (typeof def.delay === 'number') return def.delay;
+    const impl = (machine.implementations.delays as Record<string, unknown>)[def.delay as string];
+    if (typeof impl === 'number') return impl;
+    if (typeof impl === 'function') {
+      try {
+        const value = impl({ context: snapshot.context, event: { type: afterEvent } }, undefined);
+        return typeof value === 'number' ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 function hasSystemIds(node: AnyStateNode): boolean {

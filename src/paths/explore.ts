@@ -97,7 +97,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
     if (node.status !== 'active') continue;
-    for (const event of alphabet(stepper.candidates(node.snapshot), catalogue, srcOf)) {
+    for (const event of alphabet(earliestTimerOnly(stepper, node.snapshot), catalogue, srcOf)) {
       let result: ReturnType<typeof stepper.step>;
       try {
         result = stepper.step(node.snapshot, event);
@@ -115,6 +115,19 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     }
   }
   return { nodes, edges, out, initialTransitions: first.taken, truncated, maxStates, errors };
+}
+
+/**
+ * The descriptors to try, with time respected: of the pending `after` timers only the earliest may fire (a later
+ * one cannot fire while an earlier one is pending), so paths stay feasible when a test advances a fake clock.
+ */
+function earliestTimerOnly(stepper: ReturnType<typeof createStepper>, snapshot: AnyMachineSnapshot): string[] {
+  const all = stepper.candidates(snapshot);
+  const timers = all.filter((d) => d.startsWith('xstate.after.')).map((d) => ({ d, ms: stepper.delayOf(snapshot, d) }));
+  if (timers.length < 2 || timers.some((t) => t.ms === undefined)) return all;
+  const min = Math.min(...timers.map((t) => t.ms!));
+  const late = new Set(timers.filter((t) => t.ms! > min).map((t) => t.d));
+  return all.filter((d) => !late.has(d));
 }
 
 /** The events to try in a state, from the descriptors its active states handle. */

@@ -1,0 +1,42 @@
+import type { EventObject, StateValue } from 'xstate';
+import { eventLabel } from '../diagram/labels.ts';
+import type { LifecycleGraph } from '../model/types.ts';
+import type { PathsResult } from './types.ts';
+
+/** `a.b.c`, or `p.{r1.x, r2.y}` for parallel regions. */
+export function formatStateValue(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [k, v] = entries[0];
+    const inner = formatStateValue(v as StateValue);
+    return inner ? `${k}.${inner}` : k;
+  }
+  return `{${entries.map(([k, v]) => { const inner = formatStateValue(v as StateValue); return inner ? `${k}.${inner}` : k; }).join(', ')}}`;
+}
+
+/** An event as a person reads it: `GO`, `done: download`, `error: download`, `after backoff`. */
+export function formatEvent(event: EventObject, graph: LifecycleGraph, transitions: string[] = []): string {
+  const t = graph.transitions.find((x) => x.id === transitions[0]);
+  if (t && t.kind !== 'event' && t.kind !== 'wildcard' && t.kind !== 'always') return eventLabel(t);
+  const payload = Object.keys(event).filter((k) => k !== 'type');
+  return payload.length ? `${event.type} ${JSON.stringify(Object.fromEntries(payload.map((k) => [k, (event as Record<string, unknown>)[k]])))}` : event.type;
+}
+
+/** The paths and the coverage summary, for people. */
+export function formatPaths(result: PathsResult, graph: LifecycleGraph): string {
+  const lines: string[] = [];
+  result.paths.forEach((path, i) => {
+    lines.push(`path ${i + 1} (${path.steps.length} step${path.steps.length === 1 ? '' : 's'}) from ${formatStateValue(path.initial)}`);
+    const labels = path.steps.map((s) => formatEvent(s.event, graph, s.transitions));
+    const width = Math.min(48, Math.max(...labels.map((l) => l.length), 0));
+    path.steps.forEach((s, k) => lines.push(`  ${String(k + 1).padStart(3)}. ${labels[k].padEnd(width)}  → ${formatStateValue(s.state)}`));
+  });
+  const { states, transitions } = result.coverage;
+  lines.push('');
+  lines.push(`transitions: ${transitions.covered}/${transitions.total} covered`);
+  lines.push(`states: ${states.covered}/${states.total} covered`);
+  lines.push(`paths: ${result.stats.paths}, steps: ${result.stats.steps}${result.stats.truncated ? ' (bound reached: exploration was cut)' : ''}`);
+  for (const u of transitions.uncovered) lines.push(`uncovered: ${u.id} (${u.reason})`);
+  return `${lines.join('\n')}\n`;
+}
