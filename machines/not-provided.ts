@@ -1,4 +1,4 @@
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise, type EventObject } from 'xstate';
 
 /**
  * The placeholder for a service a machine names but does not implement.
@@ -12,6 +12,25 @@ import { fromPromise } from 'xstate';
  */
 export function notProvided<TOutput = unknown, TInput = unknown>(name: string) {
   return fromPromise<TOutput, TInput>(async () => {
+    const error = new Error(
+      `service "${name}" is not provided: pass it with machine.provide({ actors: { ${name}: ... } })`,
+    );
+    error.name = 'ServiceNotProvidedError';
+    throw error;
+  });
+}
+
+/**
+ * The placeholder for a long-lived callback service (a `fromCallback` actor that stays alive while its state is
+ * active and sends events to the machine). Starting it throws, so the invoking state's `onError` runs: an
+ * unprovided watcher fails loudly instead of silently never reporting anything. `TEvent` is what the callback
+ * receives (usually nothing: `EventObject`); what it sends back is the machine's business.
+ *
+ * @example
+ * setup({ actors: { watchHolds: notProvidedCallback<EventObject, { serverId: string }>('watchHolds') } })
+ */
+export function notProvidedCallback<TEvent extends EventObject = EventObject, TInput = unknown>(name: string) {
+  return fromCallback<TEvent, TInput>(() => {
     const error = new Error(
       `service "${name}" is not provided: pass it with machine.provide({ actors: { ${name}: ... } })`,
     );
