@@ -3,7 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../src/errors.ts';
 import { registerDiagram } from './commands/diagram.ts';
 import { registerDocs } from './commands/docs.ts';
+import { registerCoverage } from './commands/coverage.ts';
 import { registerList } from './commands/list.ts';
+import { registerPaths } from './commands/paths.ts';
+import { registerTestgen } from './commands/testgen.ts';
 import { registerValidate } from './commands/validate.ts';
 import type { Io } from './io.ts';
 
@@ -42,6 +45,9 @@ Examples:
   registerDiagram(program, ctx);
   registerValidate(program, ctx);
   registerDocs(program, ctx);
+  registerPaths(program, ctx);
+  registerTestgen(program, ctx);
+  registerCoverage(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

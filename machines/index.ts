@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
+import type { EventCatalogue } from './catalogue.ts';
 import { installMachine } from './install.ts';
 import { upgradeMachine } from './upgrade.ts';
 import { prebootMachine } from './preboot.ts';
@@ -10,6 +11,8 @@ export interface BuiltinLifecycle {
   /** One line, shown by `lifecycle list`. */
   description: string;
   machine: AnyStateMachine;
+  /** Payload samples so that path generation can take every transition. */
+  catalogue?: EventCatalogue;
 }
 
 /** The registry of built-in lifecycles, in the order `lifecycle list` shows them. */

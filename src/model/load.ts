@@ -12,6 +12,10 @@ export interface LoadedMachine {
   name: string;
   /** `builtin` or the absolute file path. */
   origin: 'builtin' | string;
+  /** The module's exports, for a file (where a catalogue may be found too). */
+  module?: Record<string, unknown>;
+  /** The export name for a file (`machine`, `default`, or the one named after `#`). */
+  exportName?: string;
 }
 
 const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
@@ -44,7 +48,7 @@ export async function loadMachine(ref: string, cwd: string = process.cwd()): Pro
 
   const mod = await importModule(path, file);
   const [name, machine] = pickMachine(mod, file, exportName);
-  return { machine, name, origin: path };
+  return { machine, name, origin: path, module: mod, exportName: name };
 }
 
 async function importModule(path: string, file: string): Promise<Record<string, unknown>> {

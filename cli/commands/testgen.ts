@@ -1,0 +1,59 @@
+import { rmSync } from 'node:fs';
+import { relative } from 'node:path';
+import { writeFileAtomic } from '../../src/io/atomic-write.ts';
+import { resolveCatalogue } from '../../src/model/catalogue.ts';
+import { extractGraph } from '../../src/model/extract.ts';
+import { loadMachine } from '../../src/model/load.ts';
+import { buildSuite, existingSuiteFiles, staleSuiteFiles } from '../../src/testgen/index.ts';
+import type { Register } from '../io.ts';
+import { positive } from './paths.ts';
+
+export const registerTestgen: Register = (program, { io, setExitCode }) => {
+  program
+    .command('testgen')
+    .description('write vitest files that drive the lifecycle along paths taking every transition')
+    .argument('<machine>', 'built-in name or path/to/file.ts#exportName')
+    .option('-o, --out <dir>', 'directory of the generated tests', 'test/model')
+    .option('--check', 'exit 1 if the committed generated tests differ from what the machine gives now')
+    .option('--catalogue <ref>', 'event payload samples: file.json or file.ts#export')
+    .option('--harness <module>', 'module the tests import the harness from', 'lifecycle-kit/testing')
+    .option('--max-steps-per-file <n>', 'split larger suites into several files (for vitest --shard)', '400')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ lifecycle testgen install                 # writes test/model/install.paths.test.ts
+  $ lifecycle testgen ./src/checkout.ts#checkoutMachine -o test/generated
+  $ lifecycle testgen install --check         # in CI`,
+    )
+    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; harness: string; maxStepsPerFile: string }) => {
+      const loaded = await loadMachine(ref);
+      const graph = extractGraph(loaded.machine);
+      const catalogue = await resolveCatalogue(loaded, opts.catalogue);
+      const { files, stem, coverage } = buildSuite(loaded, graph, {
+        outDir: opts.out,
+        catalogue,
+        harness: opts.harness,
+        maxStepsPerFile: positive('--max-steps-per-file', opts.maxStepsPerFile),
+      });
+      const rel = (p: string) => relative(process.cwd(), p);
+      if (opts.check) {
+        const stale = staleSuiteFiles(files, opts.out, stem);
+        for (const path of stale) io.stderr.write(`stale: ${rel(path)}\n`);
+        if (stale.length) {
+          io.stderr.write(`lifecycle: generated tests for ${loaded.name} are stale: run 'npx lifecycle testgen ${ref}${opts.out === 'test/model' ? '' : ` -o ${opts.out}`}' and commit the result\n`);
+          setExitCode(1);
+        } else io.stdout.write(`generated tests for ${loaded.name} are fresh (${files.length} file${files.length === 1 ? '' : 's'})\n`);
+        return;
+      }
+      const wanted = new Set(files.map((f) => f.path));
+      for (const old of existingSuiteFiles(opts.out, stem)) if (!wanted.has(old)) rmSync(old);
+      for (const f of files) {
+        writeFileAtomic(f.path, f.source);
+        io.stdout.write(`wrote ${rel(f.path)}\n`);
+      }
+      const t = coverage.transitions;
+      io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
+      for (const u of t.uncovered) io.stdout.write(`uncovered: ${u.id} (${u.reason})\n`);
+    });
+};

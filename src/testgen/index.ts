@@ -1,0 +1,53 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import type { EventCatalogue } from '../../machines/catalogue.ts';
+import type { LoadedMachine } from '../model/load.ts';
+import type { LifecycleGraph } from '../model/types.ts';
+import { generatePaths } from '../paths/index.ts';
+import { GENERATED_MARK, type GeneratedFile, generateTests } from './generate.ts';
+
+export { GENERATED_MARK, generateTests, type GeneratedFile, type TestgenOptions } from './generate.ts';
+export { createPathRunner, type TestStep, type PathRunnerOptions } from './harness.ts';
+
+export interface SuiteOptions {
+  outDir: string;
+  catalogue?: EventCatalogue;
+  harness?: string;
+  maxStepsPerFile?: number;
+  maxStates?: number;
+}
+
+/** The generated suite for a machine: its transition-cover paths as vitest files under `outDir`. */
+export function buildSuite(loaded: LoadedMachine, graph: LifecycleGraph, options: SuiteOptions): { files: GeneratedFile[]; stem: string; coverage: ReturnType<typeof generatePaths>['coverage'] } {
+  const result = generatePaths(loaded.machine, graph, { cover: 'transitions', catalogue: options.catalogue, maxStates: options.maxStates });
+  const stem = loaded.origin === 'builtin' ? loaded.name : `${basename(loaded.origin).replace(/\.[cm]?[jt]s$/, '')}${loaded.name === 'machine' ? '' : `.${loaded.name}`}`;
+  const machine =
+    loaded.origin === 'builtin'
+      ? { builtin: loaded.name }
+      : { file: toUrlPath(relative(options.outDir, loaded.origin)), exportName: loaded.exportName ?? loaded.name };
+  const files = generateTests(result, graph, { machine, input: options.catalogue?.input, name: stem, harness: options.harness, maxStepsPerFile: options.maxStepsPerFile });
+  return { files: files.map((f) => ({ ...f, path: join(options.outDir, f.path) })), stem, coverage: result.coverage };
+}
+
+/** Generated files of `stem` already in `dir` (recognised by name and by the generated mark). */
+export function existingSuiteFiles(dir: string, stem: string): string[] {
+  if (!existsSync(dir)) return [];
+  const pattern = new RegExp(`^${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.paths(-\\d+)?\\.test\\.ts$`);
+  return readdirSync(dir)
+    .filter((f) => pattern.test(f))
+    .map((f) => join(dir, f))
+    .filter((f) => readFileSync(f, 'utf8').startsWith(GENERATED_MARK));
+}
+
+/** Paths of files that differ from, are missing from, or are left over beside the generated suite. */
+export function staleSuiteFiles(files: GeneratedFile[], dir: string, stem: string): string[] {
+  const stale = files.filter((f) => !existsSync(f.path) || readFileSync(f.path, 'utf8') !== f.source).map((f) => f.path);
+  const wanted = new Set(files.map((f) => f.path));
+  return [...stale, ...existingSuiteFiles(dir, stem).filter((f) => !wanted.has(f))];
+}
+
+function toUrlPath(path: string): string {
+  const p = path.split('\\').join('/');
+  return p.startsWith('.') ? p : `./${p}`;
+}
+
