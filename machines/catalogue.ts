@@ -5,6 +5,8 @@
 export interface EventCatalogue {
   /** The input a run starts from (paths start from it). */
   input?: unknown;
+  /** Several inputs to explore from (e.g. with and without `force`); each path says which it uses. Overrides `input`. */
+  inputs?: unknown[];
   /**
    * Payload samples per user event type (the event without `type`). An event with no samples is sent as
    * `{ type }`. Wildcard descriptors (`*`, `reconnect.*`) may be given samples here too, under their descriptor.

@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { EventCatalogue } from './catalogue.ts';
 import { installMachine } from './install.ts';
+import { installCatalogue } from './install.catalogue.ts';
 import { upgradeMachine } from './upgrade.ts';
 import { prebootMachine } from './preboot.ts';
 import { operatorMachine } from './operator.ts';
@@ -21,6 +22,7 @@ export const BUILTINS: readonly BuiltinLifecycle[] = [
     name: 'install',
     description: 'Package install in resumable steps: preconditions, five asset steps, retries with backoff, resume and rollback.',
     machine: installMachine,
+    catalogue: installCatalogue,
   },
   {
     name: 'upgrade',

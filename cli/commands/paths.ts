@@ -40,7 +40,7 @@ Examples:
       });
       if (opts.json) {
         const { machine, cover, paths, coverage, stats } = result;
-        io.stdout.write(`${JSON.stringify({ machine, cover, paths: paths.map((p) => ({ steps: p.steps.map(({ event, state }) => ({ event, state })) })), coverage, stats }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ machine, cover, paths: paths.map((p) => ({ ...(p.input === undefined ? {} : { input: p.input }), steps: p.steps.map(({ event, state }) => ({ event, state })) })), coverage, stats }, null, 2)}\n`);
       } else io.stdout.write(formatPaths(result, graph));
     });
 };

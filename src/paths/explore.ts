@@ -22,8 +22,8 @@ export interface ExploredNode {
   depth: number;
   /** Set when the machine is done (top-level final) or in error: nothing leaves it. */
   status: 'active' | 'done' | 'error';
-  /** The live snapshot, kept for stepping further (not serialized into paths). */
-  snapshot: AnyMachineSnapshot;
+  /** The live snapshot, kept for stepping further (not serialized into paths); absent for the start node. */
+  snapshot?: AnyMachineSnapshot;
 }
 
 /** One step of the explored state space: sending `event` in `from` leads to `to`, taking `transitions`. */
@@ -39,8 +39,6 @@ export interface StateSpace {
   edges: ExploredEdge[];
   /** Edges leaving each node, by node index. */
   out: number[][];
-  /** Transitions taken while reaching the initial state (eventless ones at start). */
-  initialTransitions: string[];
   /** True when `maxStates` stopped the exploration. */
   truncated: boolean;
   maxStates: number;
@@ -49,6 +47,9 @@ export interface StateSpace {
 }
 
 const DEFAULT_ERROR = { message: 'injected failure' };
+
+/** The event of a start edge: the run begins with this input. */
+export const START_EVENT = 'lifecycle.start';
 
 /**
  * Explores the reachable state space breadth-first with XState's pure transition function. The alphabet in each
@@ -86,27 +87,42 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     return nodes.length - 1;
   };
 
-  let first: ReturnType<typeof stepper.initial>;
-  try {
-    first = stepper.initial(catalogue.input);
-  } catch (error) {
-    throw new Error(`the machine cannot start: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}`);
+  // Node 0 is a start node before the machine exists; an edge from it per catalogue input leads to that input's
+  // initial state, so several inputs (e.g. with and without `force`) are explored, and paths say which they use.
+  nodes.push({ key: '(start)', value: null as unknown as StateValue, depth: 0, status: 'active' });
+  out.push([]);
+  for (const input of catalogue.inputs ?? [catalogue.input]) {
+    let first: ReturnType<typeof stepper.initial>;
+    try {
+      first = stepper.initial(input);
+    } catch (error) {
+      throw new Error(`the machine cannot start: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}`);
+    }
+    const to = addNode(first.snapshot, 1);
+    if (first.error) errors.push({ node: to ?? 0, message: first.error });
+    if (to === undefined) continue;
+    edges.push({ from: 0, to, event: { type: START_EVENT, input } as EventObject, transitions: first.taken });
+    out[0].push(edges.length - 1);
   }
-  if (first.error) errors.push({ node: 0, message: first.error });
-  addNode(first.snapshot, 0);
-  for (let i = 0; i < nodes.length; i++) {
+  for (let i = 1; i < nodes.length; i++) {
     const node = nodes[i];
-    if (node.status !== 'active') continue;
-    for (const event of alphabet(earliestTimerOnly(stepper, node.snapshot), catalogue, srcOf)) {
+    if (node.status !== 'active' || !node.snapshot) continue;
+    const snapshot = node.snapshot;
+    const here = JSON.stringify(snapshot.value);
+    let timerFired = false;
+    for (const event of alphabet(timersInOrder(stepper, snapshot), catalogue, srcOf)) {
+      const isTimer = event.type.startsWith('xstate.after.');
+      if (isTimer && timerFired) continue; // an earlier timer already left this state
       let result: ReturnType<typeof stepper.step>;
       try {
-        result = stepper.step(node.snapshot, event);
+        result = stepper.step(snapshot, event);
       } catch (error) {
         // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
         errors.push({ node: i, message: `${event.type}: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}` });
         continue;
       }
       if (result.taken.length === 0) continue; // no transition enabled (a guard said no)
+      if (isTimer && JSON.stringify(result.snapshot.value) !== here) timerFired = true;
       const to = addNode(result.snapshot, node.depth + 1);
       if (result.error) errors.push({ node: to ?? i, message: result.error });
       if (to === undefined) continue;
@@ -114,20 +130,20 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       out[i].push(edges.length - 1);
     }
   }
-  return { nodes, edges, out, initialTransitions: first.taken, truncated, maxStates, errors };
+  return { nodes, edges, out, truncated, maxStates, errors };
 }
 
 /**
- * The descriptors to try, with time respected: of the pending `after` timers only the earliest may fire (a later
- * one cannot fire while an earlier one is pending), so paths stay feasible when a test advances a fake clock.
+ * The descriptors to try, timers last and earliest first: a later timer cannot fire once an earlier one has left
+ * the state (the caller stops there), so paths stay feasible when a test advances a fake clock. When a delay
+ * cannot be computed, the timers keep their order and are all tried.
  */
-function earliestTimerOnly(stepper: ReturnType<typeof createStepper>, snapshot: AnyMachineSnapshot): string[] {
+function timersInOrder(stepper: ReturnType<typeof createStepper>, snapshot: AnyMachineSnapshot): string[] {
   const all = stepper.candidates(snapshot);
   const timers = all.filter((d) => d.startsWith('xstate.after.')).map((d) => ({ d, ms: stepper.delayOf(snapshot, d) }));
-  if (timers.length < 2 || timers.some((t) => t.ms === undefined)) return all;
-  const min = Math.min(...timers.map((t) => t.ms!));
-  const late = new Set(timers.filter((t) => t.ms! > min).map((t) => t.d));
-  return all.filter((d) => !late.has(d));
+  const others = all.filter((d) => !d.startsWith('xstate.after.'));
+  if (timers.some((t) => t.ms === undefined)) return [...others, ...timers.map((t) => t.d)];
+  return [...others, ...timers.sort((a, b) => a.ms! - b.ms!).map((t) => t.d)];
 }
 
 /** The events to try in a state, from the descriptors its active states handle. */

@@ -44,10 +44,12 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
     edgePaths = simple.paths;
     bounded ||= simple.bounded;
   }
-  const paths = edgePaths.map((p) => toPath(space, p));
-  const taken = new Set(space.initialTransitions);
-  const visited = new Set([JSON.stringify(space.nodes[0]?.value)]);
+  const paths = edgePaths.filter((p) => p.length > 0).map((p) => toPath(space, p));
+  const taken = new Set<string>();
+  const visited = new Set<string>();
   for (const p of paths) {
+    visited.add(JSON.stringify(p.initial));
+    for (const id of p.initialTransitions) taken.add(id);
     for (const s of p.steps) {
       for (const id of s.transitions) taken.add(id);
       visited.add(JSON.stringify(s.state));
@@ -58,16 +60,22 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
   return {
     machine: graph.id,
     cover: o.cover,
-    paths,
+    paths: paths.map(({ initialTransitions: _, ...p }) => p),
     coverage,
     stats: { paths: paths.length, steps, exploredStates: space.nodes.length, truncated: bounded },
   };
 }
 
-function toPath(space: StateSpace, edges: number[]): LifecyclePath {
+/** A path from the start node: its first edge picks the input; the steps are the rest. */
+function toPath(space: StateSpace, edges: number[]): LifecyclePath & { initialTransitions: string[] } {
+  const [start, ...rest] = edges;
+  const first = space.edges[start];
+  const input = (first.event as { input?: unknown }).input;
   return {
-    initial: space.nodes[0].value,
-    steps: edges.map((e) => {
+    ...(input === undefined ? {} : { input }),
+    initial: space.nodes[first.to].value,
+    initialTransitions: first.transitions,
+    steps: rest.map((e) => {
       const edge = space.edges[e];
       return { event: edge.event, state: space.nodes[edge.to].value, transitions: edge.transitions };
     }),

@@ -94,7 +94,7 @@ export function transitionCover(space: StateSpace): number[][] {
 function pickRequiredEdges(space: StateSpace): number[] {
   const order = space.edges.map((_, i) => i).filter((i) => space.nodes[space.edges[i].from] !== undefined);
   order.sort((a, b) => space.nodes[space.edges[a].from].depth - space.nodes[space.edges[b].from].depth || a - b);
-  const covered = new Set<string>(space.initialTransitions);
+  const covered = new Set<string>();
   const required: number[] = [];
   for (const e of order) {
     const ids = space.edges[e].transitions;

@@ -10,6 +10,8 @@ export interface PathStep {
 
 /** A path from the initial state: plain data. */
 export interface LifecyclePath {
+  /** The input the run starts with. */
+  input?: unknown;
   /** The state value the path starts from (the initial state). */
   initial: StateValue;
   steps: PathStep[];

@@ -7,8 +7,6 @@ export interface TestgenOptions {
   machine: { builtin: string } | { file: string; exportName: string };
   /** The module the harness is imported from. Default `lifecycle-kit/testing`. */
   harness?: string;
-  /** The run input the paths were generated with. */
-  input?: unknown;
   /** Most steps in one file; larger suites are split so `vitest --shard` spreads them. Default 400. */
   maxStepsPerFile?: number;
   /** File name stem, e.g. `install` → `install.paths.test.ts` or `install.paths-2.test.ts`. */
@@ -61,14 +59,13 @@ function fileSource(paths: LifecyclePath[], names: string[], result: PathsResult
     'builtin' in options.machine
       ? JSON.stringify(options.machine.builtin)
       : `\`\${fileURLToPath(new URL(${JSON.stringify(options.machine.file)}, import.meta.url))}#${options.machine.exportName}\``;
-  lines.push(`const input = ${json(options.input, 0)};`);
-  lines.push(`const run = await createPathRunner({ machine: ${machineExpr}, input });`, '');
+  lines.push(`const run = await createPathRunner({ machine: ${machineExpr} });`, '');
   lines.push(`describe(${JSON.stringify(`${graph.id}${part}`)}, () => {`);
   paths.forEach((path, i) => {
     lines.push(`  it(${JSON.stringify(names[i])}, async () => {`);
     lines.push(`    await run(${JSON.stringify(names[i])}, [`);
     for (const step of path.steps) lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)} },`);
-    lines.push(`    ], ${json(path.initial, 4)});`);
+    lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)});`);
     lines.push('  });');
   });
   lines.push('});', '');

@@ -24,8 +24,6 @@ export interface TestStep {
 export interface PathRunnerOptions {
   /** A built-in name or `path/to/file.ts#exportName` (absolute, or relative to the current directory). */
   machine: string;
-  /** The machine's input (the catalogue's). */
-  input?: unknown;
   /**
    * Invariants to check after every step, by state path; for built-ins, its services' invariants are used when
    * `sandbox` is given. Each runs against `invariantInput`.
@@ -53,7 +51,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
   for (const s of graph.states) for (const inv of s.invoke) if (inv.src !== 'inline') services.add(inv.src);
   const pathOf = new Map(graph.states.map((s) => [s.id, s.path.join('.')]));
 
-  return async function run(name: string, steps: TestStep[], initial?: StateValue): Promise<void> {
+  return async function run(name: string, steps: TestStep[], initial?: StateValue, input?: unknown): Promise<void> {
     const pending = new Map<string, Pending>();
     const controllable = (): AnyActorLogic =>
       fromPromise(({ self }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject })));
@@ -61,7 +59,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const provided = machine.provide({ actors } as never);
 
     vi.useFakeTimers();
-    const actor = createActor(provided, { input: options.input as never });
+    const actor = createActor(provided, { input: input as never });
     const trail: string[] = [];
     const fail = (k: number, what: string): never => {
       throw new Error(`path "${name}", step ${k + 1} of ${steps.length}: ${what}\n  path so far: ${trail.join(' → ') || '(start)'}`);
@@ -79,7 +77,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
         for (const id of activeStateIds(graph.id, snapshot.value)) {
           const check = options.invariants[pathOf.get(id) ?? ''];
           if (!check) continue;
-          const violations = await check({ input: options.invariantInput ?? options.input, context: snapshot.context, value: snapshot.value });
+          const violations = await check({ input: options.invariantInput ?? input, context: snapshot.context, value: snapshot.value });
           if (violations.length) fail(k, `invariant of ${pathOf.get(id)} does not hold: ${violations.join('; ')}`);
         }
       }
