@@ -1,0 +1,60 @@
+/**
+ * The real install services: a package directory or `.tar.gz` installed into a target directory standing in for
+ * the stack. Assets land in `<target>/<kind>/<package>/<file>`; the installation record, backups for rollback and
+ * fault counters live in `<target>/.installations/`.
+ *
+ * - `package.ts` reads and validates a package; `kinds.ts` maps steps to asset kinds and paths;
+ * - `steps.ts` runs the idempotent asset steps and saves the record; `record.ts` reads and writes the record;
+ * - `backup.ts` keeps the replaced version for a rollback; `actors.ts` preconditions, record, force, rollback;
+ * - `faults.ts` injects failures a package declares; `invariants.ts` the per-state checks.
+ *
+ * @example
+ * const actor = createActor(installMachine.provide({ actors: installServices.actors }), {
+ *   input: { package: 'examples/packages/nginx/1.0.0', target: '/tmp/stack' },
+ * }).start();
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fromPromise } from 'xstate';
+import type { InstallContext, InstallInput, InstallStep, StepInput } from '../../../machines/install.ts';
+import type { LifecycleServices } from '../types.ts';
+import { checkPreconditions, cleanupPrevious, readInstallationRecord, rollback } from './actors.ts';
+import { installInvariants } from './invariants.ts';
+import { runStep } from './steps.ts';
+
+export { readPackage, validateManifest, type InstallFault, type ServiceManifest } from './package.ts';
+export { readRecord, recordPath, type InstallationRecordFile } from './record.ts';
+export { STEP_KINDS, ASSET_KINDS, kindDir } from './kinds.ts';
+
+/** The example packages shipped with lifecycle-kit: `examples/packages/<name>/<version>/`. */
+export const EXAMPLE_PACKAGES = fileURLToPath(new URL('../../../examples/packages/', import.meta.url));
+
+export function examplePackage(name: string, version: string): string {
+  return join(EXAMPLE_PACKAGES, name, version);
+}
+
+const step = (name: InstallStep) => fromPromise<void, StepInput>(({ input }) => runStep({ ...input, step: name }));
+
+export const installServices: LifecycleServices<InstallInput, InstallContext> = {
+  lifecycle: 'install',
+  actors: {
+    checkPreconditions: fromPromise(({ input }: { input: Parameters<typeof checkPreconditions>[0] }) => checkPreconditions(input)),
+    readInstallationRecord: fromPromise(({ input }: { input: Parameters<typeof readInstallationRecord>[0] }) => readInstallationRecord(input)),
+    cleanupPrevious: fromPromise(({ input }: { input: Parameters<typeof cleanupPrevious>[0] }) => cleanupPrevious(input)),
+    installKibanaAssets: step('kibana_assets'),
+    installIlmPolicies: step('ilm_policies'),
+    installIndexTemplatesAndPipelines: step('index_templates_and_pipelines'),
+    installTransforms: step('transforms'),
+    installMlModels: step('ml_models'),
+    saveInstallationRecord: step('save_installation_record'),
+    rollback: fromPromise(({ input }: { input: Parameters<typeof rollback>[0] }) => rollback(input)),
+  },
+  invariants: installInvariants,
+  async sandboxInput(dir) {
+    return {
+      package: examplePackage('nginx', '1.0.0'),
+      target: join(dir, 'target'),
+      retry: { maxAttempts: 3, initialIntervalMs: 20, backoffRate: 2, maxIntervalMs: 200 },
+    };
+  },
+};
