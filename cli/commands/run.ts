@@ -1,0 +1,64 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectoryStore } from '../../src/runtime/directory-store.ts';
+import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
+import { startRun } from '../../src/runtime/runs.ts';
+import type { Register } from '../io.ts';
+import { createProgressPrinter, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+
+export const registerRun: Register = (program, { io, setExitCode }) => {
+  program
+    .command('run')
+    .description('run a lifecycle durably: its snapshot and a journal line are saved after every transition, so a crashed run resumes')
+    .argument('<lifecycle>', 'built-in name or path/to/file.ts#exportName')
+    .option('--input <json|file>', "the run's input, as JSON text or a JSON file (a built-in without it runs on a sandbox in a temp dir)")
+    .option('--store <dir>', 'the directory that keeps the run', '.lifecycle')
+    .option('--verify', 'check the state invariants after every transition; a violation fails the run')
+    .option('--timeout <ms>', 'time limit of each service call (not for services of waiting states)', parseTimeout)
+    .addHelpText(
+      'after',
+      `
+Exit code: 0 when the run ends in a successful final state, 1 when it fails, 130 when interrupted (resume it).
+
+Examples:
+  $ lifecycle run install
+  $ lifecycle run install --input '{"package":"examples/packages/nginx/1.0.0","target":"/tmp/stack"}' --verify
+  $ lifecycle run upgrade --input upgrade.json --store /var/lib/agent/.lifecycle --timeout 60000
+  $ lifecycle run ./lifecycles/checkout.ts#checkoutMachine --input '{"orderId":"42"}'`,
+    )
+    .action(async (ref: string, opts: { input?: string; store: string; verify?: boolean; timeout?: number }) => {
+      // The input is checked before anything is loaded or written: a typo costs nothing.
+      let input = opts.input === undefined ? undefined : parseInputOption(opts.input);
+      const lifecycle = await resolveLifecycle(ref);
+      if (opts.input === undefined && lifecycle.services) {
+        const dir = mkdtempSync(join(tmpdir(), `lifecycle-${lifecycle.ref}-`));
+        input = await lifecycle.services.sandboxInput(dir);
+        io.stdout.write(`sandbox: ${dir}\ninput: ${JSON.stringify(input)}\n`);
+      }
+      if (opts.verify && !lifecycle.services) io.stderr.write(`warning: --verify: ${ref} has no invariants to check\n`);
+      const printer = createProgressPrinter(io, lifecycle.ref);
+      const startedAt = Date.now();
+      try {
+        const result = await withInterruptSignal((signal) =>
+          startRun({
+            store: new DirectoryStore(opts.store),
+            lifecycle: lifecycle.ref,
+            machine: lifecycle.machine,
+            actors: lifecycle.services?.actors,
+            invariants: lifecycle.services?.invariants as never,
+            input,
+            verify: opts.verify ?? false,
+            timeoutMs: opts.timeout ?? null,
+            signal,
+            onTransition: printer.transition,
+            onSnapshot: printer.snapshot,
+          }),
+        );
+        printer.stop();
+        setExitCode(reportRunEnd(io, result, startedAt, opts.store));
+      } finally {
+        printer.stop();
+      }
+    });
+};

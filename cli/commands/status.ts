@@ -1,0 +1,43 @@
+import { DirectoryStore } from '../../src/runtime/directory-store.ts';
+import { readRunStatus } from '../../src/runtime/run-status.ts';
+import type { Register } from '../io.ts';
+
+export const registerStatus: Register = (program, { io }) => {
+  program
+    .command('status')
+    .description('show the run in a store: current state, latest executed step, attempts, last error and history')
+    .option('--store <dir>', 'the directory that keeps the run', '.lifecycle')
+    .option('--json', 'print the status as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifecycle status\n  $ lifecycle status --store /var/lib/agent/.lifecycle --json')
+    .action((opts: { store: string; json?: boolean }) => {
+      const report = readRunStatus(new DirectoryStore(opts.store));
+      for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
+      if (opts.json) {
+        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      const status =
+        report.status === 'running' && !report.alive && report.pid !== process.pid
+          ? `stopped without finishing (process ${report.pid} is gone): run 'lifecycle resume'`
+          : report.status === 'running'
+            ? `running (pid ${report.pid})`
+            : report.status;
+      const e = report.lastError;
+      const rows: [string, string][] = [
+        ['lifecycle', report.lifecycle],
+        ['status', status],
+        ['started', `${report.started}${report.resumes ? ` (resumed ${report.resumes}×)` : ''}`],
+        ['state', report.state ?? '(not saved yet)'],
+        ['step', report.step ? `${report.step}${report.attempts ? ` (attempt ${report.attempts})` : ''}` : '-'],
+        ['last succeeded', report.latestExecutedState && report.latestExecutedState !== report.lastSucceededStep ? `${report.lastSucceededStep ?? '-'} (recorded: ${report.latestExecutedState})` : report.lastSucceededStep ?? '-'],
+        ['last error', e ? `${e.step} attempt ${e.attempt}${e.kind ? ` [${e.kind}]` : ''} at ${e.time}: ${e.message}` : '-'],
+      ];
+      if (report.error && report.status === 'failed') rows.push(['failed because', report.error]);
+      for (const [k, v] of rows) io.stdout.write(`${k.padEnd(15)} ${v}\n`);
+      io.stdout.write(`history (${report.history.length} transitions)\n`);
+      for (const h of report.history) {
+        const head = h.from === null ? `start → ${h.to}` : h.event === 'lifecycle.resume' ? `resume at ${h.to}` : h.from === h.to ? `${h.to} (${h.event})` : `${h.from} → ${h.to}`;
+        io.stdout.write(`  ${h.time}  ${head}${h.error ? `  ! ${h.error.message}` : ''}\n`);
+      }
+    });
+};

@@ -1,0 +1,159 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { AnyMachineSnapshot } from 'xstate';
+import { INSTALL_STEPS } from '../machines/install.ts';
+import { PREBOOT_STEPS } from '../machines/preboot.ts';
+import { UPGRADE_STEPS } from '../machines/upgrade.ts';
+import { UserError } from '../src/errors.ts';
+import { progressOf } from '../src/runtime/progress-view.ts';
+import type { RunResult } from '../src/runtime/runs.ts';
+import { describeValue } from '../src/runtime/state-paths.ts';
+import type { JournalEntry } from '../src/runtime/types.ts';
+import type { Io } from './io.ts';
+import { usageError } from './io.ts';
+
+/** The ordered steps of the built-ins that have them, for "step n of m". */
+const STEP_LISTS: Record<string, readonly string[]> = {
+  install: INSTALL_STEPS,
+  upgrade: UPGRADE_STEPS,
+  preboot: PREBOOT_STEPS,
+};
+
+/** `--input`: JSON text, or the path of a JSON file. Throws a one-line `UserError` naming what was wrong. */
+export function parseInputOption(value: string): unknown {
+  const text = value.trim();
+  if (/^[[{"]/.test(text) || /^(null|true|false|-?\d)/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new UserError(`--input is not valid JSON (${(error as Error).message}): pass a JSON object or the path of a .json file`);
+    }
+  }
+  if (!existsSync(value)) throw new UserError(`--input: '${value}' is neither JSON nor an existing file`);
+  try {
+    return JSON.parse(readFileSync(value, 'utf8'));
+  } catch (error) {
+    throw new UserError(`--input file ${value} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** `--timeout`: a positive number of milliseconds. */
+export function parseTimeout(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0) throw usageError(`--timeout must be a positive number of milliseconds, got '${value}'`);
+  return ms;
+}
+
+const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
+
+/** One plain line per transition on stdout, and on a TTY a live line on stderr for the step in progress. */
+export interface ProgressPrinter {
+  transition(entry: JournalEntry, snapshot: AnyMachineSnapshot): void;
+  snapshot(snapshot: AnyMachineSnapshot): void;
+  stop(): void;
+}
+
+/**
+ * Prints a run's progress: `[12:00:01] installing.kibana_assets.running → installing.ilm_policies.running` per
+ * transition that moves (progress-only updates, such as download bytes, only feed the live line), and an error
+ * note when a step failed. On a TTY the live line shows the step (n of m), its attempt, the time spent in it and
+ * download bytes when the context has them.
+ */
+export function createProgressPrinter(io: Io, lifecycle: string): ProgressPrinter {
+  const live = io.stderr.isTTY === true && !process.env.NO_PROGRESS;
+  const steps = STEP_LISTS[lifecycle];
+  let current: AnyMachineSnapshot | null = null;
+  let stepSince = Date.now();
+  let lastStep: string | null = null;
+  let shown = false;
+  const clear = () => {
+    if (shown) io.stderr.write('\r\x1b[K');
+    shown = false;
+  };
+  const render = () => {
+    if (!live || !current || current.status !== 'active') return;
+    const p = progressOf(current.context);
+    const parts: string[] = [];
+    if (p.step) {
+      const n = steps?.indexOf(p.step) ?? -1;
+      parts.push(n >= 0 ? `step ${n + 1} of ${steps!.length}: ${p.step}` : p.step);
+      if (p.attempts && p.attempts > 1) parts.push(`attempt ${p.attempts}`);
+    } else parts.push(describeValue(current.value));
+    if (p.bytesReceived !== null && p.bytesReceived > 0) {
+      parts.push(p.totalBytes ? `${formatBytes(p.bytesReceived)} / ${formatBytes(p.totalBytes)} (${Math.floor((100 * p.bytesReceived) / p.totalBytes)}%)` : formatBytes(p.bytesReceived));
+    }
+    parts.push(`${Math.round((Date.now() - stepSince) / 1000)} s`);
+    io.stderr.write(`\r\x1b[K… ${parts.join(' · ')}`);
+    shown = true;
+  };
+  const timer = live ? setInterval(render, 250) : null;
+  timer?.unref();
+
+  return {
+    transition(entry, snapshot) {
+      current = snapshot;
+      if (entry.step !== lastStep) {
+        lastStep = entry.step;
+        stepSince = Date.now();
+      }
+      const moved = entry.from !== entry.to || entry.event === 'xstate.init' || entry.event === 'lifecycle.resume';
+      if (!moved && !entry.error) return;
+      clear();
+      const head =
+        entry.event === 'xstate.init' ? `start → ${entry.to}` : entry.event === 'lifecycle.resume' ? `resume at ${entry.to}` : `${entry.from} → ${entry.to}`;
+      const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${entry.error.message})` : '';
+      io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
+      render();
+    },
+    snapshot(snapshot) {
+      current = snapshot;
+      render();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      clear();
+    },
+  };
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/**
+ * Runs `body` with an AbortSignal that SIGINT and SIGTERM abort, so that Ctrl-C stops a run cleanly (services
+ * cleaned up, the store unlocked, resumable) instead of killing it mid-write.
+ */
+export async function withInterruptSignal<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
+  }
+}
+
+/** Prints how a run ended and returns the exit code: 0 succeeded, 1 failed, 130 interrupted. */
+export function reportRunEnd(io: Io, result: RunResult, startedAt: number, storeArg: string): number {
+  for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
+  const lifecycle = result.meta.lifecycle;
+  const where = result.snapshot ? describeValue(result.snapshot.value) : '';
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  const storeHint = storeArg === '.lifecycle' ? '' : ` --store ${storeArg}`;
+  switch (result.status) {
+    case 'succeeded':
+      io.stdout.write(`${lifecycle}: succeeded in ${seconds} s${where ? ` (${where})` : ''}\n`);
+      return 0;
+    case 'interrupted':
+      io.stderr.write(`lifecycle: ${lifecycle} interrupted at ${where || 'start'}: continue with 'lifecycle resume${storeHint}'\n`);
+      return 130;
+    default:
+      io.stderr.write(`lifecycle: ${lifecycle} failed${where ? ` in ${where}` : ''}: ${result.error ?? 'unknown error'}\n`);
+      return 1;
+  }
+}

@@ -1,0 +1,207 @@
+import { createActor, type AnyActorLogic, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { UserError } from '../errors.ts';
+import type { Invariant } from '../services/types.ts';
+import { checkInvariants, formatViolations } from './check-invariants.ts';
+import { guardService } from './guard-service.ts';
+import { journalEntry, outcomeOf, progressOf } from './progress-view.ts';
+import { restartDelays, type RestartedDelay } from './restart-delays.ts';
+import { activeStateNodes, describeValue } from './state-paths.ts';
+import { withTransitionHooks } from './transition-hooks.ts';
+import type { JournalEntry, RunStore } from './types.ts';
+
+/** How one actor run is set up: the machine, its services, and the runtime's guards. */
+export interface ActorRunOptions {
+  store: RunStore;
+  /** Names the machine in messages. */
+  lifecycle: string;
+  machine: AnyStateMachine;
+  /** Real implementations of the actors the machine names (a `LifecycleServices`' actors). */
+  actors?: Record<string, AnyActorLogic>;
+  /** Per-state invariants, checked after every transition when `verify` is on. */
+  invariants?: Record<string, Invariant>;
+  /**
+   * Check the invariants of every active state after every transition, before that state's services start; a
+   * violation fails the run.
+   */
+  verify?: boolean;
+  /**
+   * The time any one service instance may take, in ms (null: no limit). Not applied to services of states tagged
+   * `waiting`, which are long-lived by design (a server, a watcher); name those in `timeouts` to limit them.
+   */
+  timeoutMs?: number | null;
+  /** Time limits by actor name, over `timeoutMs` (0: no limit). */
+  timeouts?: Record<string, number>;
+  /** Aborting stops the run: the actor is stopped, its services cleaned up, nothing more is saved. */
+  signal?: AbortSignal;
+  /** After every saved transition (and the start or resume), with its journal line. */
+  onTransition?(entry: JournalEntry, snapshot: AnyMachineSnapshot): void;
+  /** Every snapshot the actor emits, progress-only ones included: for a live progress line. */
+  onSnapshot?(snapshot: AnyMachineSnapshot): void;
+}
+
+/** How an actor run ended. */
+export interface ActorRunEnd {
+  status: 'succeeded' | 'failed' | 'interrupted';
+  snapshot: AnyMachineSnapshot;
+  /** Why it failed: the machine's last error, a violated invariant, or an error of the runtime. */
+  error: string | null;
+  /** `after` timers a resume started again. */
+  restartedDelays: RestartedDelay[];
+}
+
+/**
+ * Runs `machine` as an XState actor until it reaches a final state (or fails, or is interrupted), saving its
+ * persisted snapshot and a journal line to `store` after every transition. With `saved`, the actor is restored from
+ * that persisted snapshot and continues: invoked services that were in flight start again, and so do `after`
+ * timers. The store must be locked by the caller.
+ */
+export function runActor(options: ActorRunOptions & { input: unknown; saved?: unknown }): Promise<ActorRunEnd> {
+  const { store, lifecycle, machine, input, saved } = options;
+  const resuming = saved !== undefined;
+  let actor: AnyActorRef;
+  let verification: Promise<void> | null = null;
+  let violation: string | null = null;
+  const notify = (entry: JournalEntry, snapshot: AnyMachineSnapshot) => {
+    try {
+      options.onTransition?.(entry, snapshot);
+    } catch {
+      // A printer's failure must not break a transition that is already saved.
+    }
+  };
+
+  const persist = (snapshot: AnyMachineSnapshot) => {
+    let persisted: unknown;
+    try {
+      persisted = hooked.getPersistedSnapshot(snapshot);
+    } catch (error) {
+      throw new UserError(
+        `cannot save the state of ${lifecycle}: ${(error as Error).message} (name every invoked actor in setup({ actors }) so that a resume can find it)`,
+      );
+    }
+    store.saveSnapshot({ version: 1, savedAt: new Date().toISOString(), snapshot: persisted });
+  };
+
+  // --verify: each check runs after the one before, and gates the services of the state it checks.
+  const verify = (snapshot: AnyMachineSnapshot, event: string) => {
+    if (!options.verify || !options.invariants) return;
+    const probe = { input, context: snapshot.context, value: snapshot.value };
+    verification = (verification ?? Promise.resolve()).then(async () => {
+      if (violation) return;
+      const found = await checkInvariants(options.invariants!, probe);
+      if (found.length === 0) return;
+      violation = `invariant violated in ${describeValue(snapshot.value)} (after ${event}): ${formatViolations(found)}`;
+      if (actor.getSnapshot().status === 'active') actor.stop();
+    });
+  };
+
+  const timeoutFor = (name: string, self: AnyActorRef): number | null => {
+    const named = options.timeouts?.[name];
+    if (named !== undefined) return named > 0 ? named : null;
+    if (!options.timeoutMs) return null;
+    const invoker = activeStateNodes(machine, (actor.getSnapshot() as AnyMachineSnapshot).value).find((node) =>
+      node.invoke.some((inv) => inv.id === self.id),
+    );
+    return invoker?.tags.includes('waiting') ? null : options.timeoutMs;
+  };
+  const implementations = { ...(machine.implementations.actors as Record<string, AnyActorLogic>), ...(options.actors ?? {}) };
+  const guarded = Object.fromEntries(
+    Object.entries(implementations).map(([name, logic]) => [
+      name,
+      guardService(name, logic, { timeoutFor: (self) => timeoutFor(name, self), gate: () => verification }),
+    ]),
+  );
+
+  const hooked = withTransitionHooks(machine.provide({ actors: guarded } as never), {
+    onStart(snapshot) {
+      if (resuming) {
+        const entry = { ...journalEntry(snapshot, snapshot, { type: 'lifecycle.resume' }) };
+        delete entry.error;
+        store.appendJournal(entry);
+        notify(entry, snapshot);
+      } else {
+        const entry = journalEntry(null, snapshot, { type: 'xstate.init' });
+        store.appendJournal(entry);
+        persist(snapshot);
+        notify(entry, snapshot);
+      }
+      verify(snapshot, resuming ? 'resume' : 'start');
+    },
+    onTransition(previous, next, event) {
+      // Journal first: a crash between the two leaves a line whose transition a resume repeats (at-least-once),
+      // never a saved state the journal does not mention; a torn line means the snapshot was not saved either.
+      const entry = journalEntry(previous, next, event);
+      store.appendJournal(entry);
+      persist(next);
+      notify(entry, next);
+      verify(next, event.type);
+    },
+  });
+
+  actor = createActor(hooked, { input, ...(resuming ? { snapshot: saved as never } : {}) });
+  const initial = actor.getSnapshot() as AnyMachineSnapshot;
+  if (initial.status === 'error') {
+    const reason = (initial.error as Error | undefined)?.message ?? String(initial.error);
+    throw new UserError(
+      resuming
+        ? `the saved snapshot in ${store.location} does not fit the ${lifecycle} machine (${reason}): nothing was changed`
+        : `${lifecycle} cannot start: ${reason}`,
+    );
+  }
+
+  return new Promise<ActorRunEnd>((resolve) => {
+    let restartedDelays: RestartedDelay[] = [];
+    let ended = false;
+    const end = async (status: ActorRunEnd['status'] | null, error: string | null) => {
+      if (ended) return;
+      ended = true;
+      options.signal?.removeEventListener('abort', onAbort);
+      await verification?.catch(() => undefined);
+      const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+      if (violation) return resolve({ status: 'failed', snapshot, error: violation, restartedDelays });
+      const outcome = status ?? outcomeOf(snapshot) ?? 'failed';
+      const lastError = progressOf(snapshot.context).lastError;
+      const reason =
+        error ?? (outcome === 'failed' ? (lastError ? `${lastError.step} (attempt ${lastError.attempt}): ${lastError.message}` : `ended in ${describeValue(snapshot.value)}`) : null);
+      resolve({ status: outcome, snapshot, error: reason, restartedDelays });
+    };
+    const onAbort = () => {
+      actor.stop();
+      void end('interrupted', null);
+    };
+
+    actor.subscribe({
+      next(snapshot: AnyMachineSnapshot) {
+        try {
+          options.onSnapshot?.(snapshot);
+        } catch {
+          // As above: display only.
+        }
+        if (snapshot.status === 'done') void end(null, null);
+      },
+      error(error: unknown) {
+        void end('failed', error instanceof Error ? error.message : String(error));
+      },
+      complete() {
+        // Stopped by a violation: `end` reports it.
+        if (violation) void end('failed', violation);
+      },
+    });
+    if (options.signal?.aborted) return void end('interrupted', null);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    actor.start();
+    if (resuming) restartedDelays = restartDelays(actor, hooked);
+  });
+}
+
+/**
+ * Throws a `UserError` when a saved snapshot cannot be restored into `machine` (a state that no longer exists, a
+ * snapshot from another machine), before a resume writes anything.
+ */
+export function assertRestorable(options: Pick<ActorRunOptions, 'store' | 'lifecycle' | 'machine' | 'actors'>, saved: unknown): void {
+  const machine = options.actors ? options.machine.provide({ actors: options.actors } as never) : options.machine;
+  const snapshot = createActor(machine, { snapshot: saved as never }).getSnapshot() as AnyMachineSnapshot;
+  if (snapshot.status === 'error') {
+    const reason = (snapshot.error as Error | undefined)?.message ?? String(snapshot.error);
+    throw new UserError(`the saved snapshot in ${options.store.location} does not fit the ${options.lifecycle} machine (${reason}): nothing was changed`);
+  }
+}

@@ -1,0 +1,134 @@
+import type { AnyMachineSnapshot } from 'xstate';
+import { UserError } from '../errors.ts';
+import { assertRestorable, runActor, type ActorRunOptions } from './run-actor.ts';
+import type { RestartedDelay } from './restart-delays.ts';
+import type { RunMeta } from './types.ts';
+
+/** What `startRun` and `resumeRun` return. */
+export interface RunResult {
+  status: 'succeeded' | 'failed' | 'interrupted';
+  /** The last snapshot (restored but not run when the run had already finished). */
+  snapshot: AnyMachineSnapshot | null;
+  /** Why it failed. */
+  error: string | null;
+  meta: RunMeta;
+  /** `after` timers a resume started again. */
+  restartedDelays: RestartedDelay[];
+  /** Things the user should know that did not stop the run (a torn journal line moved aside, an archived run). */
+  warnings: string[];
+  /** True when `resumeRun` found the run already finished and ran nothing. */
+  alreadyFinished: boolean;
+}
+
+/** Options of `startRun`: those of a run plus the input it starts from. */
+export type StartRunOptions = Omit<ActorRunOptions, 'timeoutMs'> & { input: unknown; timeoutMs?: number | null };
+
+/**
+ * Starts a new run of a machine in a store, durably: the store is locked, the meta written, the machine run to a
+ * final state with its snapshot and a journal line saved after every transition. A finished earlier run in the
+ * store is archived first; an unfinished one is refused (resume it, or use another store).
+ *
+ * @example
+ * const store = new DirectoryStore('.lifecycle');
+ * const services = await SERVICES.install();
+ * const result = await startRun({ store, lifecycle: 'install', machine: installMachine, actors: services.actors, input });
+ */
+export async function startRun(options: StartRunOptions): Promise<RunResult> {
+  const { store } = options;
+  store.lock();
+  try {
+    const warnings: string[] = [];
+    const previous = store.readMeta();
+    if (previous && (previous.status === 'running' || previous.status === 'interrupted')) {
+      throw new UserError(
+        `store ${store.location} holds an unfinished ${previous.lifecycle} run (started ${previous.started}, ${previous.status === 'running' ? 'stopped without finishing' : 'interrupted'}): resume it with 'lifecycle resume', or use another --store`,
+      );
+    }
+    if (previous) warnings.push(`archived the previous ${previous.lifecycle} run (${previous.status}) to ${store.archive()}`);
+    const now = new Date().toISOString();
+    const meta: RunMeta = {
+      version: 1,
+      lifecycle: options.lifecycle,
+      input: options.input,
+      started: now,
+      updated: now,
+      status: 'running',
+      pid: process.pid,
+      resumes: 0,
+      options: { verify: options.verify ?? false, timeoutMs: options.timeoutMs ?? null },
+    };
+    store.writeMeta(meta);
+    return await finish(options, meta, undefined, warnings);
+  } finally {
+    store.unlock();
+  }
+}
+
+/** Options of `resumeRun`: those of a run; `verify` and `timeoutMs` default to the ones the run started with. */
+export type ResumeRunOptions = Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & { verify?: boolean; timeoutMs?: number | null };
+
+/**
+ * Continues the run in a store from its last saved snapshot, in this process: the step that was in flight when the
+ * run stopped (a crash, SIGKILL, Ctrl-C) runs again, and pending `after` timers start again. The input comes from
+ * the meta. A run that already finished is not run again (`alreadyFinished`).
+ */
+export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
+  const { store } = options;
+  store.lock();
+  try {
+    const meta = store.readMeta();
+    if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
+    // Read before anything is written, so that a corrupt snapshot is reported with the store untouched.
+    const saved = store.loadSnapshot();
+    if (meta.status === 'succeeded' || meta.status === 'failed') {
+      return { status: meta.status, snapshot: null, error: meta.error ?? null, meta, restartedDelays: [], warnings: [], alreadyFinished: true };
+    }
+    if (saved) assertRestorable(options, saved.snapshot);
+    const warnings: string[] = [];
+    const repaired = store.repairJournal();
+    if (repaired) warnings.push(repaired);
+    const resumed: RunMeta = {
+      ...meta,
+      status: 'running',
+      pid: process.pid,
+      resumes: meta.resumes + 1,
+      updated: new Date().toISOString(),
+      options: {
+        verify: options.verify ?? meta.options.verify,
+        timeoutMs: options.timeoutMs === undefined ? meta.options.timeoutMs : options.timeoutMs,
+      },
+    };
+    store.writeMeta(resumed);
+    // No snapshot yet: the run stopped before its first save, so no service had started. Start it afresh.
+    return await finish({ ...options, input: meta.input }, resumed, saved?.snapshot, warnings, meta);
+  } finally {
+    store.unlock();
+  }
+}
+
+async function finish(
+  options: Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & { input: unknown; verify?: boolean; timeoutMs?: number | null },
+  meta: RunMeta,
+  saved: unknown,
+  warnings: string[],
+  before?: RunMeta,
+): Promise<RunResult> {
+  const { store } = options;
+  let end;
+  try {
+    end = await runActor({ ...options, verify: meta.options.verify, timeoutMs: meta.options.timeoutMs, saved });
+  } catch (error) {
+    // The run could not even start: a resumed run's meta goes back to what it was, a new run is marked failed.
+    store.writeMeta(before ?? { ...meta, status: 'failed', error: (error as Error).message });
+    throw error;
+  }
+  const final: RunMeta = {
+    ...meta,
+    status: end.status,
+    updated: new Date().toISOString(),
+    ...(end.error ? { error: end.error } : {}),
+  };
+  if (!end.error) delete final.error;
+  store.writeMeta(final);
+  return { ...end, meta: final, warnings, alreadyFinished: false };
+}

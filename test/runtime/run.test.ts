@@ -1,0 +1,223 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fromPromise } from 'xstate';
+import { DirectoryStore } from '../../src/runtime/directory-store.ts';
+import { MemoryStore } from '../../src/runtime/memory-store.ts';
+import { resumeRun, startRun } from '../../src/runtime/runs.ts';
+import { callbackMachine, stepsMachine, timerMachine } from './fixtures/machines.ts';
+
+const temp = () => mkdtempSync(join(tmpdir(), 'lk-run-'));
+
+/** Aborts the run (a stop that saves nothing, as a crash saves nothing) as soon as `when` holds. */
+function abortWhen(when: (dir: string) => boolean, dir: string): AbortController {
+  const controller = new AbortController();
+  const poll = setInterval(() => {
+    if (when(dir)) {
+      clearInterval(poll);
+      controller.abort();
+    }
+  }, 2);
+  controller.signal.addEventListener('abort', () => clearInterval(poll));
+  return controller;
+}
+
+const runsOf = (dir: string) => readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n');
+
+describe('runtime: durable runs', () => {
+  it('runs a machine to its final state, saving the snapshot and a journal line per transition', async () => {
+    const dir = temp();
+    const store = new DirectoryStore(join(dir, 'store'));
+    const result = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 3, dir } });
+    expect(result.status).toBe('succeeded');
+    expect(readdirSync(dir).filter((f) => f.startsWith('step-')).sort()).toEqual(['step-0', 'step-1', 'step-2']);
+    const { entries, warnings } = store.readJournal();
+    expect(warnings).toEqual([]);
+    expect(entries.map((e) => [e.event.replace(/actor\..*/, 'actor'), e.from, e.to, e.step])).toEqual([
+      ['xstate.init', null, 'working.running', 'step-0'],
+      ['xstate.done.actor', 'working.running', 'working.running', 'step-1'],
+      ['xstate.done.actor', 'working.running', 'working.running', 'step-2'],
+      ['xstate.done.actor', 'working.running', 'done', 'step-2'],
+    ]);
+    const saved = store.loadSnapshot()!.snapshot as { status: string; value: unknown };
+    expect(saved).toMatchObject({ status: 'done', value: 'done' });
+    expect(store.readMeta()).toMatchObject({ status: 'succeeded', lifecycle: 'steps', resumes: 0 });
+    // The atomic writes leave no temp files behind, and the lock is gone.
+    expect(readdirSync(join(dir, 'store')).sort()).toEqual(['journal.jsonl', 'run.json', 'snapshot.json']);
+  });
+
+  it('saves each snapshot before the services it starts run (the step sees its own state saved)', async () => {
+    const store = new MemoryStore();
+    const seen: unknown[] = [];
+    const spy = fromPromise<void, { index: number }>(async ({ input }) => {
+      const saved = JSON.parse(store.snapshot!).snapshot as { context: { index: number } };
+      seen.push([input.index, saved.context.index]);
+    });
+    const result = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, actors: { writeStep: spy }, input: { steps: 3, dir: temp() } });
+    expect(result.status).toBe('succeeded');
+    expect(seen).toEqual([[0, 0], [1, 1], [2, 2]]);
+  });
+
+  it('resumes a run interrupted inside a step (fromPromise): the step in flight runs again, the rest once', async () => {
+    const dir = temp();
+    const store = new DirectoryStore(join(dir, 'store'));
+    const input = { steps: 4, dir, sleepMs: 40 };
+    const stop = abortWhen((d) => existsSync(join(d, 'runs.log')) && runsOf(d).length === 3, dir);
+    const first = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input, signal: stop.signal });
+    expect(first.status).toBe('interrupted');
+    expect(store.readMeta()!.status).toBe('interrupted');
+    expect(existsSync(join(dir, 'step-2'))).toBe(false);
+
+    const second = await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine });
+    expect(second.status).toBe('succeeded');
+    expect(runsOf(dir).map((l) => l.split(' ')[0])).toEqual(['step-0', 'step-1', 'step-2', 'step-2', 'step-3']);
+    expect(store.readMeta()).toMatchObject({ status: 'succeeded', resumes: 1 });
+    expect(store.readJournal().entries.map((e) => e.event)).toContain('lifecycle.resume');
+  });
+
+  it('resumes a run interrupted between steps and refuses to resume a finished one', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    const stop = abortWhen((d) => existsSync(join(d, 'step-1')), dir);
+    await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 3, dir, sleepMs: 30 }, signal: stop.signal });
+    const resumed = await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine });
+    expect(resumed.status).toBe('succeeded');
+    const again = await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine });
+    expect(again).toMatchObject({ alreadyFinished: true, status: 'succeeded' });
+  });
+
+  it('resumes a run interrupted while a fromCallback service was active: the callback starts again', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    const stop = abortWhen((d) => existsSync(join(d, 'ticker.log')), dir);
+    const first = await startRun({ store, lifecycle: 'callback', machine: callbackMachine, input: { dir, ms: 50 }, signal: stop.signal });
+    expect(first.status).toBe('interrupted');
+    const second = await resumeRun({ store, lifecycle: 'callback', machine: callbackMachine });
+    expect(second.status).toBe('succeeded');
+    expect(readFileSync(join(dir, 'ticker.log'), 'utf8')).toBe('start\nstart\n');
+    expect(existsSync(join(dir, 'ticked'))).toBe(true);
+  });
+
+  it('resumes a run interrupted in an `after` state: the delay starts again (XState does not persist timers)', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 30);
+    const first = await startRun({ store, lifecycle: 'timer', machine: timerMachine, input: { dir, ms: 200 }, signal: stop.signal });
+    expect(first.status).toBe('interrupted');
+    const t0 = Date.now();
+    const second = await resumeRun({ store, lifecycle: 'timer', machine: timerMachine });
+    expect(second.status).toBe('succeeded');
+    expect(second.restartedDelays).toEqual([{ state: 'pausing', event: 'xstate.after.pause.timer.pausing', delay: 200 }]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(existsSync(join(dir, 'after'))).toBe(true);
+  });
+
+  it('resumes in a retry backoff: the backoff timer restarts and the step is retried', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    const input = { steps: 2, dir, failAt: 1, failTimes: 1, retry: { initialIntervalMs: 100 } };
+    const stop = abortWhen((d) => existsSync(join(d, 'fail-1')), dir);
+    const first = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input, signal: stop.signal });
+    expect(first.status).toBe('interrupted');
+    expect((JSON.parse(store.snapshot!).snapshot as { value: unknown }).value).toEqual({ working: 'retrying' });
+    const second = await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine });
+    expect(second.status).toBe('succeeded');
+    expect(second.restartedDelays.map((d) => d.state)).toEqual(['working.retrying']);
+    expect(second.snapshot!.context).toMatchObject({ attempts: 2, lastError: { step: 'step-1', attempt: 1, kind: 'injected' } });
+  });
+
+  it('fails with the last error when retries run out (exit status failed)', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    const input = { steps: 2, dir, failAt: 0, retry: { maxAttempts: 2, initialIntervalMs: 5 } };
+    const result = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input });
+    expect(result.status).toBe('failed');
+    expect(result.error).toBe('step-0 (attempt 2): step 0 failed on purpose');
+    expect(store.readMeta()).toMatchObject({ status: 'failed', error: result.error });
+    expect(store.readJournal().entries.filter((e) => e.error).map((e) => e.error!.attempt)).toEqual([1, 2]);
+  });
+
+  it('refuses to start over an unfinished run and archives a finished one', async () => {
+    const dir = temp();
+    const store = new DirectoryStore(join(dir, 'store'));
+    const stop = new AbortController();
+    stop.abort();
+    await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 1, dir }, signal: stop.signal });
+    await expect(startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 1, dir } })).rejects.toThrow(
+      /holds an unfinished steps run .* resume it with 'lifecycle resume'/,
+    );
+    await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine });
+    const next = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 1, dir } });
+    expect(next.status).toBe('succeeded');
+    expect(next.warnings[0]).toMatch(/archived the previous steps run \(succeeded\) to .*runs/);
+    expect(readdirSync(join(dir, 'store', 'runs'))).toHaveLength(1);
+  });
+});
+
+describe('runtime: step timeouts', () => {
+  it('fails a hung service with kind timeout, which the retry policy retries like any failure', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    const input = { steps: 2, dir, hangAt: 1, retry: { maxAttempts: 2, initialIntervalMs: 5 } };
+    const t0 = Date.now();
+    const result = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input, timeoutMs: 60 });
+    expect(result.status).toBe('failed');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(result.snapshot!.context.lastError).toMatchObject({ kind: 'timeout', attempt: 2, message: 'service "writeStep" timed out after 60 ms' });
+  });
+
+  it('takes a time limit per actor name over the default', async () => {
+    const dir = temp();
+    const result = await startRun({
+      store: new MemoryStore(),
+      lifecycle: 'steps',
+      machine: stepsMachine,
+      input: { steps: 1, dir, sleepMs: 80 },
+      timeoutMs: 10,
+      timeouts: { writeStep: 0 },
+    });
+    expect(result.status).toBe('succeeded');
+  });
+});
+
+describe('runtime: --verify', () => {
+  it('checks the invariants of every active state before its services start, and fails the run on a violation', async () => {
+    const dir = temp();
+    const checked: string[] = [];
+    const invariants = {
+      working: ({ context }: { context: unknown }) => {
+        const { index } = context as { index: number };
+        checked.push(`working@${index}`);
+        // Holds before step `index` runs: its file is not there yet. (Were the service not held back until
+        // the check is done, step-0 could be written already and this would be flaky.)
+        return existsSync(join(dir, `step-${index}`)) ? [`step-${index} exists before it ran`] : [];
+      },
+      'working.running': ({ context }: { context: unknown }) => {
+        const { index } = context as { index: number };
+        return index === 2 ? [`step-2 must not run`] : [];
+      },
+    };
+    const store = new MemoryStore();
+    const result = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 4, dir }, invariants, verify: true });
+    expect(result.status).toBe('failed');
+    expect(result.error).toMatch(/^invariant violated in working\.running \(after xstate\.done\.actor\..*\): working\.running: step-2 must not run$/);
+    expect(checked).toEqual(['working@0', 'working@1', 'working@2']);
+    expect(existsSync(join(dir, 'step-1'))).toBe(true);
+    expect(existsSync(join(dir, 'step-2'))).toBe(false); // held back, then stopped
+    expect(store.readMeta()).toMatchObject({ status: 'failed', error: result.error });
+  });
+
+  it('passes when every invariant holds', async () => {
+    const result = await startRun({
+      store: new MemoryStore(),
+      lifecycle: 'steps',
+      machine: stepsMachine,
+      input: { steps: 2, dir: temp() },
+      invariants: { done: () => [] },
+      verify: true,
+    });
+    expect(result.status).toBe('succeeded');
+  });
+});
