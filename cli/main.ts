@@ -8,6 +8,9 @@ import { registerList } from './commands/list.ts';
 import { registerPaths } from './commands/paths.ts';
 import { registerTestgen } from './commands/testgen.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerRun } from './commands/run.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerResume } from './commands/resume.ts';
 import type { Io } from './io.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -48,6 +51,9 @@ Examples:
   registerPaths(program, ctx);
   registerTestgen(program, ctx);
   registerCoverage(program, ctx);
+  registerRun(program, ctx);
+  registerStatus(program, ctx);
+  registerResume(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
