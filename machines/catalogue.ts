@@ -18,6 +18,7 @@ export interface EventCatalogue {
    * Defaults: done `[undefined]`, error `[{ message: 'injected failure' }]`, snapshot `[{}]`.
    */
   services?: Record<string, { done?: unknown[]; error?: unknown[]; snapshot?: unknown[] }>;
-  /** Context keys that, with the state value, tell two states apart during exploration. */
+  /** Context keys that, with the state value, tell two states apart during exploration; dotted paths reach inside
+   * (`holds.id`: the id of every item of `holds`). */
   identity?: string[];
 }

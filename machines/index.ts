@@ -3,8 +3,11 @@ import type { EventCatalogue } from './catalogue.ts';
 import { installMachine } from './install.ts';
 import { installCatalogue } from './install.catalogue.ts';
 import { upgradeMachine } from './upgrade.ts';
+import { upgradeCatalogue } from './upgrade.catalogue.ts';
 import { prebootMachine } from './preboot.ts';
+import { prebootCatalogue } from './preboot.catalogue.ts';
 import { operatorMachine } from './operator.ts';
+import { operatorCatalogue } from './operator.catalogue.ts';
 
 /** A lifecycle that ships with lifecycle-kit. */
 export interface BuiltinLifecycle {
@@ -28,16 +31,19 @@ export const BUILTINS: readonly BuiltinLifecycle[] = [
     name: 'upgrade',
     description: 'Agent self-upgrade where the next version does the work: download, verify, extract, hand-off, watch, roll back.',
     machine: upgradeMachine,
+    catalogue: upgradeCatalogue,
   },
   {
     name: 'preboot',
     description: 'Staged server start: preboot server with setup/start holds, config reload, setup, start, running, stop.',
     machine: prebootMachine,
+    catalogue: prebootCatalogue,
   },
   {
     name: 'operator',
     description: 'Level-triggered reconcile of an application lifecycle with deploy/upgrade/update plans and requeue.',
     machine: operatorMachine,
+    catalogue: operatorCatalogue,
   },
 ];
 

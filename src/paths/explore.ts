@@ -44,6 +44,13 @@ export interface StateSpace {
   maxStates: number;
   /** States whose transition threw, with the message. */
   errors: { node: number; message: string }[];
+  /**
+   * Replays a path of edges on real snapshots from its start edge. Nodes merge states that agree on the chosen
+   * identity, so an edge found from one context may not hold in another: the replay follows XState and stops at
+   * the first step that takes other transitions than the edge did. Returns the steps that held, with the state
+   * values XState actually reached.
+   */
+  replay(edges: number[]): { edge: number; value: StateValue }[];
 }
 
 const DEFAULT_ERROR = { message: 'injected failure' };
@@ -130,7 +137,24 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       out[i].push(edges.length - 1);
     }
   }
-  return { nodes, edges, out, truncated, maxStates, errors };
+  const replay = (path: number[]): { edge: number; value: StateValue }[] => {
+    const held: { edge: number; value: StateValue }[] = [];
+    let snapshot: AnyMachineSnapshot | undefined;
+    for (const e of path) {
+      const edge = edges[e];
+      let result: ReturnType<typeof stepper.step>;
+      try {
+        result = snapshot ? stepper.step(snapshot, edge.event) : stepper.initial((edge.event as { input?: unknown }).input);
+      } catch {
+        break;
+      }
+      if (result.taken.length !== edge.transitions.length || result.taken.some((t, i) => t !== edge.transitions[i])) break;
+      snapshot = result.snapshot;
+      held.push({ edge: e, value: snapshot.value });
+    }
+    return held;
+  };
+  return { nodes, edges, out, truncated, maxStates, errors, replay };
 }
 
 /**
@@ -181,7 +205,14 @@ function stateKey(identity: StateIdentity): (s: AnyMachineSnapshot) => string {
   if (identity === 'value') return (s) => `${s.status}|${JSON.stringify(s.value)}`;
   if (identity === 'full') return (s) => `${s.status}|${JSON.stringify(s.value)}|${stableJson(s.context)}`;
   const keys = identity.context;
-  return (s) => `${s.status}|${JSON.stringify(s.value)}|${stableJson(keys.map((k) => (s.context as Record<string, unknown>)?.[k]))}`;
+  return (s) => `${s.status}|${JSON.stringify(s.value)}|${stableJson(keys.map((k) => pick(s.context, k.split('.'))))}`;
+}
+
+/** A context value by dotted path; through an array, the path applies to each item (`holds.id` → every hold's id). */
+function pick(value: unknown, path: string[]): unknown {
+  if (path.length === 0 || value === null || value === undefined) return value;
+  if (Array.isArray(value)) return value.map((v) => pick(v, path));
+  return pick((value as Record<string, unknown>)[path[0]], path.slice(1));
 }
 
 /** JSON with sorted object keys, so equal contexts give equal keys. */

@@ -3,9 +3,10 @@ import type { EventCatalogue } from '../../machines/catalogue.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { accountCoverage } from './coverage.ts';
 import { exploreStateSpace, type StateIdentity, type StateSpace } from './explore.ts';
-import { stateCover } from './shortest.ts';
+import { edgesTo, shortestPathTree, stateCover } from './shortest.ts';
 import { simplePaths } from './simple.ts';
 import { transitionCover } from './transition-cover.ts';
+import type { StateValue } from 'xstate';
 import type { CoverKind, LifecyclePath, PathsResult } from './types.ts';
 
 export type * from './types.ts';
@@ -44,7 +45,7 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
     edgePaths = simple.paths;
     bounded ||= simple.bounded;
   }
-  const paths = edgePaths.filter((p) => p.length > 0).map((p) => toPath(space, p));
+  const paths = concretePaths(space, edgePaths, o.cover === 'transitions').map((p) => toPath(space, p));
   const taken = new Set<string>();
   const visited = new Set<string>();
   for (const p of paths) {
@@ -66,18 +67,41 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
   };
 }
 
-/** A path from the start node: its first edge picks the input; the steps are the rest. */
-function toPath(space: StateSpace, edges: number[]): LifecyclePath & { initialTransitions: string[] } {
-  const [start, ...rest] = edges;
-  const first = space.edges[start];
+/**
+ * Replays every path on real snapshots and keeps what held. For a transition cover, a transition lost that way
+ * is taken again on its shortest path: the breadth-first tree is how exploration found each state, so that path
+ * holds by construction.
+ */
+function concretePaths(space: StateSpace, edgePaths: number[][], repair: boolean): { edge: number; value: StateValue }[][] {
+  const held = edgePaths.map((p) => space.replay(p)).filter((p) => p.length > 0);
+  if (!repair) return held;
+  const covered = new Set(held.flatMap((p) => p.flatMap((s) => space.edges[s.edge].transitions)));
+  const wanted = new Set(edgePaths.flatMap((p) => p.flatMap((e) => space.edges[e].transitions)));
+  const via = shortestPathTree(space);
+  for (const id of wanted) {
+    if (covered.has(id)) continue;
+    const e = space.edges.findIndex((edge) => edge.transitions.includes(id) && via[edge.from] !== -2);
+    if (e < 0) continue;
+    const path = space.replay([...edgesTo(space, via, space.edges[e].from), e]);
+    if (path.length === 0) continue;
+    held.push(path);
+    for (const s of path) for (const t of space.edges[s.edge].transitions) covered.add(t);
+  }
+  return held;
+}
+
+/** A path from the start node: its first edge picks the input; the steps are the rest, with replayed values. */
+function toPath(space: StateSpace, held: { edge: number; value: StateValue }[]): LifecyclePath & { initialTransitions: string[] } {
+  const [start, ...rest] = held;
+  const first = space.edges[start.edge];
   const input = (first.event as { input?: unknown }).input;
   return {
     ...(input === undefined ? {} : { input }),
-    initial: space.nodes[first.to].value,
+    initial: start.value,
     initialTransitions: first.transitions,
-    steps: rest.map((e) => {
+    steps: rest.map(({ edge: e, value }) => {
       const edge = space.edges[e];
-      return { event: edge.event, state: space.nodes[edge.to].value, transitions: edge.transitions };
+      return { event: edge.event, state: value, transitions: edge.transitions };
     }),
   };
 }
