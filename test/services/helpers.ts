@@ -3,7 +3,7 @@
  * system at every snapshot. Each invoked promise service first waits until the checks of the snapshot it was
  * invoked in have finished, so a check never races with the step that follows it.
  */
-import { createActor, fromPromise, toPromise, type AnyActorLogic, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+import { createActor, fromPromise, toPromise, type AnyActorLogic, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 import type { LifecycleServices } from '../../src/services/types.ts';
 
 /** Dot-joined paths of every active state, e.g. `installing`, `installing.kibana_assets`, `installing.kibana_assets.running`. */
@@ -22,6 +22,8 @@ export interface CheckedRun<TOutput> {
   violations: string[];
   /** How many invariant checks ran. */
   checks: number;
+  /** Every event the machine received (services' done/error events and the `sendBack`s of callback actors included). */
+  events: EventObject[];
 }
 
 export interface CheckedRunOptions {
@@ -55,7 +57,15 @@ export async function runChecked<TInput, TContext, TOutput>(
           return done;
         });
   }
-  const actor = createActor(machine.provide({ actors: actors as never }), { input });
+  const events: EventObject[] = [];
+  let root: unknown;
+  const actor = createActor(machine.provide({ actors: actors as never }), {
+    input,
+    inspect: (e) => {
+      if (e.type === '@xstate.event' && e.actorRef === root) events.push(e.event);
+    },
+  });
+  root = actor;
   actor.subscribe({
     next: (snapshot) => {
       const paths = activePaths(snapshot.value);
@@ -78,5 +88,5 @@ export async function runChecked<TInput, TContext, TOutput>(
   options.onStart?.(actor as never);
   const output = (await done) as TOutput;
   await gate;
-  return { output, snapshot: actor.getSnapshot(), visited, violations, checks };
+  return { output, snapshot: actor.getSnapshot(), visited, violations, checks, events };
 }

@@ -1,0 +1,101 @@
+/**
+ * Extracting the artifact, refusing any entry that would land outside the version directory: absolute paths, `..`
+ * segments, symlinks or hard links pointing outside, and device or FIFO entries. The whole archive is checked before
+ * anything is written; the extraction goes into a temp directory renamed into place when complete, so a version
+ * directory is whole or absent. The current version knows one thing of the artifact's layout: its upgrade
+ * entrypoint, `upgrade` at the root, which it links at the stable path `<home>/bin/upgrade`.
+ */
+import { mkdir, rename } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import * as tar from 'tar';
+import type { ExtractInput, ExtractOutput } from '../../../machines/upgrade.ts';
+import { exists, isSafeRelativePath, remove, serviceError, sha256File } from '../install/fs.ts';
+import { ARTIFACT_ENTRYPOINT, layout, linkEntrypoint } from './home.ts';
+
+const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+
+/** Why an entry may not be extracted under a root, or null when it may. Pure. */
+export function entryProblem(path: string, type: string, linkpath?: string): string | null {
+  const p = path.replace(/^\.\//, '');
+  if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return `"${path}" is an absolute path`;
+  if (!isSafeRelativePath(p.replace(/\/$/, '') || '.')) return `"${path}" has a ".." segment`;
+  if (!ALLOWED_TYPES.has(type)) return `"${path}" is a ${type} entry`;
+  if (type === 'SymbolicLink' || type === 'Link') {
+    const link = linkpath ?? '';
+    if (link.startsWith('/')) return `"${path}" links to the absolute path ${link}`;
+    const resolved = type === 'Link' ? posix.normalize(link) : posix.normalize(posix.join(posix.dirname(p), link));
+    if (resolved === '..' || resolved.startsWith('../')) return `"${path}" links to ${link}, outside the artifact`;
+  }
+  return null;
+}
+
+/** Lists the archive and returns every refused entry (empty when all are safe), and whether the entrypoint is there. */
+export async function inspectArchive(file: string): Promise<{ problems: string[]; hasEntrypoint: boolean; entries: number }> {
+  const problems: string[] = [];
+  let hasEntrypoint = false;
+  let entries = 0;
+  try {
+    await tar.t({
+      file,
+      strict: true,
+      onReadEntry: (entry) => {
+        entries++;
+        const problem = entryProblem(entry.path, entry.type, entry.linkpath);
+        if (problem) problems.push(problem);
+        if (entry.path.replace(/^\.\//, '') === ARTIFACT_ENTRYPOINT && entry.type === 'File') hasEntrypoint = true;
+      },
+    });
+  } catch (error) {
+    throw serviceError('invalid-archive', `artifact ${file} is not a readable .tar.gz: ${(error as Error).message}`);
+  }
+  return { problems, hasEntrypoint, entries };
+}
+
+/**
+ * Unpacks the artifact into `<home>/data/agent-<version>-<hash>` (hash: the first 6 hex digits of the artifact's
+ * sha256) and links its entrypoint at `<home>/bin/upgrade`. Idempotent: a directory already there came from the same
+ * bytes, and is kept.
+ */
+export async function extractArtifact(input: ExtractInput): Promise<ExtractOutput> {
+  const { artifactPath, agentHome, version } = input;
+  if (!VERSION.test(version)) throw serviceError('invalid-version', `target version "${version}" is not a semantic version such as 1.2.3`);
+  const hash = (await sha256File(artifactPath)).slice(0, 6);
+  const extractedPath = join(layout.data(agentHome), `agent-${version}-${hash}`);
+  if (!(await exists(extractedPath))) {
+    const { problems, hasEntrypoint, entries } = await inspectArchive(artifactPath);
+    if (problems.length > 0)
+      throw serviceError('unsafe-archive', `refusing to extract ${artifactPath}: ${problems.length} entr${problems.length === 1 ? 'y escapes' : 'ies escape'} the target: ${problems.join('; ')}`);
+    if (entries === 0) throw serviceError('invalid-archive', `artifact ${artifactPath} is not a readable .tar.gz: it holds no entries`);
+    if (!hasEntrypoint) throw serviceError('no-entrypoint', `artifact ${artifactPath} has no upgrade entrypoint "${ARTIFACT_ENTRYPOINT}" at its root`);
+    const temp = join(layout.data(agentHome), `.extract-agent-${version}-${hash}.tmp`);
+    await remove(temp);
+    await mkdir(temp, { recursive: true });
+    const refused: string[] = [];
+    try {
+      await tar.x({
+        file: artifactPath,
+        cwd: temp,
+        strict: true,
+        preserveOwner: false,
+        // Checked again as each entry is written (the listing above already refused the archive otherwise).
+        filter: (path, entry) => {
+          const e = entry as tar.ReadEntry;
+          const problem = entryProblem(path, e.type ?? 'File', e.linkpath);
+          if (problem) refused.push(problem);
+          return problem === null;
+        },
+      });
+    } catch (error) {
+      await remove(temp);
+      throw serviceError('invalid-archive', `cannot extract ${artifactPath}: ${(error as Error).message}`);
+    }
+    if (refused.length > 0) {
+      await remove(temp);
+      throw serviceError('unsafe-archive', `refusing to extract ${artifactPath}: ${refused.join('; ')}`);
+    }
+    await rename(temp, extractedPath);
+  }
+  await linkEntrypoint(agentHome, extractedPath);
+  return { extractedPath, hash };
+}

@@ -1,0 +1,119 @@
+/**
+ * The agent home's layout, and the few operations on it that both versions share:
+ *
+ * ```
+ * <home>/current                    symlink to data/agent-<version>-<hash>, the active version
+ * <home>/data/agent-<version>-<hash>/ one directory per version (agent.json, bin/agent.mjs, state/, run/, upgrade)
+ * <home>/data/.upgrade-marker.json  written by the next version when it takes an upgrade over
+ * <home>/bin/upgrade                the stable, well-known upgrade entrypoint (symlink into the next version)
+ * <home>/downloads/                 artifacts being downloaded (removed on cancel and cleanup)
+ * <home>/backups/                   state backups for a rollback
+ * <home>/run/agent.json             the agent process the home runs: { pid, version, path, port }
+ * ```
+ */
+import { readFile, readlink, rename, symlink, mkdir, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { AgentVersionInfo } from '../../../machines/upgrade.ts';
+import { UPGRADE_ENTRYPOINT } from '../../../machines/upgrade.ts';
+import { exists, serviceError } from '../install/fs.ts';
+
+export const layout = {
+  current: (home: string) => join(home, 'current'),
+  data: (home: string) => join(home, 'data'),
+  downloads: (home: string) => join(home, 'downloads'),
+  backups: (home: string) => join(home, 'backups'),
+  entrypoint: (home: string) => join(home, UPGRADE_ENTRYPOINT),
+  previousEntrypoint: (home: string) => join(home, `${UPGRADE_ENTRYPOINT}.previous`),
+  marker: (home: string) => join(home, 'data', '.upgrade-marker.json'),
+  runFile: (home: string) => join(home, 'run', 'agent.json'),
+  stoppedFile: (home: string) => join(home, 'run', 'stopped-agent.json'),
+};
+
+/** The file name inside an artifact of its upgrade entrypoint: the one thing the current version knows of the next. */
+export const ARTIFACT_ENTRYPOINT = 'upgrade';
+
+/** What a version directory says about itself in `agent.json` (read by that version's own code only). */
+export interface AgentManifest {
+  version: string;
+  buildDate: string;
+  /** The agent's executable script, relative to its version directory. */
+  entry: string;
+  /** Example fault: how the agent behaves once started. */
+  health?: 'healthy' | 'unhealthy' | 'crash';
+}
+
+export async function readAgentManifest(path: string): Promise<AgentManifest> {
+  const file = join(path, 'agent.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as AgentManifest;
+  } catch (error) {
+    throw serviceError('agent-unreadable', `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Where `<home>/current` points (an absolute path under the home), or null when there is no `current`. */
+export async function currentTarget(home: string): Promise<string | null> {
+  try {
+    return resolve(home, await readlink(layout.current(home)));
+  } catch {
+    return null;
+  }
+}
+
+/** The running agent's version, build date and versioned path. Writes nothing. */
+export async function readCurrentAgent(home: string): Promise<AgentVersionInfo> {
+  const path = await currentTarget(home);
+  if (path === null) throw serviceError('no-agent', `${layout.current(home)} does not exist: install an agent in ${home} first`);
+  const m = await readAgentManifest(path);
+  if (typeof m.version !== 'string' || typeof m.buildDate !== 'string')
+    throw serviceError('agent-unreadable', `${path}/agent.json must name a version and a buildDate`);
+  return { version: m.version, buildDate: m.buildDate, path };
+}
+
+/** Points the symlink `link` at `to` atomically: a temp symlink beside it, renamed over it. */
+export async function swapLink(link: string, to: string): Promise<void> {
+  await mkdir(dirname(link), { recursive: true });
+  const temp = `${link}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await symlink(relative(dirname(link), to) || '.', temp);
+  try {
+    await rename(temp, link);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Points `current` at `toPath` atomically. */
+export async function swapCurrent(home: string, toPath: string): Promise<void> {
+  if (!isInside(layout.data(home), toPath)) throw serviceError('invalid-path', `${toPath} is not a version directory under ${layout.data(home)}`);
+  await swapLink(layout.current(home), toPath);
+}
+
+/** Whether `path` is `dir` or lies under it (lexically). */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+}
+
+/**
+ * Installs the upgrade entrypoint of `versionDir` at the stable path. An entrypoint of another version is kept as
+ * `bin/upgrade.previous`, for a cancel or a rollback to put back.
+ */
+export async function linkEntrypoint(home: string, versionDir: string): Promise<void> {
+  const link = layout.entrypoint(home);
+  const to = join(versionDir, ARTIFACT_ENTRYPOINT);
+  const now = await readlink(link).then((t) => resolve(dirname(link), t), () => null);
+  if (now === to) return;
+  if (now !== null) await rename(link, layout.previousEntrypoint(home));
+  else await unlink(layout.previousEntrypoint(home)).catch(() => undefined);
+  await swapLink(link, to);
+}
+
+/** Undoes {@link linkEntrypoint} for a version directory that is going away. */
+export async function restoreEntrypoint(home: string, removedDir: string | null): Promise<void> {
+  const link = layout.entrypoint(home);
+  const now = await readlink(link).then((t) => resolve(dirname(link), t), () => null);
+  if (now === null || removedDir === null || !isInside(removedDir, now)) return;
+  if (await exists(layout.previousEntrypoint(home))) await rename(layout.previousEntrypoint(home), link);
+  else await unlink(link);
+}

@@ -1,0 +1,91 @@
+/**
+ * The real upgrade services: an agent home on disk, the artifact downloaded from a path or loopback HTTP, verified,
+ * extracted safely, handed off to the next version's entrypoint (a real child process), and the next version's part —
+ * migrate, atomic symlink swap, a real agent process, health checks over loopback, rollback.
+ *
+ * - `home.ts` the layout, `current` and the stable entrypoint; `download.ts` the streamed, resumable download;
+ * - `verify.ts` sha256; `extract.ts` safe extraction; `handoff.ts` runs `<home>/bin/upgrade`;
+ * - `next-version.ts` migrate, swap, start, health, rollback, cleanup; `agent-process.ts` agent processes;
+ * - `artifacts.ts` builds example artifacts; `invariants.ts` the per-state checks.
+ *
+ * @example
+ * const input = await upgradeServices.sandboxInput(dir); // installs 1.0.0 in <dir>/agent, builds 1.1.0
+ * const actor = createActor(upgradeMachine.provide({ actors: upgradeServices.actors }), { input }).start();
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromPromise } from 'xstate';
+import type { UpgradeContext, UpgradeInput } from '../../../machines/upgrade.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
+import type { LifecycleServices } from '../types.ts';
+import { exists } from '../install/fs.ts';
+import { buildExampleArtifacts } from './artifacts.ts';
+import { downloadActor } from './download.ts';
+import { extractArtifact } from './extract.ts';
+import { handOff } from './handoff.ts';
+import { readCurrentAgent, swapCurrent } from './home.ts';
+import { upgradeInvariants } from './invariants.ts';
+import { checkHealth, cleanupDownload, migrateState, rollback, startAgent, stateDir, swapSymlink } from './next-version.ts';
+import { verifyChecksum } from './verify.ts';
+
+export { buildArtifact, buildCorruptArtifact, buildEscapingArtifact, buildExampleArtifacts, EXAMPLE_VERSIONS, type BuiltArtifact } from './artifacts.ts';
+export { isAlive, probeHealth, readHomeRun, spawnAgent, stopHomeAgent, stopProcess } from './agent-process.ts';
+export { currentTarget, layout } from './home.ts';
+export { entryProblem } from './extract.ts';
+
+/**
+ * Installs an agent artifact as the active version of a (new) home: extracted under `data/`, state seeded with an
+ * action store, `current` pointing at it. Returns its version directory. For tests, demos and `sandboxInput`.
+ */
+export async function installAgent(home: string, artifactPath: string, version: string): Promise<string> {
+  await mkdir(home, { recursive: true });
+  const { extractedPath } = await extractArtifact({ artifactPath, agentHome: home, version });
+  const store = join(stateDir(extractedPath), 'action_store.json');
+  if (!(await exists(store)))
+    writeFileAtomic(
+      store,
+      `${JSON.stringify({ actions: [{ id: 'policy-1', type: 'POLICY_CHANGE', revision: 3 }, { id: 'settings-1', type: 'SETTINGS', logLevel: 'info' }] }, null, 2)}\n`,
+    );
+  await swapCurrent(home, extractedPath);
+  return extractedPath;
+}
+
+const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
+
+export const upgradeServices: LifecycleServices<UpgradeInput, UpgradeContext> = {
+  lifecycle: 'upgrade',
+  actors: {
+    readCurrentAgent: promise(({ agentHome }: { agentHome: string }) => readCurrentAgent(agentHome)),
+    download: downloadActor,
+    verifyChecksum: promise(verifyChecksum),
+    extract: promise(extractArtifact),
+    handOff: promise((input: Parameters<typeof handOff>[0]) => handOff(input)),
+    migrateState: promise(migrateState),
+    swapSymlink: promise(swapSymlink),
+    startAgent: promise(startAgent),
+    checkHealth: promise(checkHealth),
+    rollback: promise(rollback),
+    cleanupDownload: promise(cleanupDownload),
+  },
+  invariants: upgradeInvariants,
+  /**
+   * Builds the example artifacts in `<dir>/artifacts`, installs 1.0.0 in `<dir>/agent` and returns an upgrade to
+   * 1.1.0 from the local artifact, with a short grace period. An agent started by the run exits by itself once
+   * `<dir>` is removed (or stop it with `stopHomeAgent`).
+   */
+  async sandboxInput(dir) {
+    const artifacts = await buildExampleArtifacts(join(dir, 'artifacts'));
+    const agentHome = join(dir, 'agent');
+    await installAgent(agentHome, artifacts.v1.path, artifacts.v1.version);
+    return {
+      agentHome,
+      source: artifacts.v2.path,
+      sha256: artifacts.v2.sha256,
+      targetVersion: artifacts.v2.version,
+      targetBuildDate: artifacts.v2.buildDate,
+      gracePeriodMs: 1500,
+      healthCheckIntervalMs: 200,
+      retry: { maxAttempts: 3, initialIntervalMs: 50, backoffRate: 2, maxIntervalMs: 500 },
+    };
+  },
+};

@@ -1,0 +1,90 @@
+/**
+ * The next version's part, run after the hand-off: migrate the state (action store, run state) keeping a backup,
+ * swap `current` atomically, start the new agent (stopping the one it replaces), probe its health; and the two
+ * recoveries: rollback after the hand-off, cleanup of the download before it. Every operation can run again after
+ * a crash and ends in the same place.
+ */
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { AgentInput, CleanupInput, HealthOutput, MigrateInput, MigrateOutput, RollbackInput, StartOutput, SwapInput } from '../../../machines/upgrade.ts';
+import { writeFileAtomic } from '../../io/atomic-write.ts';
+import { copyTreeAtomic, exists, isDirectory, remove } from '../install/fs.ts';
+import { isAlive, probeHealth, readHomeRun, spawnAgent, stopProcess, type AgentRun } from './agent-process.ts';
+import { settleDownloads } from './download.ts';
+import { currentTarget, isInside, layout, restoreEntrypoint, swapCurrent } from './home.ts';
+
+/** The state directory of a version: the action store and the run state. */
+export const stateDir = (versionPath: string) => join(versionPath, 'state');
+
+/** Backs the running version's state up (afresh), then copies it into the new version. */
+export async function migrateState(input: MigrateInput): Promise<MigrateOutput> {
+  const { agentHome, fromPath, toPath } = input;
+  const backupPath = join(layout.backups(agentHome), `state-${basename(fromPath)}`);
+  if (await isDirectory(stateDir(fromPath))) await copyTreeAtomic(stateDir(fromPath), backupPath);
+  else if (!(await exists(backupPath))) await mkdir(backupPath, { recursive: true });
+  await copyTreeAtomic(backupPath, stateDir(toPath));
+  return { backupPath };
+}
+
+export async function swapSymlink(input: SwapInput): Promise<void> {
+  await swapCurrent(input.agentHome, input.toPath);
+}
+
+/** Stops the agent the home runs if it is another version (remembering it for a rollback), then starts the new one. */
+export async function startAgent(input: AgentInput): Promise<StartOutput> {
+  const running = await readHomeRun(input.agentHome);
+  if (running && running.path !== input.path && isAlive(running.pid)) {
+    writeFileAtomic(layout.stoppedFile(input.agentHome), `${JSON.stringify(running, null, 2)}\n`);
+    await stopProcess(running.pid);
+  }
+  const run = await spawnAgent(input.agentHome, input.path);
+  return { pid: run.pid };
+}
+
+export async function checkHealth(input: AgentInput): Promise<HealthOutput> {
+  return probeHealth(input.path, input.version);
+}
+
+/**
+ * After the hand-off: stop the new agent, point `current` back, restore the state backup, remove the new version,
+ * its download and the marker, and restart the previous agent if the upgrade had stopped it.
+ */
+export async function rollback(input: RollbackInput): Promise<void> {
+  const { agentHome: home, previousPath, failedPath, stateBackupPath, agentPid } = input;
+  if (agentPid !== null) await stopProcess(agentPid);
+  const run = await readHomeRun(home);
+  if (run && run.path !== previousPath) {
+    await stopProcess(run.pid);
+    await remove(layout.runFile(home));
+  }
+  await swapCurrent(home, previousPath);
+  if (stateBackupPath !== null && (await isDirectory(stateBackupPath))) await copyTreeAtomic(stateBackupPath, stateDir(previousPath));
+  if (failedPath !== null && failedPath !== previousPath && isInside(layout.data(home), failedPath)) {
+    await restoreEntrypoint(home, failedPath);
+    await remove(failedPath);
+  }
+  await settleDownloads(layout.downloads(home));
+  await remove(layout.downloads(home));
+  await remove(layout.marker(home));
+  const stopped = await readFile(layout.stoppedFile(home), 'utf8').then((s) => JSON.parse(s) as AgentRun, () => null);
+  if (stopped && stopped.path === previousPath) await spawnAgent(home, previousPath);
+  await remove(layout.stoppedFile(home));
+  if (stateBackupPath !== null) await remove(stateBackupPath);
+}
+
+/** Before the hand-off (failure or CANCEL): remove the download, the extracted version and its entrypoint link. */
+export async function cleanupDownload(input: CleanupInput): Promise<void> {
+  const { agentHome: home, artifactPath, extractedPath } = input;
+  await settleDownloads(layout.downloads(home));
+  await remove(layout.downloads(home));
+  if (artifactPath !== null && isInside(home, artifactPath)) await remove(artifactPath);
+  const current = await currentTarget(home);
+  if (extractedPath !== null && extractedPath !== current && isInside(layout.data(home), extractedPath)) {
+    await restoreEntrypoint(home, extractedPath);
+    await remove(extractedPath);
+    const marker = await readFile(layout.marker(home), 'utf8').then((s) => JSON.parse(s) as { path?: string }, () => null);
+    if (marker?.path === extractedPath) await remove(layout.marker(home));
+  }
+  const data = layout.data(home);
+  for (const name of await readdir(data).catch(() => [] as string[])) if (name.startsWith('.extract-')) await remove(join(data, name));
+}
