@@ -8,6 +8,7 @@ import { registerList } from './commands/list.ts';
 import { registerPaths } from './commands/paths.ts';
 import { registerTestgen } from './commands/testgen.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerInspect } from './commands/inspect.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerResume } from './commands/resume.ts';
@@ -48,6 +49,7 @@ Examples:
   registerDiagram(program, ctx);
   registerValidate(program, ctx);
   registerDocs(program, ctx);
+  registerInspect(program, ctx);
   registerPaths(program, ctx);
   registerTestgen(program, ctx);
   registerCoverage(program, ctx);

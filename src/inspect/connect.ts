@@ -1,0 +1,23 @@
+import { createWebSocketInspector } from '@statelyai/inspect';
+import { toWire } from './serialize.ts';
+
+/** The inspector client lifecycle-kit attaches its own actors with: `inspect` for `createActor`, `stop` to detach. */
+export type InspectorClient = ReturnType<typeof createWebSocketInspector>;
+
+/**
+ * A `createWebSocketInspector` client for `url`, as any app would make, with settings that suit a local server:
+ * errors keep their message ({@link toWire}), deep contexts are not cut at depth 10, and a burst before the socket
+ * opens is not dropped after 200 events.
+ *
+ * @example
+ * const client = connectInspector('ws://127.0.0.1:4242');
+ * createActor(machine, { inspect: client.inspect }).start();
+ */
+export function connectInspector(url: string): InspectorClient {
+  return createWebSocketInspector({
+    url,
+    serialize: (event) => toWire(event, 40),
+    serializationDepthLimit: 40,
+    maxDeferredEvents: 100_000,
+  });
+}

@@ -1,0 +1,374 @@
+/**
+ * The inspector server: HTTP for the page (and Mermaid, from `node_modules`, so it works offline) and WebSocket for
+ * everything live, on one port, bound to loopback unless told otherwise.
+ *
+ * WebSocket paths:
+ * - `/` (any path but the two below): an inspection source. Any `createWebSocketInspector({ url })` client can
+ *   attach; what it sends is buffered per actor, never executed. Frames from a source are only ever parsed as data.
+ * - {@link PAGE_PATH}: a page. It gets the whole buffered history (`init`), then every change. It may send only
+ *   `send` (an event for the inspected actor, checked against what the current state accepts), `resolve` and
+ *   `reject` (a pending fake service); everything else is refused with a message.
+ * - {@link RAW_PATH}: the raw inspection frames, replayed then live, for the Stately bridge page (read-only).
+ *
+ * Requests whose `Host` is not this server (DNS rebinding) and page sockets from another origin are refused.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { LifecycleGraph } from '../model/types.ts';
+import { acceptedEvents, refuseEvent } from './controls.ts';
+import type { FakeServices } from './fake-services.ts';
+import { createHistory } from './history.ts';
+import {
+  MAX_FRAME_BYTES,
+  PAGE_PATH,
+  parseInspectionMessage,
+  parsePageCommand,
+  type ControlState,
+  type PageCommand,
+  type ServerMessage,
+} from './protocol.ts';
+
+/** Raw inspection frames, for the Stately bridge. */
+export const RAW_PATH = '/_lifecycle/raw';
+
+/** The source name of the server's own actor; other clients are `client 1`, `client 2`, ... */
+export const MAIN_SOURCE = 'main';
+
+/** A page whose unsent data grows past this is closed; it reconnects and rebuilds from the history. */
+const SLOW_PAGE_BYTES = 16 * 1024 * 1024;
+const MAX_RAW_FRAMES = 5000;
+
+export interface InspectorServerOptions {
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Shown in the page's title bar. */
+  title?: string;
+  /** The inspected machine and its graph: actors running it get its diagram and exact coverage. */
+  machine?: AnyStateMachine;
+  graph?: LifecycleGraph;
+  /** Entries kept per actor. */
+  maxEntriesPerActor?: number;
+  /** Told about refused commands and ignored frames (one line each), e.g. to print them. */
+  onNotice?: (line: string) => void;
+}
+
+/** What the page's commands act on. */
+export interface ControlTarget {
+  actor: AnyActorRef;
+  graph: LifecycleGraph;
+  fakes?: FakeServices;
+}
+
+export interface InspectorServer {
+  /** The page: `http://127.0.0.1:PORT/`. */
+  url: string;
+  /** What an app passes to `createWebSocketInspector({ url })`: `ws://127.0.0.1:PORT`. */
+  wsUrl: string;
+  /** Stately's hosted inspector, fed by this server (needs internet): `http://127.0.0.1:PORT/stately`. */
+  statelyUrl: string;
+  host: string;
+  port: number;
+  /** A private source URL: actors inspected through it are the server's own (`main`), the ones the page controls. */
+  mainSourceUrl: string;
+  /** Makes `target.actor` the actor the page's commands go to. Returns a function that undoes it. */
+  control(target: ControlTarget): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server.
+ *
+ * @example
+ * const server = await startInspectorServer({ machine, graph: extractGraph(machine) });
+ * const inspector = createWebSocketInspector({ url: server.mainSourceUrl });
+ * const actor = createActor(machine, { inspect: inspector.inspect });
+ * server.control({ actor, graph });
+ * actor.start();
+ * console.log(server.url);
+ */
+export async function startInspectorServer(options: InspectorServerOptions = {}): Promise<InspectorServer> {
+  const bindHost = options.host ?? '127.0.0.1';
+  const notice = options.onNotice ?? (() => {});
+  const token = randomBytes(16).toString('hex');
+  const pages = new Set<WebSocket>();
+  const rawPages = new Set<WebSocket>();
+  const rawFrames: string[] = [];
+  let clients = 0;
+  let target: ControlTarget | undefined;
+
+  const broadcast = (message: ServerMessage) => {
+    if (pages.size === 0) return;
+    const text = JSON.stringify(message);
+    for (const page of pages) sendText(page, text);
+  };
+  const history = createHistory({
+    machine: options.machine,
+    graph: options.graph,
+    maxEntriesPerActor: options.maxEntriesPerActor,
+    onMessage: broadcast,
+  });
+
+  const controlState = (): ControlState => {
+    if (!target) return { accepts: [], wildcard: false, pending: [], fakeServices: false };
+    const snapshot = target.actor.getSnapshot() as AnyMachineSnapshot;
+    return {
+      actor: history.keyOf(MAIN_SOURCE, target.actor.sessionId),
+      status: snapshot.status,
+      ...acceptedEvents(snapshot, target.graph),
+      pending: target.fakes?.pending() ?? [],
+      fakeServices: target.fakes !== undefined,
+    };
+  };
+  // Coalesce bursts (a done event, its snapshot, the next service starting) into one control message.
+  let controlQueued = false;
+  const pushControl = () => {
+    if (controlQueued) return;
+    controlQueued = true;
+    setTimeout(() => {
+      controlQueued = false;
+      broadcast({ type: 'control', control: controlState() });
+    }, 0);
+  };
+
+  // ---- HTTP --------------------------------------------------------------------------------------------------------
+
+  const require = createRequire(import.meta.url);
+  const files: Record<string, { path: string; type: string; csp?: string }> = {
+    '/': { path: new URL('./page/index.html', import.meta.url).pathname, type: 'text/html; charset=utf-8' },
+    '/app.js': { path: new URL('./page/app.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
+    '/style.css': { path: new URL('./page/style.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
+    '/vendor/mermaid.min.js': { path: require.resolve('mermaid/dist/mermaid.min.js'), type: 'text/javascript; charset=utf-8' },
+    '/stately': {
+      path: new URL('./page/stately.html', import.meta.url).pathname,
+      type: 'text/html; charset=utf-8',
+      csp: "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-src https://stately.ai; connect-src 'self'",
+    },
+    '/stately.js': { path: new URL('./page/stately.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
+  };
+  const cache = new Map<string, Promise<Buffer>>();
+  const read = (path: string) => {
+    let p = cache.get(path);
+    if (!p) {
+      p = readFile(path);
+      cache.set(path, p);
+      p.catch(() => cache.delete(path));
+    }
+    return p;
+  };
+
+  let port = 0;
+  const allowedHost = (host: string | undefined): boolean => {
+    if (!host) return false;
+    if (!isLoopback(bindHost)) return true; // the user chose to serve beyond loopback
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost}:${port}`].includes(host.toLowerCase());
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const baseHeaders = {
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    };
+    if (!allowedHost(req.headers.host)) {
+      res.writeHead(421, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('misdirected request: unknown Host\n');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...baseHeaders, Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/favicon.ico') {
+      res.writeHead(204, baseHeaders).end();
+      return;
+    }
+    const file = files[path === '/index.html' ? '/' : path];
+    if (!file) {
+      res.writeHead(404, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    try {
+      const body = await read(file.path);
+      res.writeHead(200, {
+        ...baseHeaders,
+        'Content-Type': file.type,
+        'Content-Length': body.length,
+        // Mermaid writes <style> into its SVG, hence 'unsafe-inline' for styles only.
+        'Content-Security-Policy':
+          file.csp ?? "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (error) {
+      res.writeHead(500, { ...baseHeaders, 'Content-Type': 'text/plain' }).end(`cannot read ${path}: ${(error as Error).message}\n`);
+    }
+  };
+
+  const http = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+
+  // ---- WebSocket ---------------------------------------------------------------------------------------------------
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const refuse = (status: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    };
+    if (!allowedHost(req.headers.host)) return refuse('421 Misdirected Request');
+    const isPage = url.pathname === PAGE_PATH || url.pathname === RAW_PATH;
+    // A page must come from this server's own origin: another site open in the browser must not drive the actor.
+    if (isPage && req.headers.origin !== `http://${req.headers.host}`) return refuse('403 Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (url.pathname === PAGE_PATH) onPage(ws);
+      else if (url.pathname === RAW_PATH) onRaw(ws);
+      else onSource(ws, url.searchParams.get('token') === token ? MAIN_SOURCE : `client ${++clients}`);
+    });
+  });
+
+  const onSource = (ws: WebSocket, source: string) => {
+    let ignored = 0;
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const text = data.toString();
+      const message = parseInspectionMessage(text);
+      if (typeof message === 'string') {
+        if (ignored++ < 3) notice(`ignored a frame from ${source}: ${message}`);
+        return;
+      }
+      history.add(source, message);
+      if (source === MAIN_SOURCE && message.type === '@xstate.snapshot') pushControl();
+      rawFrames.push(text);
+      if (rawFrames.length > MAX_RAW_FRAMES) rawFrames.shift();
+      for (const raw of rawPages) sendText(raw, text);
+    });
+    ws.on('error', () => {});
+  };
+
+  const onPage = (ws: WebSocket) => {
+    pages.add(ws);
+    ws.on('close', () => pages.delete(ws));
+    ws.on('error', () => {});
+    sendText(ws, JSON.stringify({ type: 'init', title: options.title ?? 'lifecycle inspector', ...history.snapshot(), control: controlState() } satisfies ServerMessage));
+    ws.on('message', (data, isBinary) => {
+      const reply = (ok: boolean, message: string, requestId?: string) => {
+        if (!ok) notice(`refused a command from the page: ${message}`);
+        sendText(ws, JSON.stringify({ type: 'result', ok, message, ...(requestId ? { requestId } : {}) } satisfies ServerMessage));
+      };
+      if (isBinary) return reply(false, 'binary frames are not accepted');
+      const command = parsePageCommand(data.toString());
+      const logRefusal = (event: { type: string; [key: string]: unknown }, message: string) => {
+        if (target) history.addRefusal(history.keyOf(MAIN_SOURCE, target.actor.sessionId), event, message);
+      };
+      if ('refused' in command) {
+        logRefusal({ type: '(command)' }, command.refused);
+        return reply(false, command.refused, command.requestId);
+      }
+      const outcome = execute(command);
+      if (!outcome.ok) logRefusal(command.type === 'send' ? command.event : { type: `${command.type} ${command.service}` }, outcome.message);
+      reply(outcome.ok, outcome.message, command.requestId);
+    });
+  };
+
+  const onRaw = (ws: WebSocket) => {
+    rawPages.add(ws);
+    ws.on('close', () => rawPages.delete(ws));
+    ws.on('error', () => {});
+    ws.on('message', () => {}); // read-only
+    for (const frame of rawFrames) sendText(ws, frame);
+  };
+
+  /** The only things the page can make happen. */
+  const execute = (command: PageCommand): { ok: boolean; message: string } => {
+    if (!target) return { ok: false, message: 'this inspector only watches: there is no actor to control' };
+    const controlled = history.keyOf(MAIN_SOURCE, target.actor.sessionId);
+    switch (command.type) {
+      case 'send': {
+        if (command.actor !== controlled) {
+          return { ok: false, message: `only the inspected actor (${history.actor(controlled)?.label ?? controlled}) accepts events from the page` };
+        }
+        const why = refuseEvent(target.actor.getSnapshot() as AnyMachineSnapshot, target.graph, command.event);
+        if (why) return { ok: false, message: why };
+        target.actor.send(command.event);
+        return { ok: true, message: `sent ${command.event.type}` };
+      }
+      case 'resolve':
+      case 'reject': {
+        if (!target.fakes) return { ok: false, message: 'services are real here: start with --fake-services to settle them from the page' };
+        const pending = target.fakes.pending().find((p) => p.id === command.service);
+        if (!pending) return { ok: false, message: `no fake service ${command.service} is pending` };
+        if (command.type === 'resolve') target.fakes.resolve(command.service, command.output);
+        else target.fakes.reject(command.service, command.error);
+        return { ok: true, message: `${command.type === 'resolve' ? 'resolved' : 'failed'} ${pending.src}` };
+      }
+    }
+  };
+
+  // ---- start ---------------------------------------------------------------------------------------------------------
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, bindHost, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  port = (http.address() as AddressInfo).port;
+  const browseHost = isLoopback(bindHost) || bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
+  const hostPort = `${browseHost.includes(':') ? `[${browseHost}]` : browseHost}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${hostPort}/`,
+    wsUrl: `ws://${hostPort}`,
+    statelyUrl: `http://${hostPort}/stately`,
+    host: bindHost,
+    port,
+    mainSourceUrl: `ws://${hostPort}/?token=${token}`,
+    control(next) {
+      target = next;
+      history.setControlled(history.keyOf(MAIN_SOURCE, next.actor.sessionId));
+      const subscription = next.actor.subscribe({ next: pushControl, error: pushControl, complete: pushControl });
+      const offFakes = next.fakes?.onChange(pushControl);
+      pushControl();
+      return () => {
+        subscription.unsubscribe();
+        offFakes?.();
+        if (target === next) target = undefined;
+        pushControl();
+      };
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        http.closeAllConnections();
+        http.close(() => resolve());
+      });
+      return closed;
+    },
+  };
+}
+
+function sendText(ws: WebSocket, text: string): void {
+  if (ws.readyState !== WebSocket.OPEN) return;
+  if (ws.bufferedAmount > SLOW_PAGE_BYTES) {
+    // Too far behind: drop it; the page reconnects and rebuilds from the buffered history.
+    ws.close(4000, 'too slow: reconnect');
+    return;
+  }
+  ws.send(text);
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

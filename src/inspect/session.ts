@@ -1,0 +1,127 @@
+/**
+ * `lifecycle inspect`: the inspector server plus the lifecycle running in-process under it, attached the way any
+ * app attaches (`createWebSocketInspector` pointed at the server), with real services or controllable fakes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { UserError } from '../errors.ts';
+import { extractGraph } from '../model/extract.ts';
+import type { LifecycleServices } from '../services/types.ts';
+import { EXAMPLE_INPUTS, EXAMPLE_OUTPUTS } from './examples.ts';
+import { createFakeServices, type FakeServices } from './fake-services.ts';
+import { connectInspector } from './connect.ts';
+import { startInspectorServer, type InspectorServer } from './server.ts';
+
+export interface InspectSessionOptions {
+  machine: AnyStateMachine;
+  /** The built-in's name (`install`), when the machine is a built-in: its real services and examples are used. */
+  builtin?: string;
+  /** Controllable fakes for every invoked service instead of real ones. */
+  fakeServices?: boolean;
+  /** The run's input. Default: the built-in's sandboxed input (real services) or example input (fakes). */
+  input?: unknown;
+  host?: string;
+  port?: number;
+  onNotice?: (line: string) => void;
+  /** Loads a built-in's real services; default: the `SERVICES` registry in `src/services/index.ts`. */
+  loadServices?: (name: string) => Promise<LifecycleServices>;
+}
+
+export interface InspectSession {
+  server: InspectorServer;
+  actor: AnyActorRef;
+  fakes?: FakeServices;
+  /** The sandbox directory of a real-services run, removed on close. */
+  sandbox?: string;
+  /** Stops the actor, detaches, closes the server, removes the sandbox. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server and the lifecycle under it. The actor is started once the server listens, so the page sees
+ * the run from its first snapshot.
+ *
+ * @example
+ * const session = await startInspectSession({ machine: installMachine, builtin: 'install', fakeServices: true });
+ * console.log(session.server.url);
+ * // ... later
+ * await session.close();
+ */
+export async function startInspectSession(options: InspectSessionOptions): Promise<InspectSession> {
+  const { machine } = options;
+  const graph = extractGraph(machine);
+  let actors: Record<string, AnyActorLogic> | undefined;
+  let fakes: FakeServices | undefined;
+  let input = options.input;
+  let sandbox: string | undefined;
+
+  if (options.fakeServices) {
+    fakes = createFakeServices(graph, options.builtin ? EXAMPLE_OUTPUTS[options.builtin] : {});
+    actors = fakes.actors;
+    if (input === undefined && options.builtin) input = EXAMPLE_INPUTS[options.builtin];
+  } else if (options.builtin) {
+    const services = await (options.loadServices ?? loadRegisteredServices)(options.builtin);
+    actors = services.actors;
+    if (input === undefined) {
+      sandbox = await mkdtemp(join(tmpdir(), `lifecycle-inspect-${options.builtin}-`));
+      input = await services.sandboxInput(sandbox);
+    }
+  }
+  // A user's machine without --fake-services runs with its own implementations.
+
+  const server = await startInspectorServer({
+    host: options.host,
+    port: options.port,
+    machine,
+    graph,
+    title: `${graph.id}${fakes ? ' (fake services)' : ''}`,
+    onNotice: options.onNotice,
+  });
+  const inspector = connectInspector(server.mainSourceUrl);
+  const provided = actors ? machine.provide({ actors }) : machine;
+  const actor = createActor(provided, { input, inspect: inspector.inspect });
+  const release = server.control({ actor, graph, fakes });
+  actor.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    actor,
+    ...(fakes ? { fakes } : {}),
+    ...(sandbox ? { sandbox } : {}),
+    close() {
+      closing ??= (async () => {
+        release();
+        actor.stop();
+        // Let the inspector flush what the stop produced, then detach before the server goes.
+        await new Promise((r) => setTimeout(r, 20));
+        inspector.stop();
+        await server.close();
+        if (sandbox) await rm(sandbox, { recursive: true, force: true });
+      })();
+      return closing;
+    },
+  };
+}
+
+type ServicesRegistry = Record<string, () => Promise<LifecycleServices | { default: LifecycleServices }>>;
+
+/** The built-ins' real services, from `src/services/index.ts` (`SERVICES[name]()` loads one lifecycle's services). */
+async function loadRegisteredServices(name: string): Promise<LifecycleServices> {
+  // Not a literal: the registry is optional at type-check time.
+  const registryPath = '../services/index.ts';
+  let registry: ServicesRegistry | undefined;
+  try {
+    registry = ((await import(registryPath)) as { SERVICES?: ServicesRegistry }).SERVICES;
+  } catch {
+    registry = undefined;
+  }
+  const load = registry?.[name];
+  if (!load) {
+    throw new UserError(`no real services for '${name}' yet: run it with --fake-services and settle services from the page`);
+  }
+  const loaded = await load();
+  return 'default' in loaded ? loaded.default : loaded;
+}
