@@ -146,12 +146,17 @@ function sanitize(segment: string): string {
 }
 
 /**
- * Escapes text for a Mermaid label with Mermaid's entity codes, so quotes, `;`, `#`, `<`, `>`, `{`, `}`,
- * `%%` and newlines in a state or event name cannot end the statement or be read as markup.
+ * Makes text safe in a Mermaid label. Mermaid decodes no entity codes in SVG-text labels (only `#lt;`/`#gt;`),
+ * so characters that would end the statement or start markup are swapped for look-alikes: `;` (it splits a
+ * transition label into new states) for the Greek question mark, `"` for a closing quote mark, a backtick (it starts
+ * a Markdown string) for a modifier grave; `<`/`>` become `#lt;`/`#gt;`, newlines spaces.
  */
 export function escapeLabel(text: string): string {
   return text
     .replace(/\s*[\r\n]+\s*/g, ' ')
-    .replace(/[#";<>{}%\\|`]/g, (c) => `#${c.charCodeAt(0)};`);
+    .replace(/;/g, '\u037e')
+    .replace(/"/g, '\u201d')
+    .replace(/`/g, '\u02cb')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;');
 }
-

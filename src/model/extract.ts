@@ -205,7 +205,7 @@ export function describeGuard(guard: unknown): GraphGuard | undefined {
         names.add(type);
         if (params === undefined) return type;
         if (typeof params === 'function') return `${type}(…)`;
-        return `${type}(${JSON.stringify(params)})`;
+        return `${type}(${formatParams(params)})`;
       }
     }
     inline = true;
@@ -213,6 +213,16 @@ export function describeGuard(guard: unknown): GraphGuard | undefined {
   };
   const text = label(guard, false);
   return { label: text, names: [...names], inline };
+}
+
+/** `{ n: 3, step: 'x' }` → `n: 3, step: x`: short, and free of quotes that diagrams would have to escape. */
+function formatParams(params: unknown): string {
+  if (params && typeof params === 'object' && !Array.isArray(params)) {
+    return Object.entries(params as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
+  }
+  return typeof params === 'string' ? params : JSON.stringify(params);
 }
 
 /** Action names, leaving out the raise/cancel pairs XState adds for `after` timers. */

@@ -62,7 +62,7 @@ export type TransitionKind =
 
 /** A guard, reduced to what can be printed and counted. */
 export interface GraphGuard {
-  /** Printable form: `isValid`, `!isValid`, `a && b`, `atLeast({"n":3})`, `inline`. */
+  /** Printable form: `isValid`, `!isValid`, `a && b`, `atLeast(n: 3)`, `inline`. */
   label: string;
   /** Names of the named guards it uses (from `setup({ guards })`), without duplicates. */
   names: string[];

@@ -57,7 +57,7 @@ describe.each(machines)('$name', ({ machine }) => {
 });
 
 describe('Mermaid escaping', () => {
-  it('turns characters that would break a statement into entity codes', () => {
-    expect(escapeLabel('a "b"; c#d <e> {f} %%g\nh')).toBe('a #34;b#34;#59; c#35;d #60;e#62; #123;f#125; #37;#37;g h');
+  it('swaps characters that would break a statement for look-alikes', () => {
+    expect(escapeLabel('a "b"; c#d <e> {f} %%g\nh `i`')).toBe('a \u201db\u201d\u037e c#d #lt;e#gt; {f} %%g h \u02cbi\u02cb');
   });
 });

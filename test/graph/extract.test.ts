@@ -59,7 +59,7 @@ describe('extractGraph', () => {
       'p.a|event|p.b|ok',
       'p.a|event|p.c|',
       'p.a|done.actor|p.b|',
-      'p.a|error.actor|p.a|atLeast({"n":3})',
+      'p.a|error.actor|p.a|atLeast(n: 3)',
       'p.a|error.actor|p.c|',
       'p.a|snapshot||',
       'p.a|after|p.c|!ok',
