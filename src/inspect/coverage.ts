@@ -58,7 +58,6 @@ export function inferTaken(graph: LifecycleGraph, previous: WireSnapshot | undef
   const after = new Set(activeStateIds(graph, next.value));
   const before = new Set(previous ? activeStateIds(graph, previous.value) : [graph.root]);
   const taken: string[] = [];
-  const entered: string[] = [];
   const bySource = new Map<string, GraphTransition[]>();
   for (const t of graph.transitions) bySource.set(t.source, [...(bySource.get(t.source) ?? []), t]);
 
@@ -67,43 +66,52 @@ export function inferTaken(graph: LifecycleGraph, previous: WireSnapshot | undef
     t.event === event.type ||
     t.event === '*' ||
     (t.event.endsWith('.*') && event.type.startsWith(t.event.slice(0, -1)));
-
-  if (previous && event.type !== 'xstate.init') {
-    const done = new Set<string>();
-    // Deepest active states first: XState prefers the innermost transition.
-    for (const source of [...before].reverse()) {
-      if (done.has(source)) continue;
-      const t = (bySource.get(source) ?? []).find((x) => matches(x) && (lands(x) || (x.targets.length === 0 && sameValue(previous.value, next.value))));
-      if (!t) continue;
-      taken.push(t.id);
-      entered.push(...t.targets);
-      for (const id of before) if (graph.states.find((s) => s.id === id)?.parent === source || id === source) done.add(id);
-      break;
-    }
-  } else {
-    entered.push(graph.root);
-  }
-
-  // Eventless transitions from states entered on the way that are no longer active.
-  const seen = new Set<string>();
   // A state and what entering it enters: its initial child (compound) or every region (parallel), recursively.
-  const descendantsOf = (id: string): string[] => {
+  const entering = (id: string): string[] => {
     const s = graph.states.find((x) => x.id === id);
     if (!s) return [];
     const inner = s.kind === 'parallel' ? s.children : s.kind === 'compound' ? (s.initial ?? []) : [];
-    return [id, ...inner.flatMap(descendantsOf)];
+    return [id, ...inner.flatMap(entering)];
   };
-  const queue = entered.flatMap(descendantsOf);
-  while (queue.length) {
-    const id = queue.shift()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    if (after.has(id)) continue;
-    const t = (bySource.get(id) ?? []).find((x) => x.kind === 'always' && lands(x));
-    if (t) {
-      taken.push(t.id);
-      queue.push(...t.targets.flatMap(descendantsOf));
+  /** Eventless transitions from the states `targets` enter that are not active afterwards, chained. */
+  const eventless = (targets: string[]): string[] => {
+    const chain: string[] = [];
+    const seen = new Set<string>();
+    const queue = targets.flatMap(entering);
+    while (queue.length) {
+      const id = queue.shift()!;
+      if (seen.has(id) || after.has(id)) continue;
+      seen.add(id);
+      const t = (bySource.get(id) ?? []).find((x) => x.kind === 'always' && (lands(x) || reaches(x, seen)));
+      if (t) {
+        chain.push(t.id);
+        queue.push(...t.targets.flatMap(entering));
+      }
     }
+    return chain;
+  };
+  /** Whether an eventless transition leads, through more eventless ones, to states active afterwards. */
+  const reaches = (t: GraphTransition, seen: Set<string>, depth = 0): boolean =>
+    depth < 16 &&
+    t.targets.length > 0 &&
+    t.targets.flatMap(entering).some(
+      (id) => after.has(id) || (!seen.has(id) && (bySource.get(id) ?? []).some((x) => x.kind === 'always' && reaches(x, new Set([...seen, id]), depth + 1))),
+    );
+
+  if (previous && event.type !== 'xstate.init') {
+    // Deepest active states first: XState prefers the innermost transition.
+    for (const source of [...before].reverse()) {
+      const candidates = (bySource.get(source) ?? []).filter(matches);
+      const t =
+        candidates.find((x) => lands(x)) ??
+        candidates.find((x) => x.targets.length > 0 && reaches(x, new Set())) ??
+        candidates.find((x) => x.targets.length === 0 && sameValue(previous.value, next.value));
+      if (!t) continue;
+      taken.push(t.id, ...eventless(t.targets));
+      break;
+    }
+  } else {
+    taken.push(...eventless([graph.root]));
   }
   return taken;
 }

@@ -1,13 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes a file atomically: a temp file beside it, fsynced, renamed over the target, and the directory fsynced,
- * so a reader (or a crash) sees the old file or the new one, never half of one.
+ * so a reader (or a crash) sees the old file or the new one, never half of one. Temp files of the same target
+ * left by a writer that died before its rename (SIGKILL, a crash) are removed first, so a crash leaves no litter
+ * once the file is written again.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
+  removeDeadTemps(dir, basename(path));
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {
@@ -37,5 +40,32 @@ function fsyncDir(dir: string): void {
     }
   } catch {
     // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  }
+}
+
+/** Removes `.<name>.<pid>.<time>.tmp` files in `dir` whose writer process is gone. */
+function removeDeadTemps(dir: string, name: string): void {
+  const prefix = `.${name}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const match = /^(\d+)\.\d+\.tmp$/.exec(entry.slice(prefix.length));
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && !isAlive(pid)) rmSync(join(dir, entry), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,7 +7,6 @@ import { generatePaths } from '../paths/index.ts';
 import { GENERATED_MARK, type GeneratedFile, generateTests } from './generate.ts';
 
 export { GENERATED_MARK, generateTests, type GeneratedFile, type TestgenOptions } from './generate.ts';
-export { createPathRunner, type TestStep, type PathRunnerOptions } from './harness.ts';
 
 export interface SuiteOptions {
   outDir: string;

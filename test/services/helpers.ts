@@ -50,6 +50,7 @@ export async function runChecked<TInput, TContext, TOutput>(
       : fromPromise(async ({ input: childInput, signal }: { input: unknown; signal: AbortSignal }) => {
           await new Promise((resolve) => setImmediate(resolve));
           await gate;
+          if (signal.aborted) throw new Error(`${name} was stopped before it started`);
           const child = createActor(logic, { input: childInput });
           signal.addEventListener('abort', () => child.stop());
           const done = toPromise(child);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -259,9 +259,12 @@ describe('upgrade services: failures before the hand-off leave nothing behind', 
     expect(await currentTarget(home)).toBe(v1Path);
   });
 
-  it('CANCEL after the extraction, before the hand-off, removes the extracted version and its entrypoint link', async () => {
+  it('CANCEL while extracting, before the hand-off, removes the extracted version and its entrypoint link', async () => {
     let cancelled = false;
+    const entrypointBefore = await readlink(layout.entrypoint(home));
     const run = await upgrade(input(artifacts.v2), {
+      // Not gated: the extraction really runs when CANCEL arrives, and goes on in the background after it.
+      ungated: ['download', 'extract'],
       onStart: (actor) =>
         actor.subscribe((s) => {
           if (!cancelled && s.matches({ currentVersion: 'extracting' })) {
@@ -272,8 +275,9 @@ describe('upgrade services: failures before the hand-off leave nothing behind', 
     });
     expect(run.output.outcome).toBe('cancelled');
     expect(await dataDirs()).toEqual([basename(v1Path)]);
-    expect(await readFile(layout.entrypoint(home)).then(() => true)).toBe(true);
+    expect(await readlink(layout.entrypoint(home))).toBe(entrypointBefore);
     expect(await exists(layout.downloads(home))).toBe(false);
+    expect((await readdir(layout.data(home))).filter((n) => n.startsWith('.extract-'))).toEqual([]);
   });
 
   it('a next version whose entrypoint refuses the hand-off fails, and its files are removed', async () => {

@@ -6,11 +6,11 @@
  * entrypoint, `upgrade` at the root, which it links at the stable path `<home>/bin/upgrade`.
  */
 import { mkdir, rename } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import * as tar from 'tar';
 import type { ExtractInput, ExtractOutput } from '../../../machines/upgrade.ts';
 import { exists, isSafeRelativePath, remove, serviceError, sha256File } from '../install/fs.ts';
-import { ARTIFACT_ENTRYPOINT, layout, linkEntrypoint } from './home.ts';
+import { ARTIFACT_ENTRYPOINT, currentTarget, layout, linkEntrypoint, restoreEntrypoint } from './home.ts';
 
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
@@ -52,17 +52,37 @@ export async function inspectArchive(file: string): Promise<{ problems: string[]
   return { problems, hasEntrypoint, entries };
 }
 
+const inflight = new Map<string, Promise<unknown>>();
+
+/** Waits until no extraction into `home` is running (a stopped one undoes itself before it settles). */
+export async function settleExtractions(home: string): Promise<void> {
+  await inflight.get(resolve(home))?.catch(() => undefined);
+}
+
 /**
  * Unpacks the artifact into `<home>/data/agent-<version>-<hash>` (hash: the first 6 hex digits of the artifact's
  * sha256) and links its entrypoint at `<home>/bin/upgrade`. Idempotent: a directory already there came from the same
- * bytes, and is kept.
+ * bytes, and is kept. When `signal` aborts meanwhile (CANCEL), what this call created is removed again.
  */
-export async function extractArtifact(input: ExtractInput): Promise<ExtractOutput> {
+export function extractArtifact(input: ExtractInput, signal?: AbortSignal): Promise<ExtractOutput> {
+  const key = resolve(input.agentHome);
+  const run = (inflight.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => extractOnce(input, signal));
+  inflight.set(key, run);
+  void run.finally(() => {
+    if (inflight.get(key) === run) inflight.delete(key);
+  }).catch(() => undefined);
+  return run;
+}
+
+async function extractOnce(input: ExtractInput, signal?: AbortSignal): Promise<ExtractOutput> {
   const { artifactPath, agentHome, version } = input;
+  const aborted = () => serviceError('aborted', `extraction of ${artifactPath} was stopped`);
+  if (signal?.aborted) throw aborted();
   if (!VERSION.test(version)) throw serviceError('invalid-version', `target version "${version}" is not a semantic version such as 1.2.3`);
   const hash = (await sha256File(artifactPath)).slice(0, 6);
   const extractedPath = join(layout.data(agentHome), `agent-${version}-${hash}`);
-  if (!(await exists(extractedPath))) {
+  const created = !(await exists(extractedPath));
+  if (created) {
     const { problems, hasEntrypoint, entries } = await inspectArchive(artifactPath);
     if (problems.length > 0)
       throw serviceError('unsafe-archive', `refusing to extract ${artifactPath}: ${problems.length} entr${problems.length === 1 ? 'y escapes' : 'ies escape'} the target: ${problems.join('; ')}`);
@@ -97,5 +117,12 @@ export async function extractArtifact(input: ExtractInput): Promise<ExtractOutpu
     await rename(temp, extractedPath);
   }
   await linkEntrypoint(agentHome, extractedPath);
+  if (signal?.aborted) {
+    if (created && (await currentTarget(agentHome)) !== extractedPath) {
+      await restoreEntrypoint(agentHome, extractedPath);
+      await remove(extractedPath);
+    }
+    throw aborted();
+  }
   return { extractedPath, hash };
 }

@@ -15,7 +15,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
-import type { UpgradeContext, UpgradeInput } from '../../../machines/upgrade.ts';
+import type { ExtractInput, ExtractOutput, UpgradeContext, UpgradeInput } from '../../../machines/upgrade.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import type { LifecycleServices } from '../types.ts';
 import { exists } from '../install/fs.ts';
@@ -58,7 +58,7 @@ export const upgradeServices: LifecycleServices<UpgradeInput, UpgradeContext> = 
     readCurrentAgent: promise(({ agentHome }: { agentHome: string }) => readCurrentAgent(agentHome)),
     download: downloadActor,
     verifyChecksum: promise(verifyChecksum),
-    extract: promise(extractArtifact),
+    extract: fromPromise<ExtractOutput, ExtractInput>(({ input, signal }) => extractArtifact(input, signal)),
     handOff: promise((input: Parameters<typeof handOff>[0]) => handOff(input)),
     migrateState: promise(migrateState),
     swapSymlink: promise(swapSymlink),

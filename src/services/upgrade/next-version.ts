@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { copyTreeAtomic, exists, isDirectory, remove } from '../install/fs.ts';
 import { isAlive, probeHealth, readHomeRun, spawnAgent, stopProcess, type AgentRun } from './agent-process.ts';
 import { settleDownloads } from './download.ts';
+import { settleExtractions } from './extract.ts';
 import { currentTarget, isInside, layout, restoreEntrypoint, swapCurrent } from './home.ts';
 
 /** The state directory of a version: the action store and the run state. */
@@ -76,6 +77,7 @@ export async function rollback(input: RollbackInput): Promise<void> {
 export async function cleanupDownload(input: CleanupInput): Promise<void> {
   const { agentHome: home, artifactPath, extractedPath } = input;
   await settleDownloads(layout.downloads(home));
+  await settleExtractions(home);
   await remove(layout.downloads(home));
   if (artifactPath !== null && isInside(home, artifactPath)) await remove(artifactPath);
   const current = await currentTarget(home);
