@@ -49,14 +49,14 @@ export interface KillPoint {
 
 /**
  * Chooses kill points from the ops of an uninterrupted run, for every transition and every step:
- * - `journaled`: the transition's journal line is on disk, its snapshot not yet;
  * - `saved`: the snapshot is saved, the next step's service has not touched anything yet (a step boundary);
  * - `inside`: in the middle of a step's own writes, and before its last one (the step done, its done event not saved);
- * - `before-meta`: before the run's meta exists (a resume finds no run; running again is the answer).
+ * - `before-meta`: before the run's meta exists (a resume finds no run; running again is the answer);
+ * - with `more`, also `journaled`: the transition's journal line is on disk, its snapshot not yet.
  * With `all`, every op is a kill point.
  */
-export function chooseKillPoints(ops: Op[], storeDir: string, all = false): KillPoint[] {
-  if (all) return ops.map((o, i) => ({ n: i + 1, label: `${o.op} ${o.path}` }));
+export function chooseKillPoints(ops: Op[], storeDir: string, mode: 'default' | 'more' | 'all' = 'default'): KillPoint[] {
+  if (mode === 'all') return ops.map((o, i) => ({ n: i + 1, label: `${o.op} ${o.path}` }));
   const inStore = (o: Op) => o.path === storeDir || o.path.startsWith(`${storeDir}/`);
   const points: KillPoint[] = [];
   const metaRename = ops.findIndex((o) => o.op === 'renameSync' && o.path === join(storeDir, 'run.json'));
@@ -72,7 +72,7 @@ export function chooseKillPoints(ops: Op[], storeDir: string, all = false): Kill
     if (o.op === 'fsyncSync' && o.path === join(storeDir, 'journal.jsonl')) {
       flushService();
       transition++;
-      points.push({ n: i + 2, label: `journaled ${transition}` });
+      if (mode === 'more') points.push({ n: i + 2, label: `journaled ${transition}` });
     } else if (o.op === 'renameSync' && o.path === join(storeDir, 'snapshot.json')) {
       points.push({ n: i + 3, label: `saved ${transition}` }); // after the rename and the directory fsync
     } else if (!inStore(o)) service.push(i);
