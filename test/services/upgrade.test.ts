@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import {
   type BuiltArtifact,
 } from '../../src/services/upgrade/index.ts';
 import { exists } from '../../src/services/install/fs.ts';
+import { extractArtifact } from '../../src/services/upgrade/extract.ts';
 import { runChecked, type CheckedRunOptions } from './helpers.ts';
 
 interface ServerOptions {
@@ -309,6 +310,32 @@ describe('upgrade services: failures before the hand-off leave nothing behind', 
 });
 
 describe('extraction rules', () => {
+  it('an extraction stopped at any point (CANCEL) leaves no version directory and the entrypoint as it was', async () => {
+    const entrypointBefore = await readlink(layout.entrypoint(home));
+    const outcomes: string[] = [];
+    for (const delay of [0, 1, 2, 3, 5, 8, 13, 21]) {
+      const abort = new AbortController();
+      const extraction = extractArtifact({ artifactPath: artifacts.v2.path, agentHome: home, version: '1.1.0' }, abort.signal);
+      setTimeout(() => abort.abort(), delay);
+      const result = await extraction.then(
+        (out) => ({ done: out.extractedPath }),
+        (error: Error & { kind?: string }) => ({ error: error.kind }),
+      );
+      if ('done' in result) {
+        outcomes.push('finished');
+        await rm(result.done, { recursive: true });
+        await rm(layout.entrypoint(home));
+        await symlink(entrypointBefore, layout.entrypoint(home));
+        continue;
+      }
+      outcomes.push('stopped');
+      expect(result.error).toBe('aborted');
+      expect((await readdir(layout.data(home))).sort()).toEqual([basename(v1Path)]);
+      expect(await readlink(layout.entrypoint(home))).toBe(entrypointBefore);
+    }
+    expect(outcomes).toContain('stopped');
+  });
+
   it('refuses absolute paths, .. segments, links out and special files; accepts the rest', () => {
     expect(entryProblem('bin/agent.mjs', 'File')).toBeNull();
     expect(entryProblem('./bin/', 'Directory')).toBeNull();
