@@ -514,7 +514,9 @@ function renderLog() {
       tr.dataset.seq = String(row.seq);
       const sender = row.sourceKey && row.sourceKey !== row.actor ? state.actors.get(row.sourceKey)?.label : undefined;
       const eventText = `${describeEvent(row)}${sender ? ` ← ${sender}` : ''}`;
-      const move = row.kind === 'snapshot' ? `${row.from ?? '∅'} → ${row.to ?? '?'}` : '';
+      // Break long state paths at their dots, not inside a name.
+      const breakable = (path) => path.replace(/\./g, '.\u200b');
+      const move = row.kind === 'snapshot' ? `${breakable(row.from ?? '∅')} → ${breakable(row.to ?? '?')}` : '';
       tr.append(cell(n >= 0 ? String(n + 1) : '·'), cell(clock(row.time)), cell(eventText, 'event-type'), cell(move), cell(row.error ?? ''));
       tr.children[2].title = row.event.type;
       if (n >= 0) {
