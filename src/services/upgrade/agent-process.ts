@@ -80,6 +80,13 @@ export async function spawnAgent(home: string, path: string, timeoutMs = 10_000)
   const running = await readHomeRun(home);
   if (running && running.path === path && isAlive(running.pid)) return running;
   const manifest = await readAgentManifest(path);
+  // An agent of this version started by a run that was killed before it recorded it: adopt it.
+  const orphan = await readVersionRun(path);
+  if (orphan && isAlive(orphan.pid)) {
+    const record: AgentRun = { pid: orphan.pid, port: orphan.port, version: manifest.version, path, startedAt: orphan.startedAt };
+    writeFileAtomic(layout.runFile(home), `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+  }
   await remove(join(path, 'run', 'agent.json'));
   await mkdir(join(path, 'logs'), { recursive: true });
   const log = join(path, 'logs', 'agent.log');

@@ -37,6 +37,7 @@ export async function startAgent(input: AgentInput): Promise<StartOutput> {
   if (running && running.path !== input.path && isAlive(running.pid)) {
     writeFileAtomic(layout.stoppedFile(input.agentHome), `${JSON.stringify(running, null, 2)}\n`);
     await stopProcess(running.pid);
+    await remove(join(running.path, 'run', 'agent.json'));
   }
   const run = await spawnAgent(input.agentHome, input.path);
   return { pid: run.pid };
@@ -53,6 +54,7 @@ export async function checkHealth(input: AgentInput): Promise<HealthOutput> {
 export async function rollback(input: RollbackInput): Promise<void> {
   const { agentHome: home, previousPath, failedPath, stateBackupPath, agentPid } = input;
   if (agentPid !== null) await stopProcess(agentPid);
+  if (failedPath !== null) await remove(join(failedPath, 'run', 'agent.json'));
   const run = await readHomeRun(home);
   if (run && run.path !== previousPath) {
     await stopProcess(run.pid);
