@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createActor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import { UserError } from '../errors.ts';
 import { extractGraph } from '../model/extract.ts';
+import { SERVICES } from '../services/index.ts';
 import type { LifecycleServices } from '../services/types.ts';
 import { EXAMPLE_INPUTS, EXAMPLE_OUTPUTS } from './examples.ts';
 import { createFakeServices, type FakeServices } from './fake-services.ts';
@@ -106,22 +107,9 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
   };
 }
 
-type ServicesRegistry = Record<string, () => Promise<LifecycleServices | { default: LifecycleServices }>>;
-
-/** The built-ins' real services, from `src/services/index.ts` (`SERVICES[name]()` loads one lifecycle's services). */
+/** The built-ins' real services, from the registry (`SERVICES[name]()` loads one lifecycle's services). */
 async function loadRegisteredServices(name: string): Promise<LifecycleServices> {
-  // Not a literal: the registry is optional at type-check time.
-  const registryPath = '../services/index.ts';
-  let registry: ServicesRegistry | undefined;
-  try {
-    registry = ((await import(registryPath)) as { SERVICES?: ServicesRegistry }).SERVICES;
-  } catch {
-    registry = undefined;
-  }
-  const load = registry?.[name];
-  if (!load) {
-    throw new UserError(`no real services for '${name}' yet: run it with --fake-services and settle services from the page`);
-  }
-  const loaded = await load();
-  return 'default' in loaded ? loaded.default : loaded;
+  const load = SERVICES[name];
+  if (!load) throw new UserError(`no real services for '${name}': run it with --fake-services and settle services from the page`);
+  return load();
 }

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createWebSocketInspector } from '@statelyai/inspect';
@@ -153,6 +154,28 @@ describe('inspector server', () => {
     expect(JSON.parse(frames[0]!)).toMatchObject({ type: '@xstate.actor', name: 'install' });
     bridge.close();
     expect((await get(session.server.statelyUrl)).body).toContain('https://stately.ai/inspect');
+  });
+});
+
+describe('real services', () => {
+  it('runs a built-in with its real services on a sandboxed input, and removes the sandbox on close', async () => {
+    const session = await startInspectSession({ machine: installMachine, builtin: 'install' });
+    try {
+      await expect.poll(() => session.actor.getSnapshot().status, { timeout: 20_000 }).toBe('done');
+      expect(session.actor.getSnapshot().value).toBe('installed');
+      const page = await openPage(session.server.wsUrl);
+      const init = await page.next('init');
+      const root = init.actors.find((a) => a.controlled)!;
+      const steps = init.entries.filter((e) => e.actor === root.key && e.kind === 'snapshot');
+      expect(steps.at(-1)!.to).toBe('installed');
+      expect(new Set(steps.flatMap((e) => e.taken ?? [])).size).toBeGreaterThan(8);
+      expect(init.control).toMatchObject({ fakeServices: false, pending: [], status: 'done' });
+      expect((await page.command({ type: 'send', actor: root.key, event: { type: 'RETRY_NOW' } })).message).toMatch(/the actor is done/);
+      page.ws.close();
+    } finally {
+      await session.close();
+    }
+    expect(existsSync(session.sandbox!)).toBe(false);
   });
 });
 
