@@ -74,6 +74,9 @@ export type ResumeRunOptions = Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & {
  */
 export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   const { store } = options;
+  // Read once before locking: an empty store or an unreadable snapshot is reported with not even a lock taken.
+  if (!store.readMeta()) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
+  store.loadSnapshot();
   store.lock();
   try {
     const meta = store.readMeta();

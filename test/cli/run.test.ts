@@ -1,0 +1,193 @@
+/**
+ * `lifecycle run`, `status` and `resume` as a user runs them: the real binary as a child process, in temp dirs.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, lifecycle } from '../runtime/crash-harness.ts';
+
+const FIXTURES = new URL('../runtime/fixtures/machines.ts', import.meta.url).pathname;
+const STEPS = `${FIXTURES}#stepsMachine`;
+const temp = () => mkdtempSync(join(tmpdir(), 'lk-cli-run-'));
+const contents = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+
+/** Exactly one line on stderr, no stack trace. */
+const oneLine = (stderr: string) => {
+  expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+};
+
+describe('lifecycle run / status / resume (child process)', () => {
+  it('runs a machine to success: a line per transition, exit 0; status shows the history', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const r = await lifecycle(['run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 2, dir })]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] start → working\.running\n/);
+    expect(r.stdout).toMatch(/\[\d\d:\d\d:\d\d\] working\.running → done\n/);
+    expect(r.stdout).toMatch(/#stepsMachine: succeeded in \d+\.\d s \(done\)\n$/);
+
+    const text = await lifecycle(['status', '--store', store]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^lifecycle\s+.*fixtures\/machines\.ts#stepsMachine$/m);
+    expect(text.stdout).toMatch(/^status\s+succeeded$/m);
+    expect(text.stdout).toMatch(/^state\s+done$/m);
+    expect(text.stdout).toMatch(/^last succeeded\s+step-1$/m);
+    expect(text.stdout).toMatch(/^history \(3 transitions\)$/m);
+    const json = JSON.parse((await lifecycle(['status', '--store', store, '--json'])).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ status: 'succeeded', state: 'done', step: 'step-1', lastError: null, history: expect.any(Array) });
+  });
+
+  it('a failed final state: exit 1 and the last error on one line', async () => {
+    const dir = temp();
+    const input = { steps: 2, dir, failAt: 1, retry: { maxAttempts: 2, initialIntervalMs: 10 } };
+    const r = await lifecycle(['run', STEPS, '--store', join(dir, 'store'), '--input', JSON.stringify(input)]);
+    expect(r.code).toBe(1);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/^lifecycle: .*#stepsMachine failed in failed: step-1 \(attempt 2\): step 1 failed on purpose\n$/);
+    expect(r.stdout).toMatch(/working\.running → working\.retrying {2}\(step-1 attempt 1 failed: step 1 failed on purpose\)/);
+    const status = await lifecycle(['status', '--store', join(dir, 'store')]);
+    expect(status.stdout).toMatch(/^last error\s+step-1 attempt 2 \[injected\] at .*: step 1 failed on purpose$/m);
+  });
+
+  it('malformed --input: one clear line, exit 1, no store created', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const bad = await lifecycle(['run', STEPS, '--store', store, '--input', '{"steps": 2,']);
+    expect(bad.code).toBe(1);
+    oneLine(bad.stderr);
+    expect(bad.stderr).toMatch(/^lifecycle: --input is not valid JSON \(.+\): pass a JSON object or the path of a \.json file\n$/);
+    const missing = await lifecycle(['run', STEPS, '--store', store, '--input', 'nope.json']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("lifecycle: --input: 'nope.json' is neither JSON nor an existing file\n");
+    writeFileSync(join(dir, 'in.json'), '{ steps: 1 }');
+    const file = await lifecycle(['run', STEPS, '--store', store, '--input', join(dir, 'in.json')]);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toMatch(new RegExp(`^lifecycle: --input file ${join(dir, 'in.json')} is not valid JSON \\(.+\\)\\n$`));
+    const timeout = await lifecycle(['run', STEPS, '--store', store, '--timeout', 'soon']);
+    expect(timeout.code).toBe(2);
+    expect(existsSync(store)).toBe(false);
+  });
+
+  it('killed (SIGKILL) inside a step, after its journal line: status says so, resume finishes, the step runs again', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const input = JSON.stringify({ steps: 3, dir, sleepMs: 300 });
+    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', input], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    // The 2nd journal line is on disk once step-1's service has started (it starts after the line and the snapshot).
+    const runsLog = join(dir, 'runs.log');
+    while (!(existsSync(runsLog) && readFileSync(runsLog, 'utf8').split('\n').length > 2)) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+
+    const status = await lifecycle(['status', '--store', store]);
+    expect(status.stdout).toMatch(/^status\s+stopped without finishing \(process \d+ is gone\): run 'lifecycle resume'$/m);
+    expect(status.stdout).toMatch(/^step\s+step-1 \(attempt 1\)$/m);
+    const r = await lifecycle(['resume', '--store', store]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[\d\d:\d\d:\d\d\] resume at working\.running\n/);
+    const runs = readFileSync(join(dir, 'runs.log'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
+    expect(runs).toEqual(['step-0', 'step-1', 'step-1', 'step-2']);
+    const again = await lifecycle(['resume', '--store', store]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^nothing to resume: the .* run in .* already succeeded$/m);
+  });
+
+  it('Ctrl-C (SIGINT) stops cleanly with exit 130, and the run resumes', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 2, dir, sleepMs: 400 })]);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted at working\.running: continue with 'lifecycle resume --store .*'/);
+    expect(existsSync(join(store, 'lock'))).toBe(false);
+    expect((await lifecycle(['resume', '--store', store])).code).toBe(0);
+  });
+
+  it('a corrupt or truncated snapshot: resume and status fail on one line naming the file; nothing is changed', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 2, dir, sleepMs: 5000 })], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const snapshot = readFileSync(join(store, 'snapshot.json'), 'utf8');
+    writeFileSync(join(store, 'snapshot.json'), snapshot.slice(0, snapshot.length >> 1));
+    const before = contents(store);
+    for (const args of [['resume'], ['status']]) {
+      const r = await lifecycle([...args, '--store', store]);
+      expect(r.code).toBe(1);
+      oneLine(r.stderr);
+      expect(r.stderr).toMatch(new RegExp(`^lifecycle: snapshot ${join(store, 'snapshot.json')} is unreadable \\(.+\\): nothing was changed`));
+    }
+    expect(contents(store)).toEqual(before);
+  });
+
+  it('a torn last journal line: status warns and shows the rest; resume keeps the torn bytes aside and finishes', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 2, dir, sleepMs: 5000 })], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    const lines = readFileSync(join(store, 'journal.jsonl'), 'utf8');
+    appendFileSync(join(store, 'journal.jsonl'), '{"time":"2026-01-01T00:00:00.000Z","event":"xstate.done.act');
+    const status = await lifecycle(['status', '--store', store]);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(/^warning: journal .*journal\.jsonl: ignored a torn last line \(\d+ bytes, an append cut short by a crash\)\n$/);
+    expect(status.stdout).toMatch(/^history \(1 transitions\)$/m);
+    const r = await lifecycle(['resume', '--store', store]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: journal .*: moved a torn last line \(\d+ bytes\) to .*journal\.jsonl\.torn before appending\n$/);
+    expect(readFileSync(join(store, 'journal.jsonl'), 'utf8').startsWith(lines)).toBe(true);
+    expect(readFileSync(join(store, 'journal.jsonl.torn'), 'utf8')).toContain('"event":"xstate.done.act');
+  });
+
+  it('one run per store: a second process is refused with the holder pid', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 1, dir, sleepMs: 20_000 })], { stdio: 'ignore' });
+    try {
+      while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
+      const r = await lifecycle(['resume', '--store', store]);
+      expect(r.code).toBe(1);
+      oneLine(r.stderr);
+      expect(r.stderr).toContain(`is locked by a running process (pid ${child.pid}, since `);
+      const status = await lifecycle(['status', '--store', store]);
+      expect(status.stdout).toMatch(new RegExp(`^status\\s+running \\(pid ${child.pid}\\)$`, 'm'));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('status and resume of an empty store: one clear line', async () => {
+    const dir = temp();
+    for (const cmd of ['status', 'resume']) {
+      const r = await lifecycle([cmd, '--store', join(dir, 'none')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`lifecycle: no run in ${join(dir, 'none')}: start one with 'lifecycle run <lifecycle>'\n`);
+    }
+  });
+
+  it('run install without --input runs on a sandbox and says where', async () => {
+    const dir = temp();
+    const r = await lifecycle(['run', 'install', '--verify'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const sandbox = /^sandbox: (.+)$/m.exec(r.stdout)![1]!;
+    expect(r.stdout).toMatch(/installing\.save_installation_record\.running → installed\n/);
+    expect(existsSync(join(sandbox, 'target', '.installations', 'nginx.json'))).toBe(true);
+    expect(existsSync(join(dir, '.lifecycle', 'run.json'))).toBe(true);
+  });
+});
