@@ -435,17 +435,20 @@ function applyZoom() {
   $('diagram').dataset.zoom = zoom;
 }
 
-/** Scrolls the diagram panel (only it) so that the innermost active state is in its middle. */
+/** Scrolls the diagram panel (only it) so that the active leaf states (all regions) are in its middle. */
 function follow() {
   if (!$('follow').checked || $('diagram').dataset.zoom === 'fit' || !state.rendered) return;
   const container = $('diagram');
-  const active = [...container.querySelectorAll('.lk-active')];
-  const leaf = active.filter((el) => el.classList.contains('node')).pop() ?? active.pop();
-  if (!leaf) return;
+  const leaves = [...container.querySelectorAll('.lk-active.node')];
+  if (leaves.length === 0) return;
+  const rects = leaves.map((el) => el.getBoundingClientRect());
+  const left = Math.min(...rects.map((r) => r.left));
+  const right = Math.max(...rects.map((r) => r.right));
+  const top = Math.min(...rects.map((r) => r.top));
+  const bottom = Math.max(...rects.map((r) => r.bottom));
   const box = container.getBoundingClientRect();
-  const target = leaf.getBoundingClientRect();
-  container.scrollLeft += target.left + target.width / 2 - (box.left + box.width / 2);
-  container.scrollTop += target.top + target.height / 2 - (box.top + box.height / 2);
+  container.scrollLeft += (left + right) / 2 - (box.left + box.width / 2);
+  container.scrollTop += (top + bottom) / 2 - (box.top + box.height / 2);
 }
 
 /**
