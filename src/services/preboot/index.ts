@@ -1,0 +1,64 @@
+/**
+ * The real preboot services: a staged server on loopback (Kibana RFC 0019). A preboot HTTP server with a status
+ * endpoint, 503 "server is not ready yet" elsewhere, plugin routes and held app-URL requests; preboot plugins that
+ * hold setup or start (an interactive setup that writes the config); config load and reload; setup; the main
+ * server on the same port, which redirects what preboot held to `/?next=<original>`; release of every socket.
+ *
+ * - `http.ts` tracked servers and a loopback client; `holds.ts` the hold registry; `watch.ts` the hold watcher;
+ * - `plugins.ts` the plugin contract and the named plugins; `interactive-setup.ts` the interactive setup;
+ * - `config.ts` the config file; `servers.ts` the servers, setup and release; `invariants.ts` the per-state checks.
+ *
+ * @example
+ * const input = await prebootServices.sandboxInput(dir); // data dir and config path under dir, interactive setup
+ * const actor = createActor(prebootMachine.provide({ actors: prebootServices.actors }), { input }).start();
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fromPromise } from 'xstate';
+import type { PrebootContext, PrebootInput } from '../../../machines/preboot.ts';
+import type { LifecycleServices } from '../types.ts';
+import { loadConfig } from './config.ts';
+import { prebootInvariants } from './invariants.ts';
+import { releaseResources, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
+import { watchHolds } from './watch.ts';
+
+export { elasticsearchOf, readConfig, writeConfig } from './config.ts';
+export { httpRequest, isListening, nextRedirect } from './http.ts';
+export { HoldRegistry, type HoldRecord } from './holds.ts';
+export { INTERACTIVE_SETUP_PREFIX, parseConnectionDetails } from './interactive-setup.ts';
+export { createPlugins, PREBOOT_PLUGINS, type PrebootCore, type PrebootPlugin } from './plugins.ts';
+export { getRuntime, NOT_READY, releaseAll } from './servers.ts';
+
+const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
+
+export const prebootServices: LifecycleServices<PrebootInput, PrebootContext> = {
+  lifecycle: 'preboot',
+  actors: {
+    loadConfig: promise(loadConfig),
+    startPrebootServer: promise(startPrebootServer),
+    watchHolds,
+    reloadConfig: promise(loadConfig),
+    setupServices: promise(setupServices),
+    stopPrebootServer: promise(stopPrebootServer),
+    startMainServer: promise(startMainServer),
+    releaseResources: promise(releaseResources),
+  },
+  invariants: prebootInvariants,
+  /**
+   * A data dir `<dir>/data` and a config path `<dir>/config/server.json` (not written: a first launch), on
+   * 127.0.0.1 with a free port, with the interactive setup plugin: the run waits at preboot until connection
+   * details are POSTed to `<preboot url>/internal/interactive_setup/configure`.
+   */
+  async sandboxInput(dir) {
+    const dataDir = join(dir, 'data');
+    await mkdir(dataDir, { recursive: true });
+    return {
+      dataDir,
+      configPath: join(dir, 'config', 'server.json'),
+      host: '127.0.0.1',
+      port: 0,
+      plugins: ['interactive-setup'],
+      retry: { maxAttempts: 3, initialIntervalMs: 20, backoffRate: 2, maxIntervalMs: 200 },
+    };
+  },
+};

@@ -1,0 +1,139 @@
+/**
+ * The interactive setup preboot plugin (the RFC's userSetup): on a first launch (no Elasticsearch connection in the
+ * config) it holds setup and serves a setup page at `/` and two routes:
+ *
+ * - `GET  /internal/interactive_setup/status` → `{ connectionStatus, isSetupOnHold }`
+ * - `POST /internal/interactive_setup/configure` with `{ host, username?, password? }`: the details are verified
+ *   (a well-formed http(s) URL on loopback that answers HTTP), written to the config file atomically, and the hold
+ *   resolves with `shouldReloadConfig: true`. A refused request answers 400 and keeps the hold pending.
+ *
+ * Verification only reaches loopback hosts, so a run stays sandboxed: anything else is refused, not contacted.
+ */
+import type { PrebootConfig } from '../../../machines/preboot.ts';
+import { elasticsearchOf, readConfig, writeConfig } from './config.ts';
+import { httpRequest } from './http.ts';
+import type { PrebootPlugin, RouteResponse } from './plugins.ts';
+
+export const INTERACTIVE_SETUP_PREFIX = '/internal/interactive_setup';
+export const SETUP_HOLD_REASON = 'waiting for Elasticsearch connection details (interactive setup)';
+
+/** The connection details a user POSTs. */
+export interface ConnectionDetails {
+  host: string;
+  username?: string;
+  password?: string;
+}
+
+const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[::1\])$/i;
+const FIELDS = ['host', 'username', 'password'];
+
+/** Checks the shape of a POSTed body; returns the details or a sentence saying what is wrong. */
+export function parseConnectionDetails(body: unknown): ConnectionDetails | string {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return 'the body must be a JSON object { host, username?, password? }';
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !FIELDS.includes(k));
+  if (unknown.length > 0) return `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid fields: ${FIELDS.join(', ')}`;
+  if (typeof b.host !== 'string' || b.host.trim() === '') return 'host is required: a URL such as http://127.0.0.1:9200';
+  for (const k of ['username', 'password'] as const) {
+    if (b[k] !== undefined && typeof b[k] !== 'string') return `${k} must be a string`;
+  }
+  let url: URL;
+  try {
+    url = new URL(b.host.trim());
+  } catch {
+    return `host ${JSON.stringify(b.host)} is not a URL (expected e.g. http://127.0.0.1:9200)`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `host ${b.host} must use http or https, not ${url.protocol.replace(/:$/, '')}`;
+  if (url.username || url.password) return 'put credentials in username and password, not in the host URL';
+  if (!LOOPBACK.test(url.hostname)) return `host ${url.hostname} is not on loopback: only 127.0.0.1, localhost and [::1] can be verified here`;
+  return {
+    host: url.href.replace(/\/$/, ''),
+    ...(b.username !== undefined ? { username: b.username as string } : {}),
+    ...(b.password !== undefined ? { password: b.password as string } : {}),
+  };
+}
+
+/** Verifies that the host answers HTTP (any status: an Elasticsearch without credentials answers 401). */
+export async function verifyConnection(details: ConnectionDetails, timeoutMs = 2000): Promise<string | null> {
+  const auth = details.username !== undefined ? { authorization: `Basic ${Buffer.from(`${details.username}:${details.password ?? ''}`).toString('base64')}` } : undefined;
+  try {
+    await httpRequest('GET', `${details.host}/`, { timeoutMs, headers: auth });
+    return null;
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return `cannot reach ${details.host}: ${e.code ?? e.message}`;
+  }
+}
+
+/** The config with the connection written in (other settings kept). */
+export function withConnection(config: PrebootConfig, details: ConnectionDetails): PrebootConfig {
+  const previous = (config.elasticsearch && typeof config.elasticsearch === 'object' ? config.elasticsearch : {}) as Record<string, unknown>;
+  return {
+    ...config,
+    elasticsearch: {
+      ...previous,
+      hosts: [details.host],
+      ...(details.username !== undefined ? { username: details.username } : {}),
+      ...(details.password !== undefined ? { password: details.password } : {}),
+    },
+    interactiveSetup: { configuredAt: new Date().toISOString() },
+  };
+}
+
+const page = (baseUrl: string) => `<!doctype html>
+<html><head><meta charset="utf-8"><title>Configure the server</title></head>
+<body><h1>Configure the server</h1>
+<p>The server is not configured yet. POST the Elasticsearch connection details as JSON
+<code>{ "host": "http://127.0.0.1:9200", "username": "...", "password": "..." }</code>
+to <code>${baseUrl}${INTERACTIVE_SETUP_PREFIX}/configure</code>.</p></body></html>
+`;
+
+export function interactiveSetupPlugin(): PrebootPlugin {
+  let state: 'configured' | 'waiting' | 'verifying' = 'configured';
+  let resolveHold: ((value: { shouldReloadConfig: boolean }) => void) | undefined;
+
+  return {
+    name: 'interactive-setup',
+    setup(core) {
+      // Only a first launch is interactive: a configured server goes on without holding anything.
+      if (elasticsearchOf(core.config)) return;
+      state = 'waiting';
+      core.preboot.holdSetupUntilResolved(
+        SETUP_HOLD_REASON,
+        new Promise((resolve) => {
+          resolveHold = resolve;
+        }),
+      );
+      core.http.registerRoutes('/', (router) => {
+        router.get('/', () => ({ status: 200, body: page(core.http.baseUrl) }));
+      });
+      core.http.registerRoutes(INTERACTIVE_SETUP_PREFIX, (router) => {
+        router.get('/status', () => ({
+          status: 200,
+          body: { connectionStatus: state === 'configured' ? 'configured' : 'not-configured', isSetupOnHold: core.preboot.isSetupOnHold() },
+        }));
+        router.post('/configure', async ({ body }): Promise<RouteResponse> => {
+          if (state === 'configured') return { status: 409, body: { error: 'the connection is already configured' } };
+          if (state === 'verifying') return { status: 409, body: { error: 'another configuration is being verified' } };
+          const details = parseConnectionDetails(body);
+          if (typeof details === 'string') return { status: 400, body: { error: details } };
+          state = 'verifying';
+          try {
+            const problem = await verifyConnection(details);
+            if (problem) {
+              state = 'waiting';
+              return { status: 400, body: { error: problem } };
+            }
+            writeConfig(core.configPath, withConnection(await readConfig(core.configPath), details));
+          } catch (error) {
+            state = 'waiting';
+            return { status: 500, body: { error: `could not write ${core.configPath}: ${(error as Error).message}` } };
+          }
+          state = 'configured';
+          resolveHold?.({ shouldReloadConfig: true });
+          return { status: 200, body: { configured: true, host: details.host, configPath: core.configPath, shouldReloadConfig: true } };
+        });
+      });
+    },
+  };
+}
