@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { LifecycleGraph } from '../model/types.ts';
@@ -141,17 +142,18 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
   // ---- HTTP --------------------------------------------------------------------------------------------------------
 
   const require = createRequire(import.meta.url);
+  const page = (name: string) => fileURLToPath(new URL(`./page/${name}`, import.meta.url));
   const files: Record<string, { path: string; type: string; csp?: string }> = {
-    '/': { path: new URL('./page/index.html', import.meta.url).pathname, type: 'text/html; charset=utf-8' },
-    '/app.js': { path: new URL('./page/app.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
-    '/style.css': { path: new URL('./page/style.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
+    '/': { path: page('index.html'), type: 'text/html; charset=utf-8' },
+    '/app.js': { path: page('app.js'), type: 'text/javascript; charset=utf-8' },
+    '/style.css': { path: page('style.css'), type: 'text/css; charset=utf-8' },
     '/vendor/mermaid.min.js': { path: require.resolve('mermaid/dist/mermaid.min.js'), type: 'text/javascript; charset=utf-8' },
     '/stately': {
-      path: new URL('./page/stately.html', import.meta.url).pathname,
+      path: page('stately.html'),
       type: 'text/html; charset=utf-8',
       csp: "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-src https://stately.ai; connect-src 'self'",
     },
-    '/stately.js': { path: new URL('./page/stately.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
+    '/stately.js': { path: page('stately.js'), type: 'text/javascript; charset=utf-8' },
   };
   const cache = new Map<string, Promise<Buffer>>();
   const read = (path: string) => {
