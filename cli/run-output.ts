@@ -95,11 +95,12 @@ export function createProgressPrinter(io: Io, lifecycle: string): ProgressPrinte
         lastStep = entry.step;
         stepSince = Date.now();
       }
-      const moved = entry.from !== entry.to || entry.event === 'xstate.init' || entry.event === 'lifecycle.resume';
+      const from = describeValue(entry.from);
+      const to = describeValue(entry.to);
+      const moved = from !== to || entry.event === 'xstate.init' || entry.event === 'lifecycle.resume';
       if (!moved && !entry.error) return;
       clear();
-      const head =
-        entry.event === 'xstate.init' ? `start → ${entry.to}` : entry.event === 'lifecycle.resume' ? `resume at ${entry.to}` : `${entry.from} → ${entry.to}`;
+      const head = entry.event === 'xstate.init' ? `start → ${to}` : entry.event === 'lifecycle.resume' ? `resume at ${to}` : `${from} → ${to}`;
       const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${entry.error.message})` : '';
       io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
       render();

@@ -1,5 +1,6 @@
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { readRunStatus } from '../../src/runtime/run-status.ts';
+import { describeValue } from '../../src/runtime/state-paths.ts';
 import type { Register } from '../io.ts';
 
 export const registerStatus: Register = (program, { io }) => {
@@ -35,9 +36,25 @@ export const registerStatus: Register = (program, { io }) => {
       if (report.error && report.status === 'failed') rows.push(['failed because', report.error]);
       for (const [k, v] of rows) io.stdout.write(`${k.padEnd(15)} ${v}\n`);
       io.stdout.write(`history (${report.history.length} transitions)\n`);
+      // Transitions that stay in the same state without an error (download progress, a re-entered step) are folded
+      // into one line per run of them.
+      const folded = { event: '', count: 0 };
+      const flush = () => {
+        if (folded.count) io.stdout.write(`  ${''.padEnd(24)}  … ${folded.count} × ${folded.event}\n`);
+        folded.count = 0;
+      };
       for (const h of report.history) {
-        const head = h.from === null ? `start → ${h.to}` : h.event === 'lifecycle.resume' ? `resume at ${h.to}` : h.from === h.to ? `${h.to} (${h.event})` : `${h.from} → ${h.to}`;
+        const [from, to] = [describeValue(h.from), describeValue(h.to)];
+        if (h.from !== null && h.event !== 'lifecycle.resume' && from === to && !h.error) {
+          if (folded.count && folded.event !== h.event) flush();
+          folded.event = h.event;
+          folded.count++;
+          continue;
+        }
+        flush();
+        const head = h.from === null ? `start → ${to}` : h.event === 'lifecycle.resume' ? `resume at ${to}` : `${from} → ${to}`;
         io.stdout.write(`  ${h.time}  ${head}${h.error ? `  ! ${h.error.message}` : ''}\n`);
       }
+      flush();
     });
 };

@@ -15,4 +15,7 @@ export { checkInvariants, formatViolations, type Violation } from './check-invar
 export { progressOf, outcomeOf, journalEntry, type ProgressView } from './progress-view.ts';
 export { leafPaths, activePaths, describeValue, activeStateNodes } from './state-paths.ts';
 export { resolveLifecycle, type ResolvedLifecycle } from './resolve-lifecycle.ts';
+export { readRunStatus, type RunStatusReport } from './run-status.ts';
+export { transitionIds, createTransitionRecorder } from './transition-ids.ts';
+export { assertRestorable } from './run-actor.ts';
 export type { RunStore, RunMeta, RunStatus, JournalEntry, JournalRead, SavedSnapshot } from './types.ts';

@@ -1,6 +1,5 @@
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import type { StepError } from '../../machines/progress.ts';
-import { describeValue } from './state-paths.ts';
 import type { JournalEntry } from './types.ts';
 
 /**
@@ -46,13 +45,20 @@ export function outcomeOf(snapshot: AnyMachineSnapshot): 'succeeded' | 'failed' 
 }
 
 /** The journal line of one transition. */
-export function journalEntry(previous: AnyMachineSnapshot | null, next: AnyMachineSnapshot, event: EventObject, now = new Date()): JournalEntry {
+export function journalEntry(
+  previous: AnyMachineSnapshot | null,
+  next: AnyMachineSnapshot,
+  event: EventObject,
+  transitions?: string[],
+  now = new Date(),
+): JournalEntry {
   const entry: JournalEntry = {
     time: now.toISOString(),
     event: event.type,
-    from: previous ? describeValue(previous.value) : null,
-    to: describeValue(next.value),
+    from: previous ? previous.value : null,
+    to: next.value,
     step: progressOf(next.context).step,
+    ...(transitions ? { transitions } : {}),
   };
   const before = previous ? progressOf(previous.context).lastError : null;
   const after = progressOf(next.context).lastError;

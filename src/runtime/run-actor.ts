@@ -6,6 +6,7 @@ import { guardService } from './guard-service.ts';
 import { journalEntry, outcomeOf, progressOf } from './progress-view.ts';
 import { restartDelays, type RestartedDelay } from './restart-delays.ts';
 import { activeStateNodes, describeValue } from './state-paths.ts';
+import { createTransitionRecorder } from './transition-ids.ts';
 import { withTransitionHooks } from './transition-hooks.ts';
 import type { JournalEntry, RunStore } from './types.ts';
 
@@ -111,7 +112,9 @@ export function runActor(options: ActorRunOptions & { input: unknown; saved?: un
     ]),
   );
 
-  const hooked = withTransitionHooks(machine.provide({ actors: guarded } as never), {
+  const provided = machine.provide({ actors: guarded } as never);
+  const recorder = createTransitionRecorder(provided);
+  const hooked = withTransitionHooks(provided, {
     onStart(snapshot) {
       if (resuming) {
         const entry = { ...journalEntry(snapshot, snapshot, { type: 'lifecycle.resume' }) };
@@ -119,7 +122,7 @@ export function runActor(options: ActorRunOptions & { input: unknown; saved?: un
         store.appendJournal(entry);
         notify(entry, snapshot);
       } else {
-        const entry = journalEntry(null, snapshot, { type: 'xstate.init' });
+        const entry = journalEntry(null, snapshot, { type: 'xstate.init' }, recorder.take());
         store.appendJournal(entry);
         persist(snapshot);
         notify(entry, snapshot);
@@ -129,7 +132,7 @@ export function runActor(options: ActorRunOptions & { input: unknown; saved?: un
     onTransition(previous, next, event) {
       // Journal first: a crash between the two leaves a line whose transition a resume repeats (at-least-once),
       // never a saved state the journal does not mention; a torn line means the snapshot was not saved either.
-      const entry = journalEntry(previous, next, event);
+      const entry = journalEntry(previous, next, event, recorder.take());
       store.appendJournal(entry);
       persist(next);
       notify(entry, next);
@@ -137,7 +140,7 @@ export function runActor(options: ActorRunOptions & { input: unknown; saved?: un
     },
   });
 
-  actor = createActor(hooked, { input, ...(resuming ? { snapshot: saved as never } : {}) });
+  actor = createActor(hooked, { input, inspect: recorder.inspect, ...(resuming ? { snapshot: saved as never } : {}) });
   const initial = actor.getSnapshot() as AnyMachineSnapshot;
   if (initial.status === 'error') {
     const reason = (initial.error as Error | undefined)?.message ?? String(initial.error);

@@ -35,12 +35,17 @@ export interface JournalEntry {
   time: string;
   /** The event type (`xstate.done.actor.…`, `RETRY_NOW`), or `xstate.init` / `lifecycle.resume`. */
   event: string;
-  /** The active leaf state paths before, comma-joined (null for the first entry). */
-  from: string | null;
-  /** The active leaf state paths after. */
-  to: string;
+  /** The state value before (`snapshot.value`; null for the first entry). */
+  from: unknown;
+  /** The state value after. */
+  to: unknown;
   /** `context.step` after the transition, when the machine keeps one. */
   step: string | null;
+  /**
+   * The transition definitions taken, eventless ones included, as graph-model transition ids
+   * (`install.installing.kibana_assets.running:xstate.done.actor.…:0`): what `lifecycle coverage --journal` counts.
+   */
+  transitions?: string[];
   /** The error this transition recorded (a new `context.lastError`, or the error event's message). */
   error?: { message: string; kind?: string; step?: string; attempt?: number };
 }

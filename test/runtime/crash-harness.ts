@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
+import { describeValue } from '../../src/runtime/state-paths.ts';
 
 export const BIN = new URL('../../bin/lifecycle.js', import.meta.url).pathname;
 const CRASH_AT = new URL('./fixtures/crash-at.mjs', import.meta.url).pathname;
@@ -55,8 +56,20 @@ export interface KillPoint {
  * - with `more`, also `journaled`: the transition's journal line is on disk, its snapshot not yet.
  * With `all`, every op is a kill point.
  */
-export function chooseKillPoints(ops: Op[], storeDir: string, mode: 'default' | 'more' | 'all' = 'default'): KillPoint[] {
+export function chooseKillPoints(
+  ops: Op[],
+  storeDir: string,
+  mode: 'default' | 'more' | 'all' = 'default',
+  journal?: { from: unknown; to: unknown }[],
+): KillPoint[] {
   if (mode === 'all') return ops.map((o, i) => ({ n: i + 1, label: `${o.op} ${o.path}` }));
+  // With the journal, a transition that repeats one already covered (a polling loop) is not covered again.
+  const seen = new Set<string>();
+  let repeat = false;
+  const describe = (k: number) => {
+    const line = journal?.[k - 1];
+    return line ? `${line.from === null ? 'start' : describeValue(line.from)} → ${describeValue(line.to)}` : `transition ${k}`;
+  };
   const inStore = (o: Op) => o.path === storeDir || o.path.startsWith(`${storeDir}/`);
   const points: KillPoint[] = [];
   const metaRename = ops.findIndex((o) => o.op === 'renameSync' && o.path === join(storeDir, 'run.json'));
@@ -64,24 +77,30 @@ export function chooseKillPoints(ops: Op[], storeDir: string, mode: 'default' | 
   let transition = 0;
   let service: number[] = [];
   const flushService = () => {
-    if (service.length >= 2) points.push({ n: service[Math.floor(service.length / 2)]! + 1, label: `inside step after transition ${transition}` });
-    if (service.length >= 3) points.push({ n: service[service.length - 1]! + 1, label: `last write of step after transition ${transition}` });
+    const where = describe(transition);
+    if (!repeat && service.length >= 2) points.push({ n: service[Math.floor(service.length / 2)]! + 1, label: `inside the step after ${where}` });
+    if (!repeat && service.length >= 3) points.push({ n: service[service.length - 1]! + 1, label: `before the last write of the step after ${where}` });
     service = [];
   };
   ops.forEach((o, i) => {
     if (o.op === 'fsyncSync' && o.path === join(storeDir, 'journal.jsonl')) {
       flushService();
       transition++;
-      if (mode === 'more') points.push({ n: i + 2, label: `journaled ${transition}` });
+      const where = describe(transition);
+      repeat = seen.has(where);
+      seen.add(where);
+      if (!repeat && mode === 'more') points.push({ n: i + 2, label: `journaled ${where}` });
     } else if (o.op === 'renameSync' && o.path === join(storeDir, 'snapshot.json')) {
-      points.push({ n: i + 3, label: `saved ${transition}` }); // after the rename and the directory fsync
+      if (!repeat) points.push({ n: i + 3, label: `saved ${describe(transition)}` }); // after the rename and the directory fsync
     } else if (!inStore(o)) service.push(i);
   });
+  flushService();
   return points.filter((p) => p.n <= ops.length).sort((a, b) => a.n - b.n);
 }
 
 /**
- * A directory as `relative path → content` (files: sha256 of the bytes after `normalize`; symlinks: their target),
+ * A directory as `relative path → content` (files: sha256 of the bytes after `normalize`; symlinks: their
+ * normalized target),
  * to compare what two runs left.
  */
 export function treeOf(dir: string, normalize: (rel: string, data: Buffer) => Buffer = (_, d) => d): Record<string, string> {
@@ -92,13 +111,77 @@ export function treeOf(dir: string, normalize: (rel: string, data: Buffer) => Bu
       const p = join(d, name);
       const rel = relative(dir, p);
       const st = lstatSync(p);
-      if (st.isSymbolicLink()) out[rel] = `-> ${readlinkSync(p)}`;
+      if (st.isSymbolicLink()) out[rel] = `-> ${normalize(rel, Buffer.from(readlinkSync(p))).toString()}`;
       else if (st.isDirectory()) walk(p);
       else out[rel] = createHash('sha256').update(normalize(rel, readFileSync(p))).digest('hex');
     }
   };
   walk(dir);
   return out;
+}
+
+/** A crash-consistency scenario of one lifecycle. */
+export interface CrashScenario {
+  lifecycle: string;
+  /** A fresh run: its directory, store and input; `target` is what is compared. Called once per kill point. */
+  setup(): { dir: string; store: string; target: string; input: string };
+  /** What two runs may differ in (times, pids, the run's own directory in absolute paths): normalized away. */
+  normalize(rel: string, data: Buffer, dir: string): Buffer;
+  /** The final state value of a successful run. */
+  final: unknown;
+  /** Called after each run (stop processes it left). */
+  teardown?(run: { dir: string; target: string }): Promise<void>;
+  mode?: 'default' | 'more' | 'all';
+}
+
+export interface CrashReport {
+  points: KillPoint[];
+  ops: number;
+  failures: string[];
+}
+
+/**
+ * Runs the scenario once uninterrupted (traced, with --verify), then once per kill point: SIGKILL there,
+ * `lifecycle resume --verify`, and a comparison of the final state and files with the uninterrupted run.
+ */
+export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
+  const base = s.setup();
+  const trace = join(base.dir, 'trace.json');
+  const clean = await lifecycle(['run', s.lifecycle, '--store', base.store, '--input', base.input, '--verify'], { trace });
+  if (clean.code !== 0) {
+    await s.teardown?.(base);
+    throw new Error(`the uninterrupted ${s.lifecycle} run failed: ${clean.stderr}`);
+  }
+  const expected = treeOf(base.target, (rel, data) => s.normalize(rel, data, base.dir));
+  const ops = JSON.parse(readFileSync(trace, 'utf8')) as Op[];
+  const journal = readFileSync(join(base.store, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { from: unknown; to: unknown });
+  await s.teardown?.(base);
+  const points = chooseKillPoints(ops, base.store, s.mode ?? 'default', journal);
+
+  const failures = await pool(points, async (point) => {
+    const run = s.setup();
+    try {
+      const crashed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input], { crashAt: point.n });
+      if (crashed.signal !== 'SIGKILL') return `${point.label} (op ${point.n}): not killed (exit ${crashed.code}): ${crashed.stderr}`;
+      let resumed = await lifecycle(['resume', '--store', run.store, '--verify']);
+      // Killed before the run's meta was written: there is no run to resume; running again is the answer.
+      if (resumed.code === 1 && /no run in/.test(resumed.stderr)) {
+        resumed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input, '--verify']);
+      }
+      if (resumed.code !== 0) return `${point.label} (op ${point.n}): resume exited ${resumed.code}: ${resumed.stderr.trim()}`;
+      const meta = JSON.parse(readFileSync(join(run.store, 'run.json'), 'utf8')) as { status: string };
+      const saved = JSON.parse(readFileSync(join(run.store, 'snapshot.json'), 'utf8')) as { snapshot: { value: unknown } };
+      if (meta.status !== 'succeeded' || JSON.stringify(saved.snapshot.value) !== JSON.stringify(s.final)) {
+        return `${point.label} (op ${point.n}): ${meta.status} in ${JSON.stringify(saved.snapshot.value)}`;
+      }
+      const got = treeOf(run.target, (rel, data) => s.normalize(rel, data, run.dir));
+      const diff = [...new Set([...Object.keys(got), ...Object.keys(expected)])].filter((k) => got[k] !== expected[k]);
+      return diff.length ? `${point.label} (op ${point.n}): differs from an uninterrupted run: ${diff.join(', ')}` : null;
+    } finally {
+      await s.teardown?.(run);
+    }
+  });
+  return { points, ops: ops.length, failures: failures.filter((f): f is string => f !== null) };
 }
 
 /** Runs `task` over `items`, `concurrency` at a time (the children are CPU-bound at start-up). */

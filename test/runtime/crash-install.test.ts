@@ -6,11 +6,11 @@
  * LIFECYCLE_CRASH_POINTS=more adds a kill between each journal line and its snapshot; =all kills before every
  * mutating filesystem call of the run instead of the chosen points.
  */
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseKillPoints, lifecycle, pool, treeOf, type Op } from './crash-harness.ts';
+import { lifecycle, runCrashScenario } from './crash-harness.ts';
 
 const PACKAGES = new URL('../../examples/packages/nginx/', import.meta.url).pathname;
 const MODE = (process.env.LIFECYCLE_CRASH_POINTS ?? 'default') as 'default' | 'more' | 'all';
@@ -23,72 +23,40 @@ const normalize = (rel: string, data: Buffer) => {
   return Buffer.from(JSON.stringify(json));
 };
 
-interface Scenario {
-  name: string;
-  version: string;
-  /** A target to copy before each run (an earlier version installed), or null for an empty one. */
-  prepare: () => Promise<string | null>;
-}
-
 async function installedTarget(version: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'lk-crash-base-'));
-  const r = await lifecycle(['run', 'install', '--store', join(dir, 'store'), '--input', JSON.stringify({ package: join(PACKAGES, version), target: join(dir, 'target') })]);
+  const input = JSON.stringify({ package: join(PACKAGES, version), target: join(dir, 'target') });
+  const r = await lifecycle(['run', 'install', '--store', join(dir, 'store'), '--input', input]);
   expect(r.code, r.stderr).toBe(0);
   return join(dir, 'target');
 }
 
-async function crashScenario(s: Scenario) {
-  const template = await s.prepare();
-  const setup = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-crash-'));
-    if (template) cpSync(template, join(dir, 'target'), { recursive: true });
-    const input = JSON.stringify({ package: join(PACKAGES, s.version), target: join(dir, 'target') });
-    return { dir, store: join(dir, 'store'), target: join(dir, 'target'), input };
-  };
-
-  // The uninterrupted run: its filesystem calls (where to kill) and what it leaves.
-  const base = setup();
-  const trace = join(base.dir, 'trace.json');
-  const clean = await lifecycle(['run', 'install', '--store', base.store, '--input', base.input, '--verify'], { trace });
-  expect(clean.code, clean.stderr).toBe(0);
-  const expected = treeOf(base.target, normalize);
-  const ops = JSON.parse(readFileSync(trace, 'utf8')) as Op[];
-  const points = chooseKillPoints(ops, base.store, MODE);
-
-  const failures = await pool(points, async (point) => {
-    const run = setup();
-    const crashed = await lifecycle(['run', 'install', '--store', run.store, '--input', run.input], { crashAt: point.n });
-    if (crashed.signal !== 'SIGKILL') return `${point.label} (op ${point.n}): not killed (exit ${crashed.code}): ${crashed.stderr}`;
-    let resumed = await lifecycle(['resume', '--store', run.store, '--verify']);
-    // Killed before the run's meta was written: there is no run to resume; running again is the answer.
-    if (resumed.code === 1 && /no run in/.test(resumed.stderr)) {
-      resumed = await lifecycle(['run', 'install', '--store', run.store, '--input', run.input, '--verify']);
-    }
-    if (resumed.code !== 0) return `${point.label} (op ${point.n}): resume exited ${resumed.code}: ${resumed.stderr.trim()}`;
-    const meta = JSON.parse(readFileSync(join(run.store, 'run.json'), 'utf8')) as { status: string };
-    const saved = JSON.parse(readFileSync(join(run.store, 'snapshot.json'), 'utf8')) as { snapshot: { value: unknown } };
-    if (meta.status !== 'succeeded' || saved.snapshot.value !== 'installed') return `${point.label}: ${meta.status} in ${JSON.stringify(saved.snapshot.value)}`;
-    const got = treeOf(run.target, normalize);
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      const diff = [...new Set([...Object.keys(got), ...Object.keys(expected)])].filter((k) => got[k] !== expected[k]);
-      return `${point.label} (op ${point.n}): target differs from an uninterrupted run: ${diff.join(', ')}`;
-    }
-    return null;
-  });
-  return { points, failures: failures.filter((f): f is string => f !== null), ops: ops.length };
-}
-
-describe('crash consistency: install (real binary, SIGKILL, resume)', () => {
-  it.each<Scenario>([
-    { name: 'fresh install of nginx 1.0.0', version: '1.0.0', prepare: async () => null },
-    { name: 'upgrade of nginx 1.0.0 to 1.1.0', version: '1.1.0', prepare: () => installedTarget('1.0.0') },
-  ])('$name: killed at every step boundary and inside every step, resume ends as an uninterrupted run', async (s) => {
-    const { points, failures, ops } = await crashScenario(s);
-    console.log(`crash points tried (install, ${s.name}): ${points.length} of ${ops} filesystem calls`);
-    expect(failures).toEqual([]);
+describe('crash consistency: install (real binary, SIGKILL, resume --verify)', () => {
+  it.each([
+    { name: 'fresh install of nginx 1.0.0', version: '1.0.0', over: null },
+    { name: 'upgrade of nginx 1.0.0 to 1.1.0', version: '1.1.0', over: '1.0.0' },
+  ])('$name: killed at every step boundary and inside every step, resume ends as an uninterrupted run', async ({ name, version, over }) => {
+    const template = over ? await installedTarget(over) : null;
+    const report = await runCrashScenario({
+      lifecycle: 'install',
+      mode: MODE,
+      final: 'installed',
+      normalize,
+      setup() {
+        const dir = mkdtempSync(join(tmpdir(), 'lk-crash-install-'));
+        if (template) cpSync(template, join(dir, 'target'), { recursive: true });
+        const input = JSON.stringify({ package: join(PACKAGES, version), target: join(dir, 'target') });
+        return { dir, store: join(dir, 'store'), target: join(dir, 'target'), input };
+      },
+      async teardown({ dir }) {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+    console.log(`crash points tried (install, ${name}): ${report.points.length} of ${report.ops} filesystem calls`);
+    expect(report.failures).toEqual([]);
     if (MODE !== 'all') {
-      expect(points.filter((p) => p.label.startsWith('saved')).length).toBeGreaterThanOrEqual(9);
-      expect(points.filter((p) => p.label.startsWith('inside')).length).toBeGreaterThanOrEqual(5);
+      expect(report.points.filter((p) => p.label.startsWith('saved')).length).toBeGreaterThanOrEqual(9);
+      expect(report.points.filter((p) => p.label.startsWith('inside')).length).toBeGreaterThanOrEqual(5);
     }
-  }, 600_000);
+  }, 900_000);
 });

@@ -34,11 +34,12 @@ describe('runtime: durable runs', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('step-')).sort()).toEqual(['step-0', 'step-1', 'step-2']);
     const { entries, warnings } = store.readJournal();
     expect(warnings).toEqual([]);
-    expect(entries.map((e) => [e.event.replace(/actor\..*/, 'actor'), e.from, e.to, e.step])).toEqual([
-      ['xstate.init', null, 'working.running', 'step-0'],
-      ['xstate.done.actor', 'working.running', 'working.running', 'step-1'],
-      ['xstate.done.actor', 'working.running', 'working.running', 'step-2'],
-      ['xstate.done.actor', 'working.running', 'done', 'step-2'],
+    const running = { working: 'running' };
+    expect(entries.map((e) => [e.event.replace(/actor\..*/, 'actor'), e.from, e.to, e.step, e.transitions])).toEqual([
+      ['xstate.init', null, running, 'step-0', []],
+      ['xstate.done.actor', running, running, 'step-1', ['steps.working.running:xstate.done.actor.0.steps.working.running:0']],
+      ['xstate.done.actor', running, running, 'step-2', ['steps.working.running:xstate.done.actor.0.steps.working.running:0']],
+      ['xstate.done.actor', running, 'done', 'step-2', ['steps.working.running:xstate.done.actor.0.steps.working.running:1']],
     ]);
     const saved = store.loadSnapshot()!.snapshot as { status: string; value: unknown };
     expect(saved).toMatchObject({ status: 'done', value: 'done' });
