@@ -69,8 +69,8 @@ export type ResumeRunOptions = Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & {
 
 /**
  * Continues the run in a store from its last saved snapshot, in this process: the step that was in flight when the
- * run stopped (a crash, SIGKILL, Ctrl-C) runs again, and pending `after` timers start again. The input comes from
- * the meta. A run that already finished is not run again (`alreadyFinished`).
+ * run stopped (a crash, SIGKILL, Ctrl-C, a violated invariant once fixed) runs again, and pending `after` timers
+ * start again. The input comes from the meta. A run that reached a final state is not run again (`alreadyFinished`).
  */
 export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   const { store } = options;
@@ -83,7 +83,10 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
     // Read before anything is written, so that a corrupt snapshot is reported with the store untouched.
     const saved = store.loadSnapshot();
-    if (meta.status === 'succeeded' || meta.status === 'failed') {
+    // A run that reached a final state is over. A run that failed outside its machine (a violated invariant, a
+    // store that could not be written, an unhandled error) stopped in a non-final state: it can be resumed.
+    const final = (saved?.snapshot as { status?: string } | undefined)?.status === 'done';
+    if (meta.status === 'succeeded' || (meta.status === 'failed' && (final || !saved))) {
       return { status: meta.status, snapshot: null, error: meta.error ?? null, meta, restartedDelays: [], warnings: [], alreadyFinished: true };
     }
     if (saved) assertRestorable(options, saved.snapshot);

@@ -222,3 +222,17 @@ describe('runtime: --verify', () => {
     expect(result.status).toBe('succeeded');
   });
 });
+
+describe('runtime: resuming a run that failed outside its machine', () => {
+  it('a run stopped by a violated invariant resumes once the system is fixed', async () => {
+    const dir = temp();
+    const store = new MemoryStore();
+    let broken = true;
+    const invariants = { 'working.running': () => (broken ? ['the system is broken'] : []) };
+    const first = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 2, dir }, invariants, verify: true });
+    expect(first).toMatchObject({ status: 'failed', error: expect.stringContaining('the system is broken') });
+    broken = false;
+    const second = await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine, invariants });
+    expect(second).toMatchObject({ status: 'succeeded', alreadyFinished: false });
+  });
+});
