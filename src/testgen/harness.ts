@@ -17,7 +17,8 @@ import type { LifecycleServices } from '../services/types.ts';
 
 /** A step as generated tests write it. */
 export interface TestStep {
-  event: EventObject;
+  /** The event with its payload (`output` of a service's done event, `error` of its error event, ...). */
+  event: { type: string; [key: string]: unknown };
   state: StateValue;
 }
 
@@ -102,7 +103,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
           if (delay === undefined) fail(k, `no pending timer ${type}`);
           await vi.advanceTimersByTimeAsync(delay!);
         } else {
-          actor.send(step.event);
+          actor.send(step.event as EventObject);
         }
         await settle();
         trail.push(type);
