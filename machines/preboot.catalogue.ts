@@ -5,7 +5,7 @@ const input = {
   configPath: '.lifecycle/preboot/kibana.json',
   host: '127.0.0.1',
   port: 0,
-  plugins: ['interactiveSetup'],
+  plugins: ['interactive-setup'],
   retry: { maxAttempts: 2, initialIntervalMs: 500 },
 };
 const config = { elasticsearch: { hosts: ['http://127.0.0.1:9200'] } };

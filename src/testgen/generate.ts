@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { EventCatalogue } from '../../machines/catalogue.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
@@ -11,6 +13,13 @@ export interface TestgenOptions {
   maxStepsPerFile?: number;
   /** File name stem, e.g. `install` → `install.paths.test.ts` or `install.paths-2.test.ts`. */
   name: string;
+  /**
+   * The lifecycle has real services (a built-in): paths of its default scenario also run against the real system
+   * in a sandbox. The default scenario is the catalogue's first input and first sample of every service output,
+   * which by convention describe a fresh sandbox; a path that uses only those can be followed by the real system.
+   */
+  services?: boolean;
+  catalogue?: EventCatalogue;
 }
 
 export interface GeneratedFile {
@@ -59,17 +68,40 @@ function fileSource(paths: LifecyclePath[], names: string[], result: PathsResult
     'builtin' in options.machine
       ? JSON.stringify(options.machine.builtin)
       : `\`\${fileURLToPath(new URL(${JSON.stringify(options.machine.file)}, import.meta.url))}#${options.machine.exportName}\``;
-  lines.push(`const run = await createPathRunner({ machine: ${machineExpr} });`, '');
+  lines.push(`const run = await createPathRunner({ machine: ${machineExpr}${options.services ? ', services: true' : ''} });`, '');
   lines.push(`describe(${JSON.stringify(`${graph.id}${part}`)}, () => {`);
   paths.forEach((path, i) => {
     lines.push(`  it(${JSON.stringify(names[i])}, async () => {`);
     lines.push(`    await run(${JSON.stringify(names[i])}, [`);
     for (const step of path.steps) lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)} },`);
-    lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)});`);
+    const sandbox = options.services && isDefaultScenario(path, graph, options.catalogue);
+    lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)}${sandbox ? ', { sandbox: true }' : ''});`);
     lines.push('  });');
   });
   lines.push('});', '');
   return lines.join('\n');
+}
+
+/**
+ * Whether the real system in a fresh sandbox can follow a path: it starts from the catalogue's first input, every
+ * service it lets finish returns the first sample of its outputs (by convention, what it returns in a fresh
+ * sandbox) and does so once (a second call may well return something else), and it sends no event whose payload
+ * is a sample (it would stand in for something the real system did not do).
+ */
+function isDefaultScenario(path: LifecyclePath, graph: LifecycleGraph, catalogue: EventCatalogue | undefined): boolean {
+  const first = catalogue?.inputs?.[0] ?? catalogue?.input;
+  if (!isDeepStrictEqual(path.input, first)) return false;
+  const srcOf = new Map(graph.states.flatMap((s) => s.invoke.map((i) => [i.id, i.src] as const)));
+  const finished = new Set<string>();
+  return path.steps.every((step) => {
+    const { type, ...payload } = step.event;
+    if (type.startsWith('xstate.error.actor.') || type.startsWith('xstate.after.')) return true;
+    if (!type.startsWith('xstate.done.actor.')) return Object.keys(payload).length === 0;
+    const src = srcOf.get(type.slice('xstate.done.actor.'.length)) ?? '';
+    if (finished.has(src)) return false;
+    finished.add(src);
+    return isDeepStrictEqual((step.event as { output?: unknown }).output, catalogue?.services?.[src]?.done?.[0]);
+  });
 }
 
 /** `CHECK → done: checkPreconditions → … → done: saveRecord` (first and last events, step count). */

@@ -5,9 +5,12 @@
  * are advanced with vitest's fake timers. After each step it checks the state value and, where the lifecycle
  * provides them, the per-state invariants against the real system.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { vi } from 'vitest';
-import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, type StateValue } from 'xstate';
+import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, type StateValue, toPromise } from 'xstate';
 import { extractGraph } from '../model/extract.ts';
 import { loadMachine } from '../model/load.ts';
 import { resolveDelay } from '../model/stepper.ts';
@@ -26,11 +29,22 @@ export interface PathRunnerOptions {
   /** A built-in name or `path/to/file.ts#exportName` (absolute, or relative to the current directory). */
   machine: string;
   /**
-   * Invariants to check after every step, by state path; for built-ins, its services' invariants are used when
-   * `sandbox` is given. Each runs against `invariantInput`.
+   * The lifecycle's real services, for paths run against the real system: a `LifecycleServices`, or `true` for a
+   * built-in's own (from the services registry).
    */
-  invariants?: LifecycleServices['invariants'];
-  invariantInput?: unknown;
+  services?: LifecycleServices | true;
+}
+
+/** How one path is run. */
+export interface RunOptions {
+  /**
+   * Run against the real system in a fresh sandbox (`services.sandboxInput`): each service the path lets finish
+   * really runs (a promise service, in lockstep with the path), and after every step the lifecycle's per-state
+   * invariants are checked against the real files, processes and ports. From the first step the real system
+   * cannot follow (an injected failure, a callback service, a service the path resolves with a sample) on,
+   * only the state is checked. The path's string fields (paths, URLs) give way to the sandbox's.
+   */
+  sandbox?: boolean;
 }
 
 interface Pending {
@@ -51,15 +65,26 @@ export async function createPathRunner(options: PathRunnerOptions) {
   const services = new Set<string>(graph.declared.actors);
   for (const s of graph.states) for (const inv of s.invoke) if (inv.src !== 'inline') services.add(inv.src);
   const pathOf = new Map(graph.states.map((s) => [s.id, s.path.join('.')]));
+  const real = options.services === true ? await builtinServices(options.machine) : options.services;
 
-  return async function run(name: string, steps: TestStep[], initial?: StateValue, input?: unknown): Promise<void> {
-    const pending = new Map<string, Pending>();
-    const controllable = (): AnyActorLogic =>
-      fromPromise(({ self }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject })));
-    const actors = Object.fromEntries([...services].map((s) => [s, controllable()]));
+  return async function run(name: string, steps: TestStep[], initial?: StateValue, pathInput?: unknown, runOptions: RunOptions = {}): Promise<void> {
+    const sandboxed = runOptions.sandbox === true && real !== undefined;
+    let lockstep = sandboxed;
+    let dir: string | undefined;
+    let input = pathInput;
+    if (sandboxed) {
+      dir = mkdtempSync(join(tmpdir(), `lifecycle-${graph.id}-`));
+      input = withSandbox(await real!.sandboxInput(dir), pathInput);
+    }
+    const pending = new Map<string, Pending & { src: string; input: unknown }>();
+    const controllable = (src: string): AnyActorLogic =>
+      fromPromise(({ self, input: serviceInput }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput })));
+    const actors = Object.fromEntries([...services].map((s) => [s, controllable(s)]));
     const provided = machine.provide({ actors } as never);
 
-    vi.useFakeTimers();
+    // Against the real system, services use real timers; the machine's own timers still move only when a step
+    // says (a real step may take longer than a backoff, but the machine's timers are advanced explicitly).
+    vi.useFakeTimers(sandboxed ? { shouldAdvanceTime: true } : undefined);
     const actor = createActor(provided, { input: input as never });
     const trail: string[] = [];
     const fail = (k: number, what: string): never => {
@@ -74,12 +99,12 @@ export async function createPathRunner(options: PathRunnerOptions) {
       if (!isDeepStrictEqual(snapshot.value, expected)) {
         fail(k, `expected state ${formatStateValue(expected)}, got ${formatStateValue(snapshot.value)}`);
       }
-      if (options.invariants) {
+      if (lockstep && real) {
         for (const id of activeStateIds(graph.id, snapshot.value)) {
-          const check = options.invariants[pathOf.get(id) ?? ''];
-          if (!check) continue;
-          const violations = await check({ input: options.invariantInput ?? input, context: snapshot.context, value: snapshot.value });
-          if (violations.length) fail(k, `invariant of ${pathOf.get(id)} does not hold: ${violations.join('; ')}`);
+          const invariant = real.invariants[pathOf.get(id) ?? ''];
+          if (!invariant) continue;
+          const violations = await invariant({ input, context: snapshot.context, value: snapshot.value });
+          if (violations.length) fail(k, `invariant of ${pathOf.get(id)} does not hold in ${dir}: ${violations.join('; ')}`);
         }
       }
     };
@@ -96,13 +121,26 @@ export async function createPathRunner(options: PathRunnerOptions) {
           const service = pending.get(id);
           if (!service) fail(k, `service ${id} is not running, so it cannot ${done ? 'finish' : 'fail'} (running: ${[...pending.keys()].join(', ') || 'none'})`);
           pending.delete(id);
-          if (done) service!.resolve((step.event as { output?: unknown }).output);
-          else service!.reject(toError((step.event as { error?: unknown }).error));
+          const realLogic = lockstep ? real?.actors[service!.src] : undefined;
+          if (done && realLogic && isPromiseLogic(realLogic)) {
+            // The real service does the step; the machine goes on with what it really returned.
+            try {
+              service!.resolve(await toPromise(createActor(realLogic, { input: service!.input as never }).start()));
+            } catch (error) {
+              fail(k, `the real service ${service!.src} failed where the path expects it to finish: ${describe(error)}`);
+            }
+          } else {
+            lockstep = false;
+            if (done) service!.resolve((step.event as { output?: unknown }).output);
+            else service!.reject(toError((step.event as { error?: unknown }).error));
+          }
         } else if (type.startsWith('xstate.after.')) {
           const delay = resolveDelay(provided, actor.getSnapshot() as AnyMachineSnapshot, type);
           if (delay === undefined) fail(k, `no pending timer ${type}`);
           await vi.advanceTimersByTimeAsync(delay!);
         } else {
+          // An event with a sample payload stands in for something the real system did not do.
+          if (Object.keys(step.event).length > 1) lockstep = false;
           actor.send(step.event as EventObject);
         }
         await settle();
@@ -112,8 +150,32 @@ export async function createPathRunner(options: PathRunnerOptions) {
     } finally {
       actor.stop();
       vi.useRealTimers();
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+async function builtinServices(machine: string): Promise<LifecycleServices | undefined> {
+  const { SERVICES } = await import('../services/index.ts');
+  const load = (SERVICES as Record<string, (() => Promise<LifecycleServices>) | undefined>)[machine];
+  return load ? load() : undefined;
+}
+
+/** The sandbox's input with the path's settings: string fields (paths, URLs, versions) come from the sandbox. */
+function withSandbox(sandbox: unknown, pathInput: unknown): unknown {
+  if (!pathInput || typeof pathInput !== 'object' || !sandbox || typeof sandbox !== 'object') return sandbox;
+  const settings = Object.entries(pathInput).filter(([, v]) => typeof v !== 'string');
+  return { ...(sandbox as object), ...Object.fromEntries(settings) };
+}
+
+/** A `fromPromise` logic finishes on XState's promise-resolve event; a callback or machine logic does not. */
+function isPromiseLogic(logic: AnyActorLogic): boolean {
+  try {
+    const next = logic.transition({ status: 'active', output: undefined, error: undefined, input: undefined } as never, { type: 'xstate.promise.resolve', data: 0 } as never, {} as never) as { status?: string };
+    return next?.status === 'done';
+  } catch {
+    return false;
+  }
 }
 
 /** Path errors are plain data (`{ message, kind }`); services throw Errors, so the machine sees one. */

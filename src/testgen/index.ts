@@ -24,7 +24,7 @@ export function buildSuite(loaded: LoadedMachine, graph: LifecycleGraph, options
     loaded.origin === 'builtin'
       ? { builtin: loaded.name }
       : { file: toUrlPath(relative(options.outDir, loaded.origin)), exportName: loaded.exportName ?? loaded.name };
-  const files = generateTests(result, graph, { machine, name: stem, harness: options.harness, maxStepsPerFile: options.maxStepsPerFile });
+  const files = generateTests(result, graph, { machine, name: stem, services: loaded.origin === 'builtin', catalogue: options.catalogue, harness: options.harness, maxStepsPerFile: options.maxStepsPerFile });
   return { files: files.map((f) => ({ ...f, path: join(options.outDir, f.path) })), stem, coverage: result.coverage };
 }
 

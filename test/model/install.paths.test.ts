@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { createPathRunner } from "lifecycle-kit/testing";
 
-const run = await createPathRunner({ machine: "install" });
+const run = await createPathRunner({ machine: "install", services: true });
 
 describe("install", () => {
   it("done: checkPreconditions → done: readInstallationRecord → done: installKibanaAssets (3 steps)", async () => {
@@ -35,7 +35,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: checkPreconditions (1 step)", async () => {
     await run("done: checkPreconditions (1 step)", [
@@ -111,7 +111,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: checkPreconditions → done: readInstallationRecord → done: installIlmPolicies (3 steps)", async () => {
     await run("done: checkPreconditions → done: readInstallationRecord → done: installIlmPolicies (3 steps)", [
@@ -383,7 +383,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: checkPreconditions → done: readInstallationRecord → … → RETRY_NOW → error: installKibanaAssets (5 steps)", async () => {
     await run("done: checkPreconditions → done: readInstallationRecord → … → RETRY_NOW → error: installKibanaAssets (5 steps)", [
@@ -426,7 +426,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: checkPreconditions → done: readInstallationRecord → … → RETRY_NOW → error: installIlmPolicies (5 steps)", async () => {
     await run("done: checkPreconditions → done: readInstallationRecord → … → RETRY_NOW → error: installIlmPolicies (5 steps)", [
@@ -798,7 +798,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: checkPreconditions → done: readInstallationRecord → error: installIlmPolicies → after backoff (4 steps)", async () => {
     await run("done: checkPreconditions → done: readInstallationRecord → error: installIlmPolicies → after backoff (4 steps)", [

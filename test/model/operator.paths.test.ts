@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { createPathRunner } from "lifecycle-kit/testing";
 
-const run = await createPathRunner({ machine: "operator" });
+const run = await createPathRunner({ machine: "operator", services: true });
 
 describe("operator", () => {
   it("done: readSpec → done: observeApp → … → done: readSpec → done: observeApp (7 steps)", async () => {
@@ -117,7 +117,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    });
+    }, { sandbox: true });
   });
   it("DELETE (1 step)", async () => {
     await run("DELETE (1 step)", [
@@ -135,7 +135,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    });
+    }, { sandbox: true });
   });
   it("SPEC.CHANGED → done: readSpec → done: observeApp → done: writeStatus (4 steps)", async () => {
     await run("SPEC.CHANGED → done: readSpec → done: observeApp → done: writeStatus (4 steps)", [
@@ -290,7 +290,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    });
+    }, { sandbox: true });
   });
   it("done: readSpec → error: observeApp → after backoff → error: observeApp (4 steps)", async () => {
     await run("done: readSpec → error: observeApp → after backoff → error: observeApp (4 steps)", [
@@ -331,7 +331,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    });
+    }, { sandbox: true });
   });
   it("done: readSpec → done: observeApp → error: runAction (3 steps)", async () => {
     await run("done: readSpec → done: observeApp → error: runAction (3 steps)", [
@@ -367,7 +367,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    });
+    }, { sandbox: true });
   });
   it("done: readSpec → done: observeApp → … → done: writeStatus → SPEC.CHANGED (11 steps)", async () => {
     await run("done: readSpec → done: observeApp → … → done: writeStatus → SPEC.CHANGED (11 steps)", [

@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { createPathRunner } from "lifecycle-kit/testing";
 
-const run = await createPathRunner({ machine: "preboot" });
+const run = await createPathRunner({ machine: "preboot", services: true });
 
 describe("preboot", () => {
   it("done: loadConfig → done: startPrebootServer → error: watchHolds (3 steps)", async () => {
@@ -49,13 +49,13 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    });
+    }, { sandbox: true });
   });
   it("error: loadConfig → after backoff → error: loadConfig (3 steps)", async () => {
     await run("error: loadConfig → after backoff → error: loadConfig (3 steps)", [
@@ -78,13 +78,13 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    });
+    }, { sandbox: true });
   });
   it("STOP → done: releaseResources (2 steps)", async () => {
     await run("STOP → done: releaseResources (2 steps)", [
@@ -96,13 +96,13 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    });
+    }, { sandbox: true });
   });
   it("HOLD.REGISTERED → HOLD.RESOLVED (2 steps)", async () => {
     await run("HOLD.REGISTERED → HOLD.RESOLVED (2 steps)", [
@@ -121,7 +121,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -185,7 +185,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -226,13 +226,13 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    });
+    }, { sandbox: true });
   });
   it("done: loadConfig → done: startPrebootServer → … → after backoff → error: setupServices (5 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → … → after backoff → error: setupServices (5 steps)", [
@@ -278,7 +278,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -342,7 +342,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -393,7 +393,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -433,7 +433,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -473,7 +473,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -537,7 +537,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -589,7 +589,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -644,7 +644,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -694,7 +694,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -757,7 +757,7 @@ describe("preboot", () => {
       "host": "127.0.0.1",
       "port": 0,
       "plugins": [
-        "interactiveSetup"
+        "interactive-setup"
       ],
       "retry": {
         "maxAttempts": 2,

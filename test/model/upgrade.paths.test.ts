@@ -3,7 +3,7 @@
 import { describe, it } from 'vitest';
 import { createPathRunner } from "lifecycle-kit/testing";
 
-const run = await createPathRunner({ machine: "upgrade" });
+const run = await createPathRunner({ machine: "upgrade", services: true });
 
 describe("upgrade", () => {
   it("done: readCurrentAgent → DOWNLOAD.PROGRESS → … → done: checkHealth → done: rollback (13 steps)", async () => {
@@ -161,7 +161,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("CANCEL → done: cleanupDownload (2 steps)", async () => {
     await run("CANCEL → done: cleanupDownload (2 steps)", [
@@ -179,7 +179,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: readCurrentAgent → DOWNLOAD.FAILED → … → DOWNLOAD.FAILED → done: cleanupDownload (5 steps)", async () => {
     await run("done: readCurrentAgent → DOWNLOAD.FAILED → … → DOWNLOAD.FAILED → done: cleanupDownload (5 steps)", [
@@ -245,7 +245,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: readCurrentAgent → DOWNLOAD.DONE → error: verifyChecksum (3 steps)", async () => {
     await run("done: readCurrentAgent → DOWNLOAD.DONE → error: verifyChecksum (3 steps)", [
@@ -660,7 +660,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    });
+    }, { sandbox: true });
   });
   it("done: readCurrentAgent (1 step) #4", async () => {
     await run("done: readCurrentAgent (1 step) #4", [
