@@ -3,5 +3,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// A reader that stops early (`lifecycle diagram x | head`) is not an error.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 const { run } = await import('../cli/main.ts');
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

@@ -67,9 +67,9 @@ Examples:
       if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
       return 2;
     }
-    if (error instanceof UserError) {
-      io.stderr.write(`lifecycle: ${error.message}\n`);
-      return error.exitCode;
+    if (error instanceof UserError || isEnvironmentError(error)) {
+      io.stderr.write(`lifecycle: ${(error as Error).message}\n`);
+      return error instanceof UserError ? error.exitCode : 1;
     }
     const debug = program.opts().debug === true || argv.includes('--debug');
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -77,4 +77,10 @@ Examples:
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/** Errors that say what to do about the machine's set-up or the input (a missing Chromium, a diagram Mermaid rejects). */
+// By name, so that the CLI does not load the browser driver just to start.
+function isEnvironmentError(error: unknown): boolean {
+  return error instanceof Error && ['ChromiumMissingError', 'ChromiumLaunchError', 'DiagramSyntaxError'].includes(error.name);
 }

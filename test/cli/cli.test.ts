@@ -11,9 +11,9 @@ const BIN = new URL('../../bin/lifecycle.js', import.meta.url).pathname;
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
 
 /** Runs the real `lifecycle` binary as a child process. */
-async function lifecycle(args: string[], cwd = process.cwd()): Promise<{ code: number; stdout: string; stderr: string }> {
+async function lifecycle(args: string[], cwd = process.cwd(), env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -107,6 +107,26 @@ describe('lifecycle (child process)', () => {
       oneLine(r.stderr);
       expect(existsSync(out)).toBe(false);
     }
+  });
+
+  it('a missing Chromium is one line saying how to install it, and nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const out = join(dir, 'x.svg');
+    const r = await lifecycle(['diagram', 'install', '-f', 'svg', '-o', out], process.cwd(), { LIFECYCLE_CHROMIUM: join(dir, 'no-chromium') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^lifecycle: Chromium not found at .*: install it with 'apt-get install -y chromium'/);
+    oneLine(r.stderr);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('renders SVG and PNG with one browser', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const svg = await lifecycle(['diagram', 'preboot', '-f', 'svg', '-o', join(dir, 'p.svg')]);
+    expect(svg.code, svg.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'p.svg'), 'utf8')).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    const png = await lifecycle(['diagram', 'preboot', '-f', 'png', '-o', join(dir, 'p.png')]);
+    expect(png.code, png.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'p.png')).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   });
 
   it('usage errors exit 2 with one line', async () => {
