@@ -53,6 +53,15 @@ describe('lifecycle run / status / resume (child process)', () => {
     expect(status.stdout).toMatch(/^last error\s+step-1 attempt 2 \[injected\] at .*: step 1 failed on purpose$/m);
   });
 
+  it('--timeout: a hung step fails with kind timeout after its retries, exit 1', async () => {
+    const dir = temp();
+    const input = { steps: 1, dir, hangAt: 0, retry: { maxAttempts: 2, initialIntervalMs: 10 } };
+    const r = await lifecycle(['run', STEPS, '--store', join(dir, 'store'), '--input', JSON.stringify(input), '--timeout', '300']);
+    expect(r.code).toBe(1);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(/failed in failed: step-0 \(attempt 2\): service "writeStep" timed out after 300 ms\n$/);
+  });
+
   it('malformed --input: one clear line, exit 1, no store created', async () => {
     const dir = temp();
     const store = join(dir, 'store');

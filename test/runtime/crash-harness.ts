@@ -134,10 +134,17 @@ export interface CrashScenario {
   mode?: 'default' | 'more' | 'all';
 }
 
+/** A kill point after which the resumed run did not end as the uninterrupted one. */
+export interface CrashFailure {
+  label: string;
+  n: number;
+  problem: string;
+}
+
 export interface CrashReport {
   points: KillPoint[];
   ops: number;
-  failures: string[];
+  failures: CrashFailure[];
 }
 
 /**
@@ -158,30 +165,31 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
   await s.teardown?.(base);
   const points = chooseKillPoints(ops, base.store, s.mode ?? 'default', journal);
 
-  const failures = await pool(points, async (point) => {
+  const failures = await pool(points, async (point): Promise<CrashFailure | null> => {
+    const fail = (problem: string) => ({ label: point.label, n: point.n, problem });
     const run = s.setup();
     try {
       const crashed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input], { crashAt: point.n });
-      if (crashed.signal !== 'SIGKILL') return `${point.label} (op ${point.n}): not killed (exit ${crashed.code}): ${crashed.stderr}`;
+      if (crashed.signal !== 'SIGKILL') return fail(`not killed (exit ${crashed.code}): ${crashed.stderr}`);
       let resumed = await lifecycle(['resume', '--store', run.store, '--verify']);
       // Killed before the run's meta was written: there is no run to resume; running again is the answer.
       if (resumed.code === 1 && /no run in/.test(resumed.stderr)) {
         resumed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input, '--verify']);
       }
-      if (resumed.code !== 0) return `${point.label} (op ${point.n}): resume exited ${resumed.code}: ${resumed.stderr.trim()}`;
+      if (resumed.code !== 0) return fail(`resume exited ${resumed.code}: ${resumed.stderr.trim()}`);
       const meta = JSON.parse(readFileSync(join(run.store, 'run.json'), 'utf8')) as { status: string };
       const saved = JSON.parse(readFileSync(join(run.store, 'snapshot.json'), 'utf8')) as { snapshot: { value: unknown } };
       if (meta.status !== 'succeeded' || JSON.stringify(saved.snapshot.value) !== JSON.stringify(s.final)) {
-        return `${point.label} (op ${point.n}): ${meta.status} in ${JSON.stringify(saved.snapshot.value)}`;
+        return fail(`${meta.status} in ${JSON.stringify(saved.snapshot.value)}`);
       }
       const got = treeOf(run.target, (rel, data) => s.normalize(rel, data, run.dir));
       const diff = [...new Set([...Object.keys(got), ...Object.keys(expected)])].filter((k) => got[k] !== expected[k]);
-      return diff.length ? `${point.label} (op ${point.n}): differs from an uninterrupted run: ${diff.join(', ')}` : null;
+      return diff.length ? fail(`differs from an uninterrupted run: ${diff.join(', ')}`) : null;
     } finally {
       await s.teardown?.(run);
     }
   });
-  return { points, ops: ops.length, failures: failures.filter((f): f is string => f !== null) };
+  return { points, ops: ops.length, failures: failures.filter((f): f is CrashFailure => f !== null) };
 }
 
 /** Runs `task` over `items`, `concurrency` at a time (the children are CPU-bound at start-up). */

@@ -53,7 +53,7 @@ describe('crash consistency: install (real binary, SIGKILL, resume --verify)', (
       },
     });
     console.log(`crash points tried (install, ${name}): ${report.points.length} of ${report.ops} filesystem calls`);
-    expect(report.failures).toEqual([]);
+    expect(report.failures.map((f) => `${f.label} (op ${f.n}): ${f.problem}`)).toEqual([]);
     if (MODE !== 'all') {
       expect(report.points.filter((p) => p.label.startsWith('saved')).length).toBeGreaterThanOrEqual(9);
       expect(report.points.filter((p) => p.label.startsWith('inside')).length).toBeGreaterThanOrEqual(5);
