@@ -19,11 +19,21 @@ export interface Proc {
   stderr: string;
 }
 
-/** Runs `lifecycle <args>`; with `crashAt` it SIGKILLs itself before its n-th mutating fs call; with `trace` it lists them. */
-export function lifecycle(args: string[], opts: { cwd?: string; crashAt?: number; trace?: string; env?: Record<string, string> } = {}): Promise<Proc> {
+/**
+ * Runs `lifecycle <args>`; with `crashAt` it SIGKILLs itself before its n-th mutating fs call (counted from the
+ * journal line `crashAt.anchor`, when given); with `trace` it lists them.
+ */
+export function lifecycle(
+  args: string[],
+  opts: { cwd?: string; crashAt?: KillPoint; trace?: string; env?: Record<string, string> } = {},
+): Promise<Proc> {
   const preload = opts.crashAt || opts.trace ? ['--import', CRASH_AT] : [];
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
-  if (opts.crashAt) env.LIFECYCLE_CRASH_AT = String(opts.crashAt);
+  if (opts.crashAt) {
+    env.LIFECYCLE_CRASH_AT = String(opts.crashAt.offset);
+    if (opts.crashAt.anchor) env.LIFECYCLE_CRASH_ANCHOR = opts.crashAt.anchor;
+    if (opts.crashAt.nth) env.LIFECYCLE_CRASH_NTH = String(opts.crashAt.nth);
+  }
   if (opts.trace) env.LIFECYCLE_CRASH_TRACE = opts.trace;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...preload, BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,14 +52,21 @@ export interface Op {
   path: string;
 }
 
-/** A place to kill a run: before op `n` (1-based), and what is happening there. */
+/**
+ * A place to kill a run: before op `n` (1-based) of the uninterrupted run, and what is happening there. In the
+ * crash run it is found again as `offset` ops after the `nth` journal line containing `anchor` (that transition's
+ * event, from and to), or as op `offset` from the start when it comes before the first journal line.
+ */
 export interface KillPoint {
   n: number;
   label: string;
+  offset: number;
+  anchor?: string;
+  nth?: number;
 }
 
 /**
- * Chooses kill points from the ops of an uninterrupted run, for every transition and every step:
+ * Chooses kill points from the ops (and journal) of an uninterrupted run, for every transition and every step:
  * - `saved`: the snapshot is saved, the next step's service has not touched anything yet (a step boundary);
  * - `inside`: in the middle of a step's own writes, and before its last one (the step done, its done event not saved);
  * - `before-meta`: before the run's meta exists (a resume finds no run; running again is the answer);
@@ -59,39 +76,55 @@ export interface KillPoint {
 export function chooseKillPoints(
   ops: Op[],
   storeDir: string,
-  mode: 'default' | 'more' | 'all' = 'default',
-  journal?: { from: unknown; to: unknown }[],
+  mode: 'default' | 'more' | 'all',
+  journal: { event: string; from: unknown; to: unknown }[],
 ): KillPoint[] {
-  if (mode === 'all') return ops.map((o, i) => ({ n: i + 1, label: `${o.op} ${o.path}` }));
-  // With the journal, a transition that repeats one already covered (a polling loop) is not covered again.
-  const seen = new Set<string>();
-  let repeat = false;
+  const journalFsync = (o: Op) => o.op === 'fsyncSync' && o.path === join(storeDir, 'journal.jsonl');
+  // Where each journal line's fsync is, and its anchor: the line's event, from and to as the runtime writes them.
+  const lines: { index: number; anchor: string; nth: number }[] = [];
+  const counts = new Map<string, number>();
+  ops.forEach((o, i) => {
+    if (!journalFsync(o)) return;
+    const line = journal[lines.length]!;
+    const anchor = `"event":${JSON.stringify(line.event)},"from":${JSON.stringify(line.from)},"to":${JSON.stringify(line.to)}`;
+    counts.set(anchor, (counts.get(anchor) ?? 0) + 1);
+    lines.push({ index: i, anchor, nth: counts.get(anchor)! });
+  });
+  const at = (n: number, label: string): KillPoint => {
+    const line = [...lines].reverse().find((l) => l.index < n - 1);
+    return line ? { n, label, offset: n - line.index, anchor: line.anchor, nth: line.nth } : { n, label, offset: n };
+  };
+  if (mode === 'all') return ops.map((o, i) => at(i + 1, `${o.op} ${o.path}`));
+
+  const inStore = (o: Op) => o.path === storeDir || o.path.startsWith(`${storeDir}/`);
   const describe = (k: number) => {
-    const line = journal?.[k - 1];
+    const line = journal[k - 1];
     return line ? `${line.from === null ? 'start' : describeValue(line.from)} → ${describeValue(line.to)}` : `transition ${k}`;
   };
-  const inStore = (o: Op) => o.path === storeDir || o.path.startsWith(`${storeDir}/`);
+  // A transition that repeats one already covered (a polling loop, download progress) is not covered again.
+  const seen = new Set<string>();
+  let repeat = false;
   const points: KillPoint[] = [];
   const metaRename = ops.findIndex((o) => o.op === 'renameSync' && o.path === join(storeDir, 'run.json'));
-  points.push({ n: metaRename + 1, label: 'before-meta' });
+  points.push(at(metaRename + 1, 'before-meta'));
   let transition = 0;
   let service: number[] = [];
   const flushService = () => {
     const where = describe(transition);
-    if (!repeat && service.length >= 2) points.push({ n: service[Math.floor(service.length / 2)]! + 1, label: `inside the step after ${where}` });
-    if (!repeat && service.length >= 3) points.push({ n: service[service.length - 1]! + 1, label: `before the last write of the step after ${where}` });
+    if (!repeat && service.length >= 2) points.push(at(service[Math.floor(service.length / 2)]! + 1, `inside the step after ${where}`));
+    if (!repeat && service.length >= 3) points.push(at(service[service.length - 1]! + 1, `before the last write of the step after ${where}`));
     service = [];
   };
   ops.forEach((o, i) => {
-    if (o.op === 'fsyncSync' && o.path === join(storeDir, 'journal.jsonl')) {
+    if (journalFsync(o)) {
       flushService();
       transition++;
       const where = describe(transition);
       repeat = seen.has(where);
       seen.add(where);
-      if (!repeat && mode === 'more') points.push({ n: i + 2, label: `journaled ${where}` });
+      if (!repeat && mode === 'more') points.push(at(i + 2, `journaled ${where}`));
     } else if (o.op === 'renameSync' && o.path === join(storeDir, 'snapshot.json')) {
-      if (!repeat) points.push({ n: i + 3, label: `saved ${describe(transition)}` }); // after the rename and the directory fsync
+      if (!repeat) points.push(at(i + 3, `saved ${describe(transition)}`)); // after the rename and the directory fsync
     } else if (!inStore(o)) service.push(i);
   });
   flushService();
@@ -161,7 +194,7 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
   }
   const expected = treeOf(base.target, (rel, data) => s.normalize(rel, data, base.dir));
   const ops = JSON.parse(readFileSync(trace, 'utf8')) as Op[];
-  const journal = readFileSync(join(base.store, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { from: unknown; to: unknown });
+  const journal = readFileSync(join(base.store, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; from: unknown; to: unknown });
   await s.teardown?.(base);
   const points = chooseKillPoints(ops, base.store, s.mode ?? 'default', journal);
 
@@ -169,7 +202,7 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
     const fail = (problem: string) => ({ label: point.label, n: point.n, problem });
     const run = s.setup();
     try {
-      const crashed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input], { crashAt: point.n });
+      const crashed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input], { crashAt: point });
       if (crashed.signal !== 'SIGKILL') return fail(`not killed (exit ${crashed.code}): ${crashed.stderr}`);
       let resumed = await lifecycle(['resume', '--store', run.store, '--verify']);
       // Killed before the run's meta was written: there is no run to resume; running again is the answer.
