@@ -26,3 +26,18 @@ export { resolveCatalogue, type EventCatalogue } from './model/catalogue.ts';
 export { createStepper, type Stepper } from './model/stepper.ts';
 export { BUILTINS, type BuiltinLifecycle } from '../machines/index.ts';
 export { writeFileAtomic } from './io/atomic-write.ts';
+export {
+  startRun,
+  resumeRun,
+  DirectoryStore,
+  MemoryStore,
+  readRunStatus,
+  ServiceTimeoutError,
+  type RunStore,
+  type RunMeta,
+  type JournalEntry,
+  type RunResult,
+  type RunStatusReport,
+} from './runtime/index.ts';
+export { SERVICES } from './services/index.ts';
+export type { LifecycleServices, Invariant, InvariantProbe } from './services/types.ts';

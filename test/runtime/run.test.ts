@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise, setup } from 'xstate';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { MemoryStore } from '../../src/runtime/memory-store.ts';
 import { resumeRun, startRun } from '../../src/runtime/runs.ts';
@@ -180,6 +180,32 @@ describe('runtime: step timeouts', () => {
       timeouts: { writeStep: 0 },
     });
     expect(result.status).toBe('succeeded');
+  });
+});
+
+describe('runtime: step timeouts and long-lived services', () => {
+  const waiter = setup({
+    actors: {
+      server: fromCallback<{ type: 'READY' }>(({ sendBack }) => {
+        const t = setTimeout(() => sendBack({ type: 'READY' }), 150);
+        return () => clearTimeout(t);
+      }),
+    },
+  }).createMachine({
+    id: 'waiter',
+    initial: 'serving',
+    states: {
+      serving: { tags: ['waiting'], invoke: { src: 'server', onError: 'failed' }, on: { READY: 'done' } },
+      done: { type: 'final' },
+      failed: { type: 'final', tags: ['failure'] },
+    },
+  });
+
+  it('a service of a state tagged `waiting` gets no default time limit, only one named for it', async () => {
+    const free = await startRun({ store: new MemoryStore(), lifecycle: 'waiter', machine: waiter, input: undefined, timeoutMs: 50 });
+    expect(free.status).toBe('succeeded');
+    const limited = await startRun({ store: new MemoryStore(), lifecycle: 'waiter', machine: waiter, input: undefined, timeouts: { server: 50 } });
+    expect(limited.status).toBe('failed');
   });
 });
 
