@@ -20,13 +20,7 @@ const MODE = (process.env.LIFECYCLE_CRASH_POINTS ?? 'default') as 'default' | 'm
  * (src/services/upgrade), found by this test and kept here so that the suite stays green while they are open. The
  * test fails when one of them is fixed (remove it here) and when any other kill point fails.
  */
-const KNOWN_SERVICE_BUGS: Record<string, string> = {
-  'before the last write of the step after currentVersion.verifying → currentVersion.extracting':
-    'extract, killed after bin/upgrade was moved to bin/upgrade.previous and before the new link was renamed in: the re-run finds no bin/upgrade to move aside, so bin/upgrade.previous (what a rollback restores) is lost, and bin/upgrade.<pid>.<random>.tmp is left',
-  'inside the step after handingOff → nextVersion.migrating': 'migrate, killed while copying the state backup: backups/state-<version>.<pid>.<time>.tmp/ is left',
-  'before the last write of the step after handingOff → nextVersion.migrating': 'migrate, killed before renaming the copied state in: data/agent-<version>/state.<pid>.<time>.tmp/ is left',
-  'before the last write of the step after nextVersion.migrating → nextVersion.swapping': 'swap, killed before renaming the new link over current: current.<pid>.<random>.tmp is left',
-};
+const KNOWN_SERVICE_BUGS: Record<string, string> = {};
 
 /** Fields that name a moment or a process, and so differ between any two runs. */
 const VOLATILE = new Set(['pid', 'port', 'startedAt', 'handedOffAt', 'updatedAt', 'last']);

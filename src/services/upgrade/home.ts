@@ -11,8 +11,8 @@
  * <home>/run/agent.json             the agent process the home runs: { pid, version, path, port }
  * ```
  */
-import { readFile, readlink, rename, symlink, mkdir, unlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readdir, readFile, readlink, rename, rm, symlink, mkdir, unlink } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentVersionInfo } from '../../../machines/upgrade.ts';
 import { UPGRADE_ENTRYPOINT } from '../../../machines/upgrade.ts';
 import { exists, serviceError } from '../install/fs.ts';
@@ -70,17 +70,54 @@ export async function readCurrentAgent(home: string): Promise<AgentVersionInfo> 
   return { version: m.version, buildDate: m.buildDate, path };
 }
 
-/** Points the symlink `link` at `to` atomically: a temp symlink beside it, renamed over it. */
-export async function swapLink(link: string, to: string): Promise<void> {
+/**
+ * Removes the temp siblings of `path` — `<path>.<pid>.<token>.tmp`, files, links or trees, as {@link swapLink} and
+ * `copyTreeAtomic` name them — whose writer process is gone: what an attempt killed before its rename left. A temp
+ * of a live process (another run working on the same home) is kept. Run lock semantics do not make this safe to do
+ * wholesale: the lock is per run store, and two stores may name the same agent home.
+ */
+export async function removeDeadTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}.`;
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const match = /^(\d+)\.[0-9a-z]+\.tmp$/.exec(entry.slice(prefix.length));
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && !pidAlive(pid)) await rm(join(dirname(path), entry), { recursive: true, force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Makes `link` a symlink whose text is `text` atomically: a temp symlink beside it, renamed over it. */
+async function placeLink(link: string, text: string): Promise<void> {
   await mkdir(dirname(link), { recursive: true });
+  await removeDeadTemps(link);
   const temp = `${link}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await symlink(relative(dirname(link), to) || '.', temp);
+  await symlink(text, temp);
   try {
     await rename(temp, link);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Points the symlink `link` at `to` atomically: a temp symlink beside it, renamed over it. Temps an earlier,
+ * killed attempt left beside `link` are removed first.
+ */
+export async function swapLink(link: string, to: string): Promise<void> {
+  await placeLink(link, relative(dirname(link), to) || '.');
 }
 
 /** Points `current` at `toPath` atomically. */
@@ -98,20 +135,37 @@ export function isInside(dir: string, path: string): boolean {
 /**
  * Installs the upgrade entrypoint of `versionDir` at the stable path. An entrypoint of another version is kept as
  * `bin/upgrade.previous`, for a cancel or a rollback to put back.
+ *
+ * Crash-safe: `bin/upgrade` is never moved away. `bin/upgrade.previous` is first made (temp link + rename) a copy
+ * of the link `bin/upgrade` is now, then the new link is renamed over `bin/upgrade`. Until that last rename
+ * `bin/upgrade` still names the version being replaced, so a re-run after a kill anywhere in between writes the
+ * same `previous` again; after it, `bin/upgrade` names `versionDir` and the re-run returns at once, so `previous`
+ * is never overwritten with the new version.
  */
 export async function linkEntrypoint(home: string, versionDir: string): Promise<void> {
   const link = layout.entrypoint(home);
+  const previous = layout.previousEntrypoint(home);
   const to = join(versionDir, ARTIFACT_ENTRYPOINT);
-  const now = await readlink(link).then((t) => resolve(dirname(link), t), () => null);
-  if (now === to) return;
-  if (now !== null) await rename(link, layout.previousEntrypoint(home));
-  else await unlink(layout.previousEntrypoint(home)).catch(() => undefined);
+  const text = await readlink(link).catch(() => null);
+  if (text !== null && resolve(dirname(link), text) === to) {
+    await removeDeadTemps(link);
+    await removeDeadTemps(previous);
+    return;
+  }
+  // Both links live in the same directory, so the link text means the same there.
+  if (text !== null) await placeLink(previous, text);
+  else {
+    await removeDeadTemps(previous);
+    await unlink(previous).catch(() => undefined);
+  }
   await swapLink(link, to);
 }
 
 /** Undoes {@link linkEntrypoint} for a version directory that is going away. */
 export async function restoreEntrypoint(home: string, removedDir: string | null): Promise<void> {
   const link = layout.entrypoint(home);
+  await removeDeadTemps(link);
+  await removeDeadTemps(layout.previousEntrypoint(home));
   const now = await readlink(link).then((t) => resolve(dirname(link), t), () => null);
   if (now === null || removedDir === null || !isInside(removedDir, now)) return;
   if (await exists(layout.previousEntrypoint(home))) await rename(layout.previousEntrypoint(home), link);

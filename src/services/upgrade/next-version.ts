@@ -12,18 +12,27 @@ import { copyTreeAtomic, exists, isDirectory, remove } from '../install/fs.ts';
 import { isAlive, probeHealth, readHomeRun, spawnAgent, stopProcess, type AgentRun } from './agent-process.ts';
 import { settleDownloads } from './download.ts';
 import { settleExtractions } from './extract.ts';
-import { currentTarget, isInside, layout, restoreEntrypoint, swapCurrent } from './home.ts';
+import { currentTarget, isInside, layout, removeDeadTemps, restoreEntrypoint, swapCurrent } from './home.ts';
 
 /** The state directory of a version: the action store and the run state. */
 export const stateDir = (versionPath: string) => join(versionPath, 'state');
+
+/**
+ * `copyTreeAtomic`, after removing the temp copies (`<to>.<pid>.<time>.tmp`) an attempt killed before its rename
+ * left, so a re-run of the step ends with no litter.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  await removeDeadTemps(to);
+  await copyTreeAtomic(from, to);
+}
 
 /** Backs the running version's state up (afresh), then copies it into the new version. */
 export async function migrateState(input: MigrateInput): Promise<MigrateOutput> {
   const { agentHome, fromPath, toPath } = input;
   const backupPath = join(layout.backups(agentHome), `state-${basename(fromPath)}`);
-  if (await isDirectory(stateDir(fromPath))) await copyTreeAtomic(stateDir(fromPath), backupPath);
+  if (await isDirectory(stateDir(fromPath))) await copyTree(stateDir(fromPath), backupPath);
   else if (!(await exists(backupPath))) await mkdir(backupPath, { recursive: true });
-  await copyTreeAtomic(backupPath, stateDir(toPath));
+  await copyTree(backupPath, stateDir(toPath));
   return { backupPath };
 }
 
@@ -61,7 +70,7 @@ export async function rollback(input: RollbackInput): Promise<void> {
     await remove(layout.runFile(home));
   }
   await swapCurrent(home, previousPath);
-  if (stateBackupPath !== null && (await isDirectory(stateBackupPath))) await copyTreeAtomic(stateBackupPath, stateDir(previousPath));
+  if (stateBackupPath !== null && (await isDirectory(stateBackupPath))) await copyTree(stateBackupPath, stateDir(previousPath));
   if (failedPath !== null && failedPath !== previousPath && isInside(layout.data(home), failedPath)) {
     await restoreEntrypoint(home, failedPath);
     await remove(failedPath);
