@@ -60,7 +60,7 @@ describe('crash consistency: upgrade (real binary, SIGKILL, resume --verify)', (
     rmSync(template, { recursive: true, force: true });
     console.log(`crash points tried (upgrade): ${report.points.length} of ${report.ops} filesystem calls`);
     for (const f of report.failures) {
-      if (KNOWN_SERVICE_BUGS[f.label]) console.warn(`known upgrade service bug at op ${f.n}: ${KNOWN_SERVICE_BUGS[f.label]} (${f.problem})`);
+      console.warn(`${KNOWN_SERVICE_BUGS[f.label] ? `known upgrade service bug (${KNOWN_SERVICE_BUGS[f.label]})` : 'FAILED'}: ${f.label} (op ${f.n}): ${f.problem}`);
     }
     expect(report.failures.map((f) => f.label).sort()).toEqual(Object.keys(KNOWN_SERVICE_BUGS).sort());
     // Even there the resume itself succeeded and the invariants held: what differs is files left or lost.
