@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { startRun } from '../../src/runtime/runs.ts';
-import type { Register } from '../io.ts';
+import type { AnyStateMachine } from 'xstate';
+import { type Register, usageError } from '../io.ts';
 import { createProgressPrinter, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerRun: Register = (program, { io, setExitCode }) => {
@@ -16,6 +17,7 @@ export const registerRun: Register = (program, { io, setExitCode }) => {
     .option('--store <dir>', 'the directory that keeps the run', '.lifecycle')
     .option('--verify', 'check the state invariants after every transition; a violation fails the run')
     .option('--timeout <ms>', 'time limit of each service call (not for services of waiting states)', parseTimeout)
+    .option('--inspect [port]', 'show the run live on the inspector page (port 0 or none picks a free one)')
     .addHelpText(
       'after',
       `
@@ -27,9 +29,10 @@ Examples:
   $ lifecycle run upgrade --input upgrade.json --store /var/lib/agent/.lifecycle --timeout 60000
   $ lifecycle run ./lifecycles/checkout.ts#checkoutMachine --input '{"orderId":"42"}'`,
     )
-    .action(async (ref: string, opts: { input?: string; store: string; verify?: boolean; timeout?: number }) => {
+    .action(async (ref: string, opts: { input?: string; store: string; verify?: boolean; timeout?: number; inspect?: string | boolean }) => {
       // The input is checked before anything is loaded or written: a typo costs nothing.
       let input = opts.input === undefined ? undefined : parseInputOption(opts.input);
+      const inspectPort = opts.inspect === undefined ? undefined : parsePort(opts.inspect);
       const lifecycle = await resolveLifecycle(ref);
       if (opts.input === undefined && lifecycle.services) {
         const dir = mkdtempSync(join(tmpdir(), `lifecycle-${lifecycle.ref}-`));
@@ -38,6 +41,8 @@ Examples:
       }
       if (opts.verify && !lifecycle.services) io.stderr.write(`warning: --verify: ${ref} has no invariants to check\n`);
       const printer = createProgressPrinter(io, lifecycle.ref);
+      const inspector = inspectPort === undefined ? undefined : await openInspector(lifecycle.machine, inspectPort);
+      if (inspector) io.stdout.write(`inspector: ${inspector.url}\n`);
       const startedAt = Date.now();
       try {
         const result = await withInterruptSignal((signal) =>
@@ -53,12 +58,33 @@ Examples:
             signal,
             onTransition: printer.transition,
             onSnapshot: printer.snapshot,
+            inspect: inspector ? (event) => inspector.inspect.next?.(event) : undefined,
           }),
         );
         printer.stop();
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));
       } finally {
         printer.stop();
+        if (inspector) {
+          // On a terminal the page stays up for a look at the finished run; in a script the command just ends.
+          if (io.stdout.isTTY) {
+            io.stdout.write(`the inspector stays at ${inspector.url} until Ctrl-C\n`);
+            await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          }
+          await inspector.close();
+        }
       }
     });
 };
+
+function parsePort(port: string | boolean): number {
+  const n = port === true ? 0 : Number(port);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError(`--inspect takes a port from 0 to 65535, not '${port}'`);
+  return n;
+}
+
+/** The live inspector for a durable run (`--inspect [port]`), loaded only when asked for. */
+async function openInspector(machine: AnyStateMachine, port: number) {
+  const { attachInspector } = await import('../../src/inspect/attach.ts');
+  return attachInspector({ machine, port });
+}

@@ -1,4 +1,4 @@
-import { createActor, type AnyActorLogic, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActorLogic, type InspectionEvent, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { UserError } from '../errors.ts';
 import type { Invariant } from '../services/types.ts';
 import { checkInvariants, formatViolations } from './check-invariants.ts';
@@ -38,6 +38,8 @@ export interface ActorRunOptions {
   onTransition?(entry: JournalEntry, snapshot: AnyMachineSnapshot): void;
   /** Every snapshot the actor emits, progress-only ones included: for a live progress line. */
   onSnapshot?(snapshot: AnyMachineSnapshot): void;
+  /** Another inspection observer (the live inspector of `run --inspect`), given every inspection event. */
+  inspect?(event: InspectionEvent): void;
 }
 
 /** How an actor run ended. */
@@ -140,7 +142,13 @@ export function runActor(options: ActorRunOptions & { input: unknown; saved?: un
     },
   });
 
-  actor = createActor(hooked, { input, inspect: recorder.inspect, ...(resuming ? { snapshot: saved as never } : {}) });
+  const inspect = options.inspect
+    ? (event: InspectionEvent) => {
+        recorder.inspect(event);
+        options.inspect!(event);
+      }
+    : recorder.inspect;
+  actor = createActor(hooked, { input, inspect, ...(resuming ? { snapshot: saved as never } : {}) });
   const initial = actor.getSnapshot() as AnyMachineSnapshot;
   if (initial.status === 'error') {
     const reason = (initial.error as Error | undefined)?.message ?? String(initial.error);
