@@ -106,8 +106,11 @@ function hasSystemIds(node: AnyStateNode): boolean {
   return node.invoke.some((i) => i.systemId) || Object.values(node.states as Record<string, AnyStateNode>).some(hasSystemIds);
 }
 
-/** Maps XState's transition definition objects to graph transition ids (same scheme as `extractGraph`). */
-function transitionIds(machine: AnyStateMachine): Map<object, string> {
+/**
+ * Maps XState's transition definition objects to graph transition ids (same scheme as `extractGraph`). Build it
+ * from the machine that runs (after `provide`, which creates new state nodes).
+ */
+export function transitionIds(machine: AnyStateMachine): Map<object, string> {
   const ids = new Map<object, string>();
   const walk = (node: AnyStateNode, id: string) => {
     for (const [event, list] of node.transitions) list.forEach((t, i) => ids.set(t, `${id}:${event}:${i}`));

@@ -1,21 +1,7 @@
-import type { AnyStateMachine, AnyStateNode, InspectionEvent } from 'xstate';
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
 
-/**
- * Maps a machine's transition definition objects to graph-model transition ids — `<state id>:<event>:<index>`, and
- * `<state id>:always:<index>` for eventless ones — the scheme of `extractGraph` (src/model), so that a journal's
- * transitions line up with the graph that `lifecycle coverage --journal` draws. Build it from the machine that
- * runs (after `provide`, which creates new state nodes).
- */
-export function transitionIds(machine: AnyStateMachine): Map<object, string> {
-  const ids = new Map<object, string>();
-  const walk = (node: AnyStateNode, id: string) => {
-    for (const [event, list] of node.transitions) list.forEach((t, i) => ids.set(t, `${id}:${event}:${i}`));
-    (node.always ?? []).forEach((t, i) => ids.set(t, `${id}:always:${i}`));
-    for (const [key, child] of Object.entries(node.states as Record<string, AnyStateNode>)) walk(child, `${id}.${key}`);
-  };
-  walk(machine.root, machine.id);
-  return ids;
-}
+export { transitionIds } from '../model/stepper.ts';
+import { transitionIds } from '../model/stepper.ts';
 
 /**
  * Collects the transitions the root actor takes, from XState's `@xstate.microstep` inspection events (sent during
