@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { coverageOptions, dashUntakenEdges } from '../../src/diagram/coverage.ts';
 import { render as toMermaid } from '../../src/diagram/mermaid.ts';
-import { openRenderer } from '../../src/diagram/render-image.ts';
 import { UserError } from '../../src/errors.ts';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
 import { resolveCatalogue } from '../../src/model/catalogue.ts';
@@ -57,6 +56,7 @@ Examples:
         const text = toMermaid(graph, coverageOptions(graph, taken, visited));
         if (opts.format === 'mermaid') out = text;
         else {
+          const { openRenderer } = await import('../../src/diagram/render-image.ts');
           const renderer = await openRenderer();
           try {
             out = dashUntakenEdges(await renderer.renderSvg(text));
