@@ -178,6 +178,11 @@ export interface CrashReport {
   points: KillPoint[];
   ops: number;
   failures: CrashFailure[];
+  /**
+   * Points after a repeated transition (a polling loop's n-th round) that a crash run never reached because its
+   * loop ran fewer rounds than the uninterrupted one: nothing to kill there.
+   */
+  unreached: KillPoint[];
 }
 
 /**
@@ -198,11 +203,16 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
   await s.teardown?.(base);
   const points = chooseKillPoints(ops, base.store, s.mode ?? 'default', journal);
 
+  const unreached: KillPoint[] = [];
   const failures = await pool(points, async (point): Promise<CrashFailure | null> => {
     const fail = (problem: string) => ({ label: point.label, n: point.n, problem });
     const run = s.setup();
     try {
       const crashed = await lifecycle(['run', s.lifecycle, '--store', run.store, '--input', run.input], { crashAt: point });
+      if (crashed.signal !== 'SIGKILL' && crashed.code === 0 && (point.nth ?? 1) > 1) {
+        unreached.push(point);
+        return null;
+      }
       if (crashed.signal !== 'SIGKILL') return fail(`not killed (exit ${crashed.code}): ${crashed.stderr}`);
       let resumed = await lifecycle(['resume', '--store', run.store, '--verify']);
       // Killed before the run's meta was written: there is no run to resume; running again is the answer.
@@ -222,7 +232,7 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
       await s.teardown?.(run);
     }
   });
-  return { points, ops: ops.length, failures: failures.filter((f): f is CrashFailure => f !== null) };
+  return { points, ops: ops.length, failures: failures.filter((f): f is CrashFailure => f !== null), unreached };
 }
 
 /** Runs `task` over `items`, `concurrency` at a time (the children are CPU-bound at start-up). */
