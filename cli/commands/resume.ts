@@ -54,6 +54,8 @@ Examples:
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));
       } finally {
         printer.stop();
+        // The run has ended and its actor stopped: close what the services still hold (e.g. preboot's servers).
+        await lifecycle.services?.dispose?.();
       }
     });
 };

@@ -65,6 +65,9 @@ Examples:
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));
       } finally {
         printer.stop();
+        // The run has ended and its actor stopped: close what the services still hold (e.g. preboot's servers),
+        // or an interrupted run would keep the process alive.
+        await lifecycle.services?.dispose?.();
         if (inspector) {
           // On a terminal the page stays up for a look at the finished run; in a script the command just ends.
           if (io.stdout.isTTY) {

@@ -32,4 +32,11 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * demos and tests: e.g. an example package and an empty target directory.
    */
   sandboxInput(dir: string): Promise<TInput>;
+  /**
+   * Releases what the services hold in this process (servers, sockets, timers kept outside the machine's actors),
+   * so that the process can exit. Called by whoever ran the machine (the `run` and `resume` commands) when a run
+   * ends — succeeded, failed or interrupted — after the actor stopped. Idempotent; optional (services that keep
+   * nothing open need none). A resumed run in a new process must not depend on what it released.
+   */
+  dispose?(): Promise<void>;
 }

@@ -4,7 +4,7 @@
  * interrupted run would keep the process alive.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,14 +20,20 @@ async function runUntilPrebootServer(store: string): Promise<{ child: ChildProce
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - signalledAt })),
   );
-  const journal = join(store, 'journal.jsonl');
+  // The server is up once the saved snapshot (written with the journal line of that transition) holds its handle.
   const deadline = Date.now() + 15_000;
-  while (!(existsSync(journal) && readFileSync(journal, 'utf8').includes('awaitingSetupHolds'))) {
+  let port: number | undefined;
+  while (port === undefined) {
     if (Date.now() > deadline) throw new Error('the preboot server did not start within 15 s');
     await new Promise((r) => setTimeout(r, 10));
+    try {
+      const saved = JSON.parse(readFileSync(join(store, 'snapshot.json'), 'utf8')) as { snapshot: { value: unknown; context: { prebootServer: { port: number } | null } } };
+      if (JSON.stringify(saved.snapshot.value).includes('awaitingSetupHolds')) port = saved.snapshot.context.prebootServer?.port;
+    } catch {
+      // not written yet
+    }
   }
-  const saved = JSON.parse(readFileSync(join(store, 'snapshot.json'), 'utf8')) as { snapshot: { context: { prebootServer: { port: number } } } };
-  return { child, exited, port: saved.snapshot.context.prebootServer.port, signalled: () => (signalledAt = Date.now()) };
+  return { child, exited, port, signalled: () => (signalledAt = Date.now()) };
 }
 
 describe('lifecycle run preboot (child process)', () => {
