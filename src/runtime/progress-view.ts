@@ -41,7 +41,10 @@ export function progressOf(context: unknown): ProgressView {
  */
 export function outcomeOf(snapshot: AnyMachineSnapshot): 'succeeded' | 'failed' | null {
   if (snapshot.status !== 'done') return null;
-  return snapshot.hasTag('failure') ? 'failed' : 'succeeded';
+  // A final state tagged `failure`, or a machine whose one final state reports `{ status: 'failed' }` in its output
+  // (preboot ends in `stopped` either way).
+  const output = snapshot.output as { status?: unknown } | undefined;
+  return snapshot.hasTag('failure') || output?.status === 'failed' ? 'failed' : 'succeeded';
 }
 
 /** The journal line of one transition. */

@@ -60,6 +60,8 @@ describe('lifecycle run preboot (child process)', () => {
     // Known gap: `watchHolds` gets only the server id, so it cannot start the server again; the run stops.
     expect(r.stdout).toMatch(/resume at preboot\.awaitingSetupHolds/);
     expect(r.stdout).toMatch(/is not running in this process/);
+    // ...and says so: the run ended in `stopped` with a failed output, so it failed (exit 1), not succeeded.
+    expect(r.code).toBe(1);
     expect(await isListening('127.0.0.1', run.port)).toBe(false);
   }, 30_000);
 });
