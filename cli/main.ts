@@ -26,7 +26,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .description('Diagrams, validation, model-based tests and a durable runtime from XState v5 lifecycle machines.')
     .version(pkg.version, '-V, --version', 'print the version')
     .option('--debug', 'print stack traces of unexpected errors')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
