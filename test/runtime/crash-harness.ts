@@ -54,8 +54,8 @@ export interface Op {
 
 /**
  * A place to kill a run: before op `n` (1-based) of the uninterrupted run, and what is happening there. In the
- * crash run it is found again as `offset` ops after the `nth` journal line containing `anchor` (that transition's
- * event, from and to), or as op `offset` from the start when it comes before the first journal line.
+ * crash run it is found again as `offset` ops after the `nth` journal line containing every line of `anchor` (that
+ * transition's event and target), or as op `offset` from the start when it comes before the first journal line.
  */
 export interface KillPoint {
   n: number;
@@ -80,13 +80,14 @@ export function chooseKillPoints(
   journal: { event: string; from: unknown; to: unknown }[],
 ): KillPoint[] {
   const journalFsync = (o: Op) => o.op === 'fsyncSync' && o.path === join(storeDir, 'journal.jsonl');
-  // Where each journal line's fsync is, and its anchor: the line's event, from and to as the runtime writes them.
+  // Where each journal line's fsync is, and its anchor: the line's event and its target state as the runtime writes
+  // them. Not the source state: where a parallel region stood when a timer fired depends on timing.
   const lines: { index: number; anchor: string; nth: number }[] = [];
   const counts = new Map<string, number>();
   ops.forEach((o, i) => {
     if (!journalFsync(o)) return;
     const line = journal[lines.length]!;
-    const anchor = `"event":${JSON.stringify(line.event)},"from":${JSON.stringify(line.from)},"to":${JSON.stringify(line.to)}`;
+    const anchor = `"event":${JSON.stringify(line.event)},\n"to":${JSON.stringify(line.to)},"step"`;
     counts.set(anchor, (counts.get(anchor) ?? 0) + 1);
     lines.push({ index: i, anchor, nth: counts.get(anchor)! });
   });

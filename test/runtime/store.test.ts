@@ -147,12 +147,23 @@ describe('store lock', () => {
     mkdirSync(dir, { recursive: true });
     const code = `
       const { DirectoryStore } = await import(${JSON.stringify(new URL('../../src/runtime/directory-store.ts', import.meta.url).href)});
-      const store = new DirectoryStore(${JSON.stringify(dir)});
+      const { readdirSync, writeFileSync } = await import('node:fs');
+      const dir = ${JSON.stringify(dir)};
+      const store = new DirectoryStore(dir + '/store');
       const start = Number(process.argv[1]);
       while (Date.now() < start) {}
-      try { store.lock(); console.log('got'); await new Promise((r) => setTimeout(r, 3000)); store.unlock(); }
-      catch (e) { console.log(/locked by a running process/.test(e.message) ? 'refused' : 'error ' + e.message); }`;
-    const start = String(Date.now() + 2500);
+      try {
+        store.lock();
+        console.log('got');
+        // Hold the lock until every other process has tried (however late it started), then give it back.
+        const until = Date.now() + 30_000;
+        while (readdirSync(dir).filter((f) => f.startsWith('tried-')).length < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+        store.unlock();
+      } catch (e) {
+        console.log(/locked by a running process/.test(e.message) ? 'refused' : 'error ' + e.message);
+        writeFileSync(dir + '/tried-' + process.pid, '');
+      }`;
+    const start = String(Date.now() + 1500);
     const outputs = await Promise.all(
       Array.from({ length: 6 }, () => exec(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, start]).then((r) => r.stdout.trim())),
     );
