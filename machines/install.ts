@@ -35,9 +35,9 @@ import { assign, setup } from 'xstate';
 import { notProvided } from './not-provided.ts';
 import {
   backoffDelay,
+  canRetryStep,
   initialProgress,
   resolveRetryPolicy,
-  shouldRetry,
   toStepError,
   type LifecycleProgress,
   type RetryPolicy,
@@ -265,8 +265,7 @@ const installSetup = setup({
     /** The run resumes at `step` (the step after the recorded `latestExecutedState`). */
     resumesAt: ({ context }, params: { step: InstallStep }) => context.resumedFrom === params.step,
     /** The failed attempt may run again under the retry policy (attempts left, error kind retryable). */
-    canRetry: ({ context }, params: { error: unknown }) =>
-      shouldRetry(context.retry, context.attempts, toStepError(context.step ?? '', context.attempts, params.error)),
+    canRetry: ({ context }, params: { error: unknown }) => canRetryStep(context, params.error),
     /** The run replaces another installed version, so a failure can be rolled back to it. */
     wasUpgrade: ({ context }) => context.previousVersion !== null,
   },

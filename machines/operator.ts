@@ -45,9 +45,9 @@ import { assign, setup } from 'xstate';
 import { notProvided } from './not-provided.ts';
 import {
   backoffDelay,
+  canRetryStep,
   initialProgress,
   resolveRetryPolicy,
-  shouldRetry,
   toStepError,
   type LifecycleProgress,
   type RetryPolicy,
@@ -444,8 +444,7 @@ const operatorSetup = setup({
   },
   guards: {
     /** The failed attempt may run again under the retry policy (attempts left, error kind retryable). */
-    canRetry: ({ context }, params: { error: unknown }) =>
-      shouldRetry(context.retry, context.attempts, toStepError(context.step ?? 'operator', context.attempts, params.error)),
+    canRetry: ({ context }, params: { error: unknown }) => canRetryStep(context, params.error),
     /** The error's kind is one the policy never retries. */
     isNonRetryable: ({ context }, params: { error: unknown }) => {
       const kind = toStepError('', 0, params.error).kind;

@@ -37,9 +37,9 @@ import { assign, setup, type CallbackActorLogic, type EventObject } from 'xstate
 import { notProvided, notProvidedCallback } from './not-provided.ts';
 import {
   backoffDelay,
+  canRetryStep,
   initialProgress,
   resolveRetryPolicy,
-  shouldRetry,
   toStepError,
   type LifecycleProgress,
   type RetryPolicy,
@@ -332,8 +332,7 @@ const prebootSetup = setup({
   },
   guards: {
     /** The failed attempt may run again under the retry policy (attempts left, error kind retryable). */
-    canRetry: ({ context }, params: { error: unknown }) =>
-      shouldRetry(context.retry, context.attempts, toStepError(context.step ?? 'preboot', context.attempts, params.error)),
+    canRetry: ({ context }, params: { error: unknown }) => canRetryStep(context, params.error),
     /** No hold of this kind is pending. */
     holdsCleared: ({ context }, params: { kind: HoldKind }) => !context.holds.some((h) => h.kind === params.kind),
     /** The hold is pending (reports about unknown or already settled holds are ignored). */

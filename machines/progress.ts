@@ -71,6 +71,14 @@ export function shouldRetry(policy: RetryPolicy, attempt: number, error: Pick<St
   return !(error?.kind && policy.nonRetryable.includes(error.kind));
 }
 
+/**
+ * The `canRetry` guard every built-in uses: the step that just failed with `error` may run again under the
+ * context's retry policy (attempts left, error kind retryable).
+ */
+export function canRetryStep(context: LifecycleProgress & { retry: RetryPolicy }, error: unknown): boolean {
+  return shouldRetry(context.retry, context.attempts, toStepError(context.step ?? '', context.attempts, error));
+}
+
 /** Turns whatever a service threw into a `StepError`. */
 export function toStepError(step: string, attempt: number, thrown: unknown, now: Date = new Date()): StepError {
   const message = thrown instanceof Error ? thrown.message : typeof thrown === 'string' ? thrown : JSON.stringify(thrown);

@@ -40,9 +40,9 @@ import { compareVersions } from './install.ts';
 import { notProvided, notProvidedCallback } from './not-provided.ts';
 import {
   backoffDelay,
+  canRetryStep,
   initialProgress,
   resolveRetryPolicy,
-  shouldRetry,
   toStepError,
   type LifecycleProgress,
   type RetryPolicy,
@@ -311,6 +311,13 @@ const downloadErrorParams = ({ event }: { event: { message: string; kind?: strin
 
 // ---- the machine -------------------------------------------------------------------------------------------------
 
+/** Input of `cleanupDownload`, for both a cancel and a failure before the hand-off. */
+const cleanupInput = ({ context }: { context: UpgradeContext }): CleanupInput => ({
+  agentHome: context.agentHome,
+  artifactPath: context.artifactPath,
+  extractedPath: context.extractedPath,
+});
+
 export const upgradeMachine = setup({
   types: {
     context: {} as UpgradeContext,
@@ -353,8 +360,7 @@ export const upgradeMachine = setup({
         buildDate: context.targetBuildDate,
       }),
     /** The failed attempt may run again under the retry policy (attempts left, error kind retryable). */
-    canRetry: ({ context }, params: { error: unknown }) =>
-      shouldRetry(context.retry, context.attempts, toStepError(context.step ?? '', context.attempts, params.error)),
+    canRetry: ({ context }, params: { error: unknown }) => canRetryStep(context, params.error),
     isHealthy: (_, params: { healthy: boolean }) => params.healthy,
   },
   actions: {
@@ -701,11 +707,7 @@ export const upgradeMachine = setup({
       entry: { type: 'enterStep', params: { step: 'cleanup' } },
       invoke: {
         src: 'cleanupDownload',
-        input: ({ context }) => ({
-          agentHome: context.agentHome,
-          artifactPath: context.artifactPath,
-          extractedPath: context.extractedPath,
-        }),
+        input: cleanupInput,
         onDone: { target: 'cancelled', actions: 'markSucceeded' },
         onError: { target: 'failed', actions: { type: 'recordError', params: errorParams } },
       },
@@ -715,11 +717,7 @@ export const upgradeMachine = setup({
       entry: { type: 'enterStep', params: { step: 'cleanup' } },
       invoke: {
         src: 'cleanupDownload',
-        input: ({ context }) => ({
-          agentHome: context.agentHome,
-          artifactPath: context.artifactPath,
-          extractedPath: context.extractedPath,
-        }),
+        input: cleanupInput,
         onDone: { target: 'failed' },
         onError: { target: 'failed' },
       },
