@@ -36,6 +36,7 @@ Examples:
             machine: lifecycle.machine,
             actors: lifecycle.services?.actors,
             invariants: lifecycle.services?.invariants as never,
+            restore: lifecycle.services?.restore as never,
             verify: opts.verify,
             timeoutMs: opts.timeout,
             signal,

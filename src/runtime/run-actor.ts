@@ -1,6 +1,6 @@
 import { createActor, type AnyActorLogic, type InspectionEvent, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { UserError } from '../errors.ts';
-import type { Invariant } from '../services/types.ts';
+import type { Invariant, InvariantProbe } from '../services/types.ts';
 import { checkInvariants, formatViolations } from './check-invariants.ts';
 import { guardService } from './guard-service.ts';
 import { journalEntry, outcomeOf, progressOf } from './progress-view.ts';
@@ -38,6 +38,11 @@ export interface ActorRunOptions {
   onTransition?(entry: JournalEntry, snapshot: AnyMachineSnapshot): void;
   /** Every snapshot the actor emits, progress-only ones included: for a live progress line. */
   onSnapshot?(snapshot: AnyMachineSnapshot): void;
+  /**
+   * On a resume, before the restored actor starts: re-opens what its state names but what died with the process
+   * that ran it (a `LifecycleServices.restore`). A throw fails the resume with nothing saved.
+   */
+  restore?(state: InvariantProbe): Promise<void>;
   /** Another inspection observer (the live inspector of `run --inspect`), given every inspection event. */
   inspect?(event: InspectionEvent): void;
 }
@@ -58,7 +63,7 @@ export interface ActorRunEnd {
  * that persisted snapshot and continues: invoked services that were in flight start again, and so do `after`
  * timers. The store must be locked by the caller.
  */
-export function runActor(options: ActorRunOptions & { input: unknown; saved?: unknown }): Promise<ActorRunEnd> {
+export async function runActor(options: ActorRunOptions & { input: unknown; saved?: unknown }): Promise<ActorRunEnd> {
   const { store, lifecycle, machine, input, saved } = options;
   const resuming = saved !== undefined;
   let actor: AnyActorRef;
@@ -157,6 +162,14 @@ export function runActor(options: ActorRunOptions & { input: unknown; saved?: un
         ? `the saved snapshot in ${store.location} does not fit the ${lifecycle} machine (${reason}): nothing was changed`
         : `${lifecycle} cannot start: ${reason}`,
     );
+  }
+
+  if (resuming && options.restore) {
+    try {
+      await options.restore({ input, context: initial.context, value: initial.value });
+    } catch (error) {
+      throw new UserError(`cannot resume ${lifecycle} in ${describeValue(initial.value)}: ${(error as Error).message}; nothing was changed`);
+    }
   }
 
   return new Promise<ActorRunEnd>((resolve) => {

@@ -39,4 +39,11 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * nothing open need none). A resumed run in a new process must not depend on what it released.
    */
   dispose?(): Promise<void>;
+  /**
+   * Opens again what a saved state says is open but what lived only in the process that ran it (the preboot
+   * lifecycle's servers): called when a run resumes in a new process, after the snapshot is restored and before its
+   * services start again, so that they, the invariants and the world outside find what the context names. Optional
+   * (services whose every effect is on disk need none). Throws when it cannot: the resume then fails, saving nothing.
+   */
+  restore?(state: InvariantProbe<TInput, TContext>): Promise<void>;
 }

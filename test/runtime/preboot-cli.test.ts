@@ -1,14 +1,17 @@
 /**
  * `lifecycle run preboot` as a user runs it: the preboot servers live in the process (handles in the machine's
  * context, not actors), so the command must close them (`LifecycleServices.dispose`) when the run ends, or an
- * interrupted run would keep the process alive.
+ * interrupted run would keep the process alive; and `lifecycle resume` in a new process must open them again
+ * (`LifecycleServices.restore`) where they were.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isListening } from '../../src/services/preboot/index.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { httpRequest, isListening } from '../../src/services/preboot/index.ts';
 import { BIN, lifecycle } from './crash-harness.ts';
 
 const temp = () => mkdtempSync(join(tmpdir(), 'lk-preboot-cli-'));
@@ -36,6 +39,37 @@ async function runUntilPrebootServer(store: string): Promise<{ child: ChildProce
   return { child, exited, port, signalled: () => (signalledAt = Date.now()) };
 }
 
+/** `lifecycle resume --store <store>` as a child process, its output collected. */
+function resume(store: string) {
+  const child = spawn(process.execPath, [BIN, 'resume', '--store', store], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stderr!.on('data', (d: Buffer) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, exited, stdout: () => out, stderr: () => err };
+}
+
+/** The status document at `url`, or null while nothing answers. */
+async function statusOf(url: string): Promise<Record<string, unknown> | null> {
+  try {
+    return JSON.parse((await httpRequest('GET', `${url}/api/status`, { timeoutMs: 1000 })).body) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `read` until its value satisfies `ok` (15 s at most). */
+async function until<T>(read: () => Promise<T | null>, ok: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await read();
+    if (value !== null && ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`not reached within 15 s; last seen: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 describe('lifecycle run preboot (child process)', () => {
   it('Ctrl-C while waiting at preboot: the servers are closed, the process exits 130 at once, the port is free', async () => {
     const store = join(temp(), 'store');
@@ -50,18 +84,39 @@ describe('lifecycle run preboot (child process)', () => {
     expect(await isListening('127.0.0.1', run.port)).toBe(false);
   }, 30_000);
 
-  it('resume after SIGKILL at preboot ends (the server is not restarted in the new process) and leaves the port free', async () => {
-    const store = join(temp(), 'store');
-    const run = await runUntilPrebootServer(store);
-    run.child.kill('SIGKILL');
-    await run.exited;
-    expect(await isListening('127.0.0.1', run.port)).toBe(false);
-    const r = await lifecycle(['resume', '--store', store]);
-    // Known gap: `watchHolds` gets only the server id, so it cannot start the server again; the run stops.
-    expect(r.stdout).toMatch(/resume at preboot\.awaitingSetupHolds/);
-    expect(r.stdout).toMatch(/is not running in this process/);
-    // ...and says so: the run ended in `stopped` with a failed output, so it failed (exit 1), not succeeded.
-    expect(r.code).toBe(1);
-    expect(await isListening('127.0.0.1', run.port)).toBe(false);
-  }, 30_000);
+  it('SIGKILLed at preboot, resumed, configured, SIGKILLed while running, resumed: each resume listens on the same port', async () => {
+    const es = createServer((_, res) => res.end('{}'));
+    await new Promise<void>((r) => es.listen(0, '127.0.0.1', r));
+    try {
+      const store = join(temp(), 'store');
+      const first = await runUntilPrebootServer(store);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const url = `http://127.0.0.1:${first.port}`;
+      expect(await isListening('127.0.0.1', first.port)).toBe(false);
+
+      // The resumed process opens the preboot server again where it was, still holding setup for the details.
+      const second = resume(store);
+      const preboot = await until(() => statusOf(url), (s) => s.server === 'preboot');
+      expect(preboot).toMatchObject({ pendingHolds: [{ id: 'interactive-setup#1', kind: 'setup' }] });
+      const configured = await httpRequest('POST', `${url}/internal/interactive_setup/configure`, { body: { host: `http://127.0.0.1:${(es.address() as AddressInfo).port}` } });
+      expect(configured.status).toBe(200);
+      const main = await until(() => statusOf(url), (s) => s.server === 'main');
+      expect(main).toMatchObject({ stage: 'running', ready: true });
+      second.child.kill('SIGKILL');
+      await second.exited;
+      expect(await isListening('127.0.0.1', first.port)).toBe(false);
+
+      // Killed while running: the next resume brings the main server back, same port, same identity.
+      const third = resume(store);
+      expect(await until(() => statusOf(url), (s) => s.server === 'main')).toMatchObject({ stage: 'running', uuid: main.uuid });
+      third.child.kill('SIGINT');
+      expect(await third.exited).toMatchObject({ code: 130 });
+      expect(await isListening('127.0.0.1', first.port)).toBe(false);
+      expect(third.stdout()).toMatch(/resume at running/);
+      expect(third.stderr()).toBe(`lifecycle: preboot interrupted at running: continue with 'lifecycle resume --store ${store}'\n`);
+    } finally {
+      await new Promise((r) => es.close(r));
+    }
+  }, 60_000);
 });

@@ -128,6 +128,25 @@ describe('store lock', () => {
     store.unlock();
   });
 
+  it.runIf(process.platform === 'linux')('takes over a lock whose holder is a zombie (killed, not yet reaped)', async () => {
+    const dir = temp();
+    // `sleep 5` never waits for the backgrounded child the shell left it: that child stays a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))));
+      const deadline = Date.now() + 5000;
+      while (!readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') Z ');
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, since: '2020-01-01T00:00:00.000Z' }));
+      const store = new DirectoryStore(dir);
+      store.lock();
+      expect(readLock(join(dir, 'lock'))!.pid).toBe(process.pid);
+      store.unlock();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('refuses a lock held by a live process, naming its pid', async () => {
     const dir = temp();
     const live = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);

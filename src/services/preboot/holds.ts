@@ -19,7 +19,8 @@ export type HoldListener = (event: HoldEvent) => void;
 export class HoldRegistry {
   private readonly records = new Map<string, HoldRecord>();
   private readonly listeners = new Set<HoldListener>();
-  private count = 0;
+  /** Holds registered per owner: ids are `<owner>#<n>`, so a restarted server's plugins get the ids they had. */
+  private readonly counts = new Map<string, number>();
   private closed = false;
 
   /**
@@ -28,7 +29,9 @@ export class HoldRegistry {
    */
   hold(owner: string, kind: HoldKind, reason: string, promise: Promise<unknown>): Hold {
     if (this.closed) throw new Error(`cannot hold ${kind} for ${owner}: the preboot server has stopped`);
-    const hold: Hold = { id: `${owner}#${++this.count}`, kind, reason };
+    const n = (this.counts.get(owner) ?? 0) + 1;
+    this.counts.set(owner, n);
+    const hold: Hold = { id: `${owner}#${n}`, kind, reason };
     const record: HoldRecord = { ...hold, state: 'pending', shouldReloadConfig: false, message: null, registeredAt: new Date().toISOString(), settledAt: null };
     this.records.set(hold.id, record);
     this.emit({ type: 'HOLD.REGISTERED', hold });
@@ -40,6 +43,18 @@ export class HoldRegistry {
       (error: unknown) => this.settle(record, 'rejected', false, error instanceof Error ? error.message : String(error)),
     );
     return hold;
+  }
+
+  /**
+   * Records, as rejected, a hold the machine still has pending but that no plugin of a restarted server registered
+   * again (e.g. its plugin was removed from the run): the server must not wait for a promise nobody holds.
+   */
+  reject(hold: Hold, message: string): void {
+    if (this.records.has(hold.id)) return;
+    const at = new Date().toISOString();
+    const record: HoldRecord = { ...hold, state: 'pending', shouldReloadConfig: false, message: null, registeredAt: at, settledAt: null };
+    this.records.set(hold.id, record);
+    this.settle(record, 'rejected', false, message);
   }
 
   private settle(record: HoldRecord, state: 'resolved' | 'rejected', shouldReloadConfig: boolean, message: string | null): void {

@@ -19,7 +19,7 @@ import type { PrebootContext, PrebootInput } from '../../../machines/preboot.ts'
 import type { LifecycleServices } from '../types.ts';
 import { loadConfig } from './config.ts';
 import { prebootInvariants } from './invariants.ts';
-import { releaseAll, releaseResources, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
+import { releaseAll, releaseResources, restoreServers, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
 import { watchHolds } from './watch.ts';
 
 export { elasticsearchOf, readConfig, writeConfig } from './config.ts';
@@ -46,6 +46,8 @@ export const prebootServices: LifecycleServices<PrebootInput, PrebootContext> = 
   invariants: prebootInvariants,
   /** Closes every preboot and main server of this process (e.g. after Ctrl-C stopped a run waiting at preboot). */
   dispose: releaseAll,
+  /** A run resumed in a new process: its preboot or main server listens again, with the id and port it had. */
+  restore: ({ context }) => restoreServers(context),
   /**
    * A data dir `<dir>/data` and a config path `<dir>/config/server.json` (not written: a first launch), on
    * 127.0.0.1 with a free port, with the interactive setup plugin: the run waits at preboot until connection

@@ -7,6 +7,9 @@
  *   (a well-formed http(s) URL on loopback that answers HTTP), written to the config file atomically, and the hold
  *   resolves with `shouldReloadConfig: true`. A refused request answers 400 and keeps the hold pending.
  *
+ * A config file that already holds a connection when the plugin starts (written before a crash, or by hand) resolves
+ * the hold at once with `shouldReloadConfig: true`.
+ *
  * Verification only reaches loopback hosts, so a run stays sandboxed: anything else is refused, not contacted.
  */
 import type { PrebootConfig } from '../../../machines/preboot.ts';
@@ -94,7 +97,7 @@ export function interactiveSetupPlugin(): PrebootPlugin {
 
   return {
     name: 'interactive-setup',
-    setup(core) {
+    async setup(core) {
       // Only a first launch is interactive: a configured server goes on without holding anything.
       if (elasticsearchOf(core.config)) return;
       state = 'waiting';
@@ -134,6 +137,14 @@ export function interactiveSetupPlugin(): PrebootPlugin {
           return { status: 200, body: { configured: true, host: details.host, configPath: core.configPath, shouldReloadConfig: true } };
         });
       });
+      // The file may already hold a connection the config read at preboot lacks: written by this plugin in a
+      // process that crashed before the run saw the hold resolve (a resumed run), or by hand meanwhile. Then the
+      // hold resolves at once, asking for the reload that picks it up.
+      const onDisk = await readConfig(core.configPath).catch(() => null);
+      if (onDisk && elasticsearchOf(onDisk)) {
+        state = 'configured';
+        resolveHold?.({ shouldReloadConfig: true });
+      }
     },
   };
 }

@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type {
   Hold,
+  PrebootContext,
   PrebootStage,
   ReleaseResourcesInput,
   ReleaseResourcesOutput,
@@ -171,14 +172,14 @@ const joinPath = (prefix: string, path: string) => `/${[prefix, path].join('/').
  */
 export async function startPrebootServer(input: StartPrebootServerInput): Promise<StartPrebootServerOutput> {
   const runtime = runtimeFor(input.dataDir);
-  if (runtime.preboot) {
-    // Already up (a retried or repeated start): the same server and its holds.
-    const { preboot } = runtime;
-    return { server: handle(preboot.id, preboot.server), holds: preboot.holds.list().map(({ id, kind, reason }): Hold => ({ id, kind, reason })) };
-  }
+  // Already up (a retried or repeated start): the same server and its holds.
+  const preboot = runtime.preboot ?? (await openPrebootServer(runtime, input, `preboot-${randomUUID().slice(0, 8)}`));
+  return { server: handle(preboot.id, preboot.server), holds: preboot.holds.list().map(({ id, kind, reason }): Hold => ({ id, kind, reason })) };
+}
+
+async function openPrebootServer(runtime: PrebootRuntime, input: StartPrebootServerInput, id: string): Promise<PrebootServer> {
   const plugins = createPlugins(input.plugins);
   await mkdir(input.dataDir, { recursive: true });
-  const id = `preboot-${randomUUID().slice(0, 8)}`;
   // The handler is bound before the plugins' routes exist: a request meanwhile gets the 503 of a missing route.
   let preboot: PrebootServer | null = null;
   const server = await listen(input.host, input.port, (req, res, url) =>
@@ -218,7 +219,7 @@ export async function startPrebootServer(input: StartPrebootServerInput): Promis
   runtime.preboot = current;
   runtime.stage = 'preboot';
   byServerId.set(id, runtime);
-  return { server: handle(id, server), holds: current.holds.list().map(({ id: holdId, kind, reason }) => ({ id: holdId, kind, reason })) };
+  return current;
 }
 
 /** Stops the preboot plugins and the preboot server; held app-URL requests are handed over to the main server. */
@@ -299,16 +300,65 @@ function handleMain(runtime: PrebootRuntime, req: IncomingMessage, res: ServerRe
  */
 export async function startMainServer(input: StartMainServerInput): Promise<StartMainServerOutput> {
   const runtime = runtimeFor(input.dataDir);
-  if (runtime.main) return { server: handle(runtime.main.id, runtime.main.server) };
-  const server = await listen(input.host, input.port, (req, res, url) => handleMain(runtime, req, res, url));
-  const id = `main-${randomUUID().slice(0, 8)}`;
-  runtime.main = { id, server };
-  runtime.stage = 'running';
-  byServerId.set(id, runtime);
+  const main = runtime.main ?? (await openMainServer(runtime, input.host, input.port, `main-${randomUUID().slice(0, 8)}`));
   const handedOver = runtime.handover.splice(0).filter((held) => !held.res.destroyed);
   runtime.redirected += handedOver.length;
   await Promise.all(handedOver.map((held) => answerHeld(held, 302, nextRedirect(held.original))));
-  return { server: handle(id, server) };
+  return { server: handle(main.id, main.server) };
+}
+
+async function openMainServer(runtime: PrebootRuntime, host: string, port: number, id: string): Promise<MainServer> {
+  const server = await listen(host, port, (req, res, url) => handleMain(runtime, req, res, url));
+  runtime.main = { id, server };
+  runtime.stage = 'running';
+  byServerId.set(id, runtime);
+  return runtime.main;
+}
+
+// ─────────────────────────────────────────── restore ────────────────────────────────────────────
+
+/**
+ * Opens again, in this process, the servers a saved state says are up: a run resumed after its process died (a
+ * crash, SIGKILL) lost them with that process. Each comes back with the id and port the machine holds, so the
+ * handles in its context, the `/?next=` redirects handed out, and clients that know the URL stay valid; the
+ * preboot plugins set up again, registering their holds under the ids they had (a pending hold no plugin registers
+ * again is recorded as rejected: nothing would ever resolve it). Nothing to do while stopping (releasing is what
+ * is left) or when the servers are still up in this process. Throws when a port cannot be bound again.
+ */
+export async function restoreServers(context: PrebootContext): Promise<void> {
+  if (context.stage === 'stop') return;
+  const runtime = runtimeFor(context.dataDir);
+  const where = (h: ServerHandle) => `${context.host}:${h.port}`;
+  try {
+    if (context.prebootServer && !runtime.preboot) {
+      const saved = context.prebootServer;
+      const preboot = await openPrebootServer(
+        runtime,
+        { host: context.host, port: saved.port, dataDir: context.dataDir, configPath: context.configPath, config: context.config ?? {}, plugins: context.plugins },
+        saved.id,
+      ).catch((error: Error) => {
+        throw new Error(`the preboot server cannot listen on ${where(saved)} again: ${error.message}`);
+      });
+      const known = new Set(preboot.holds.list().map((h) => h.id));
+      for (const hold of context.holds) {
+        if (!known.has(hold.id)) preboot.holds.reject(hold, 'no preboot plugin registered this hold again after the run resumed');
+      }
+    }
+    if (context.mainServer && !runtime.main) {
+      const saved = context.mainServer;
+      runtime.components = context.components;
+      runtime.redirected = context.redirectedRequests;
+      runtime.uuid = (await readFile(join(context.dataDir, 'uuid'), 'utf8').catch(() => '')).trim() || null;
+      await openMainServer(runtime, context.host, saved.port, saved.id).catch((error: Error) => {
+        throw new Error(`the main server cannot listen on ${where(saved)} again: ${error.message}`);
+      });
+    }
+  } catch (error) {
+    // All or nothing: a half-restored run would hold a port the failed resume never releases.
+    await releaseResources({ dataDir: context.dataDir, prebootServer: null, mainServer: null });
+    throw error;
+  }
+  runtime.stage = context.stage;
 }
 
 // ─────────────────────────────────────────── release ────────────────────────────────────────────
