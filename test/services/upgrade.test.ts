@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readdir, readFile, readlink, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import {
   type BuiltArtifact,
 } from '../../src/services/upgrade/index.ts';
 import { exists } from '../../src/services/install/fs.ts';
+import { fetchArtifact } from '../../src/services/upgrade/download.ts';
 import { extractArtifact } from '../../src/services/upgrade/extract.ts';
 import { runChecked, type CheckedRunOptions } from './helpers.ts';
 
@@ -306,6 +307,27 @@ describe('upgrade services: failures before the hand-off leave nothing behind', 
     expect(run.output.lastError).toMatchObject({ step: 'download', kind: 'ECONNRESET', attempt: 3 });
     expect(server.requests).toHaveLength(3);
     expect(await exists(layout.downloads(home))).toBe(false);
+  });
+});
+
+describe('download progress', () => {
+  it('is reported by time (first chunk, then at most every 100 ms, then the end), not once per chunk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lk-progress-'));
+    try {
+      const source = join(dir, 'big.bin');
+      await writeFile(source, Buffer.alloc(16 * 1024 * 1024, 7));
+      const reports: { at: number; bytes: number }[] = [];
+      const started = Date.now();
+      const result = await fetchArtifact(source, join(dir, 'downloads'), new AbortController().signal, (bytes) => reports.push({ at: Date.now(), bytes }));
+      const elapsed = Date.now() - started;
+      expect(result.bytes).toBe(16 * 1024 * 1024);
+      expect(reports.at(-1)!.bytes).toBe(16 * 1024 * 1024);
+      // A 16 MiB file comes in 64 KiB chunks: 256 of them, but only a handful of reports.
+      expect(reports.length).toBeLessThanOrEqual(Math.floor(elapsed / 100) + 2);
+      for (let i = 1; i < reports.length - 1; i++) expect(reports[i]!.at - reports[i - 1]!.at).toBeGreaterThanOrEqual(100);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
