@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { AnyMachineSnapshot } from 'xstate';
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { INSTALL_STEPS } from '../machines/install.ts';
 import { PREBOOT_STEPS } from '../machines/preboot.ts';
 import { UPGRADE_STEPS } from '../machines/upgrade.ts';
@@ -56,9 +56,11 @@ export interface ProgressPrinter {
  * Prints a run's progress: `[12:00:01] installing.kibana_assets.running → installing.ilm_policies.running` per
  * transition that moves (progress-only updates, such as download bytes, only feed the live line), and an error
  * note when a step failed. On a TTY the live line shows the step (n of m), its attempt, the time spent in it and
- * download bytes when the context has them.
+ * download bytes when the context has them. `notes` (a `LifecycleServices.notes`) adds indented lines under a
+ * transition when there are some that differ from the last ones printed: where to reach what the run waits on.
  */
-export function createProgressPrinter(io: Io, lifecycle: string): ProgressPrinter {
+export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state: { context: unknown; value: unknown }) => string[]): ProgressPrinter {
+  let lastNotes = '';
   const live = io.stderr.isTTY === true && !process.env.NO_PROGRESS;
   const steps = STEP_LISTS[lifecycle];
   let current: AnyMachineSnapshot | null = null;
@@ -85,6 +87,19 @@ export function createProgressPrinter(io: Io, lifecycle: string): ProgressPrinte
     io.stderr.write(`\r\x1b[K… ${parts.join(' · ')}`);
     shown = true;
   };
+  const printNotes = (snapshot: AnyMachineSnapshot) => {
+    let lines: string[] = [];
+    try {
+      lines = notes?.({ context: snapshot.context, value: snapshot.value }) ?? [];
+    } catch {
+      // Display only: a broken note must not break the run.
+    }
+    const text = lines.map((line) => `  ${line}\n`).join('');
+    // A loop that comes back to the same state (an operator's resync) says it once.
+    if (text === '' || text === lastNotes) return;
+    lastNotes = text;
+    io.stdout.write(text);
+  };
   const timer = live ? setInterval(render, 250) : null;
   timer?.unref();
 
@@ -103,6 +118,7 @@ export function createProgressPrinter(io: Io, lifecycle: string): ProgressPrinte
       const head = entry.event === 'xstate.init' ? `start → ${to}` : entry.event === 'lifecycle.resume' ? `resume at ${to}` : `${from} → ${to}`;
       const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${entry.error.message})` : '';
       io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
+      printNotes(snapshot);
       render();
     },
     snapshot(snapshot) {
@@ -122,21 +138,47 @@ function formatBytes(n: number): string {
   return `${(n / 1024 ** 2).toFixed(1)} MiB`;
 }
 
+/** The signals a run gets from SIGINT/SIGTERM: a first one asks for a shutdown when the lifecycle has one. */
+export interface InterruptSignals {
+  /** Aborted to stop the run at once (resumable). */
+  interrupt: AbortSignal;
+  /** Aborted by the first signal when the lifecycle declares a `shutdownEvent`; never otherwise. */
+  shutdown: AbortSignal;
+}
+
 /**
- * Runs `body` with an AbortSignal that SIGINT and SIGTERM abort, so that Ctrl-C stops a run cleanly (services
- * cleaned up, the store unlocked, resumable) instead of killing it mid-write.
+ * Runs `body` with signals that SIGINT and SIGTERM abort, so that Ctrl-C stops a run cleanly (services cleaned up,
+ * the store unlocked, resumable) instead of killing it mid-write. With `shutdown` (a lifecycle that runs until told
+ * to stop), the first signal asks the machine to shut down instead (`onShutdown` says so) and a second interrupts.
  */
-export async function withInterruptSignal<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
+export async function withInterruptSignal<T>(body: (signals: InterruptSignals) => Promise<T>, shutdown?: { onShutdown(): void }): Promise<T> {
+  const interrupt = new AbortController();
+  const graceful = new AbortController();
+  const onSignal = () => {
+    if (shutdown && !graceful.signal.aborted) {
+      graceful.abort();
+      shutdown.onShutdown();
+    } else interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    return await body(controller.signal);
+    return await body({ interrupt: interrupt.signal, shutdown: graceful.signal });
   } finally {
-    process.off('SIGINT', abort);
-    process.off('SIGTERM', abort);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+}
+
+/** What a first Ctrl-C prints for a lifecycle with a `shutdownEvent` (none without one: the signal interrupts). */
+export function announceShutdown(io: Io, lifecycle: string, event: EventObject | undefined, printer: ProgressPrinter): { onShutdown(): void } | undefined {
+  if (!event) return undefined;
+  return {
+    onShutdown() {
+      printer.stop();
+      io.stderr.write(`lifecycle: shutting ${lifecycle} down (${event.type}); Ctrl-C again to interrupt at once\n`);
+    },
+  };
 }
 
 /** Prints how a run ended and returns the exit code: 0 succeeded, 1 failed, 130 interrupted. */

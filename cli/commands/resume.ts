@@ -3,7 +3,7 @@ import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { resumeRun } from '../../src/runtime/runs.ts';
 import { UserError } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
-import { createProgressPrinter, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerResume: Register = (program, { io, setExitCode }) => {
   program
@@ -16,6 +16,7 @@ export const registerResume: Register = (program, { io, setExitCode }) => {
       'after',
       `
 Exit code: 0 when the run ends in a successful final state, 1 when it fails, 130 when interrupted again.
+Ctrl-C behaves as in 'lifecycle run': it interrupts, or shuts down a lifecycle that runs until told to stop.
 
 Examples:
   $ lifecycle resume
@@ -26,23 +27,27 @@ Examples:
       const meta = store.readMeta();
       if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
       const lifecycle = await resolveLifecycle(meta.lifecycle);
-      const printer = createProgressPrinter(io, lifecycle.ref);
+      const printer = createProgressPrinter(io, lifecycle.ref, lifecycle.services?.notes as never);
       const startedAt = Date.now();
+      const shutdownEvent = lifecycle.services?.shutdownEvent;
       try {
-        const result = await withInterruptSignal((signal) =>
-          resumeRun({
-            store,
-            lifecycle: lifecycle.ref,
-            machine: lifecycle.machine,
-            actors: lifecycle.services?.actors,
-            invariants: lifecycle.services?.invariants as never,
-            restore: lifecycle.services?.restore as never,
-            verify: opts.verify,
-            timeoutMs: opts.timeout,
-            signal,
-            onTransition: printer.transition,
-            onSnapshot: printer.snapshot,
-          }),
+        const result = await withInterruptSignal(
+          ({ interrupt, shutdown }) =>
+            resumeRun({
+              store,
+              lifecycle: lifecycle.ref,
+              machine: lifecycle.machine,
+              actors: lifecycle.services?.actors,
+              invariants: lifecycle.services?.invariants as never,
+              restore: lifecycle.services?.restore as never,
+              verify: opts.verify,
+              timeoutMs: opts.timeout,
+              signal: interrupt,
+              shutdown: shutdownEvent && { signal: shutdown, event: shutdownEvent },
+              onTransition: printer.transition,
+              onSnapshot: printer.snapshot,
+            }),
+          announceShutdown(io, lifecycle.ref, shutdownEvent, printer),
         );
         printer.stop();
         if (result.alreadyFinished) {

@@ -6,7 +6,7 @@ import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { startRun } from '../../src/runtime/runs.ts';
 import type { AnyStateMachine } from 'xstate';
 import { type Register, usageError } from '../io.ts';
-import { createProgressPrinter, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerRun: Register = (program, { io, setExitCode }) => {
   program
@@ -22,6 +22,8 @@ export const registerRun: Register = (program, { io, setExitCode }) => {
       'after',
       `
 Exit code: 0 when the run ends in a successful final state, 1 when it fails, 130 when interrupted (resume it).
+Ctrl-C or SIGTERM interrupts the run where it is (resumable). A lifecycle that runs until told to stop (preboot)
+shuts down instead, as its machine models (STOP); a second Ctrl-C interrupts it.
 
 Examples:
   $ lifecycle run install
@@ -40,26 +42,30 @@ Examples:
         io.stdout.write(`sandbox: ${dir}\ninput: ${JSON.stringify(input)}\n`);
       }
       if (opts.verify && !lifecycle.services) io.stderr.write(`warning: --verify: ${ref} has no invariants to check\n`);
-      const printer = createProgressPrinter(io, lifecycle.ref);
+      const printer = createProgressPrinter(io, lifecycle.ref, lifecycle.services?.notes as never);
       const inspector = inspectPort === undefined ? undefined : await openInspector(lifecycle.machine, inspectPort);
       if (inspector) io.stdout.write(`inspector: ${inspector.url}\n`);
       const startedAt = Date.now();
+      const shutdownEvent = lifecycle.services?.shutdownEvent;
       try {
-        const result = await withInterruptSignal((signal) =>
-          startRun({
-            store: new DirectoryStore(opts.store),
-            lifecycle: lifecycle.ref,
-            machine: lifecycle.machine,
-            actors: lifecycle.services?.actors,
-            invariants: lifecycle.services?.invariants as never,
-            input,
-            verify: opts.verify ?? false,
-            timeoutMs: opts.timeout ?? null,
-            signal,
-            onTransition: printer.transition,
-            onSnapshot: printer.snapshot,
-            inspect: inspector ? (event) => inspector.inspect.next?.(event) : undefined,
-          }),
+        const result = await withInterruptSignal(
+          ({ interrupt, shutdown }) =>
+            startRun({
+              store: new DirectoryStore(opts.store),
+              lifecycle: lifecycle.ref,
+              machine: lifecycle.machine,
+              actors: lifecycle.services?.actors,
+              invariants: lifecycle.services?.invariants as never,
+              input,
+              verify: opts.verify ?? false,
+              timeoutMs: opts.timeout ?? null,
+              signal: interrupt,
+              shutdown: shutdownEvent && { signal: shutdown, event: shutdownEvent },
+              onTransition: printer.transition,
+              onSnapshot: printer.snapshot,
+              inspect: inspector ? (event) => inspector.inspect.next?.(event) : undefined,
+            }),
+          announceShutdown(io, lifecycle.ref, shutdownEvent, printer),
         );
         printer.stop();
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));

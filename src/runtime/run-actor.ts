@@ -1,4 +1,4 @@
-import { createActor, type AnyActorLogic, type InspectionEvent, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActorLogic, type EventObject, type InspectionEvent, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { UserError } from '../errors.ts';
 import type { Invariant, InvariantProbe } from '../services/types.ts';
 import { checkInvariants, formatViolations } from './check-invariants.ts';
@@ -34,6 +34,11 @@ export interface ActorRunOptions {
   timeouts?: Record<string, number>;
   /** Aborting stops the run: the actor is stopped, its services cleaned up, nothing more is saved. */
   signal?: AbortSignal;
+  /**
+   * Aborting asks the machine to shut down: `shutdown.event` is sent, as soon as the current state accepts it, and
+   * the run goes on to wherever the machine takes it, saved as usual. For lifecycles that run until told to stop.
+   */
+  shutdown?: { signal: AbortSignal; event: EventObject };
   /** After every saved transition (and the start or resume), with its journal line. */
   onTransition?(entry: JournalEntry, snapshot: AnyMachineSnapshot): void;
   /** Every snapshot the actor emits, progress-only ones included: for a live progress line. */
@@ -179,6 +184,7 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
       if (ended) return;
       ended = true;
       options.signal?.removeEventListener('abort', onAbort);
+      shutdown?.signal.removeEventListener('abort', onShutdown);
       await verification?.catch(() => undefined);
       const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
       if (violation) return resolve({ status: 'failed', snapshot, error: violation, restartedDelays });
@@ -192,6 +198,19 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
       actor.stop();
       void end('interrupted', null);
     };
+    // A shutdown asked for while the state does not accept the event (or during a transition) waits for a state
+    // that does: it is tried again at every snapshot, and sent once.
+    const shutdown = options.shutdown;
+    let shutdownState: 'none' | 'pending' | 'sent' = 'none';
+    const trySendShutdown = (snapshot: AnyMachineSnapshot) => {
+      if (shutdownState !== 'pending' || snapshot.status !== 'active' || !snapshot.can(shutdown!.event)) return;
+      shutdownState = 'sent';
+      actor.send(shutdown!.event);
+    };
+    const onShutdown = () => {
+      if (shutdownState === 'none') shutdownState = 'pending';
+      trySendShutdown(actor.getSnapshot() as AnyMachineSnapshot);
+    };
 
     actor.subscribe({
       next(snapshot: AnyMachineSnapshot) {
@@ -201,6 +220,7 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
           // As above: display only.
         }
         if (snapshot.status === 'done') void end(null, null);
+        else trySendShutdown(snapshot);
       },
       error(error: unknown) {
         void end('failed', error instanceof Error ? error.message : String(error));
@@ -213,6 +233,8 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     if (options.signal?.aborted) return void end('interrupted', null);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     actor.start();
+    if (shutdown?.signal.aborted) onShutdown();
+    else shutdown?.signal.addEventListener('abort', onShutdown, { once: true });
     if (resuming) restartedDelays = restartDelays(actor, hooked);
   });
 }

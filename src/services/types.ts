@@ -1,4 +1,4 @@
-import type { AnyActorLogic } from 'xstate';
+import type { AnyActorLogic, EventObject } from 'xstate';
 
 /** What a check of the real system sees: the run's input and the machine's current context and state. */
 export interface InvariantProbe<TInput = unknown, TContext = unknown> {
@@ -46,4 +46,17 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * (services whose every effect is on disk need none). Throws when it cannot: the resume then fails, saving nothing.
    */
   restore?(state: InvariantProbe<TInput, TContext>): Promise<void>;
+  /**
+   * What a person watching a run needs to know about the state it just entered, a line each: where to reach what it
+   * waits on (a URL, the request that releases a hold), what runs now. The `run` and `resume` commands print them
+   * under a transition whenever they change. Optional; pure (no I/O).
+   */
+  notes?(state: { context: TContext; value: unknown }): string[];
+  /**
+   * For a lifecycle that runs until told to stop (a server): the event a first Ctrl-C or SIGTERM sends, so that it
+   * shuts down the way its machine models (preboot: `STOP`, which releases every socket and ends in `stopped`)
+   * instead of being interrupted half-way. A second signal interrupts at once (resumable). Without it, a signal
+   * interrupts the run.
+   */
+  shutdownEvent?: EventObject;
 }

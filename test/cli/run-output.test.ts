@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { prebootMachine } from '../../machines/preboot.ts';
 import { upgradeMachine } from '../../machines/upgrade.ts';
-import { createProgressPrinter, parseInputOption } from '../../cli/run-output.ts';
+import { prebootServices } from '../../src/services/preboot/index.ts';
+import { createProgressPrinter, parseInputOption, withInterruptSignal } from '../../cli/run-output.ts';
 import { journalEntry } from '../../src/runtime/progress-view.ts';
 
 const fakeIo = (tty: boolean) => {
@@ -50,5 +52,52 @@ describe('run progress output', () => {
     expect(parseInputOption(' {"a":1} ')).toEqual({ a: 1 });
     expect(() => parseInputOption('{"a":')).toThrow(/^--input is not valid JSON \(/);
     expect(() => parseInputOption('missing.json')).toThrow("--input: 'missing.json' is neither JSON nor an existing file");
+  });
+
+  it("prints a lifecycle's notes under a transition when they change, not again when they stay the same", () => {
+    const { io, out } = fakeIo(false);
+    const printer = createProgressPrinter(io, 'preboot', prebootServices.notes as never);
+    const base = createActor(prebootMachine, { input: { dataDir: '/d', configPath: '/c.json' } }).getSnapshot();
+    const at = (value: unknown, context: object) => ({ ...base, status: 'active', value, context: { ...base.context, ...context } }) as never;
+    const server = { id: 'preboot-1', url: 'http://127.0.0.1:5601', port: 5601 };
+    const hold = { id: 'interactive-setup#1', kind: 'setup', reason: 'waiting for details', registeredAt: '' };
+    const held = at({ preboot: 'awaitingSetupHolds' }, { prebootServer: server, holds: [hold] });
+    printer.transition(journalEntry(at({ preboot: 'startingServer' }, {}), held, { type: 'xstate.done.actor.x' }), held);
+    printer.transition(journalEntry(held, held, { type: 'HOLD.REGISTERED' }), held);
+    const running = at('running', { stage: 'running', prebootServer: null, mainServer: server });
+    printer.transition(journalEntry(held, running, { type: 'xstate.done.actor.y' }), running);
+    const lines = out.stdout.split('\n');
+    expect(lines[1]).toBe('  preboot server: http://127.0.0.1:5601 (status: http://127.0.0.1:5601/api/status; other routes answer 503 until start)');
+    expect(lines[2]).toBe('  holding setup: waiting for details [interactive-setup#1]');
+    expect(lines[3]).toMatch(/^ {2}to configure: curl -X POST .* http:\/\/127\.0\.0\.1:5601\/internal\/interactive_setup\/configure$/);
+    expect(lines[4]).toMatch(/preboot\.awaitingSetupHolds → running$/);
+    expect(lines[5]).toBe('  main server: http://127.0.0.1:5601 (Ctrl-C stops it: STOP, then every socket released)');
+    expect(lines).toHaveLength(7);
+    printer.stop();
+  });
+
+  it('Ctrl-C: interrupts at once; with a shutdown, the first asks for it and the second interrupts', async () => {
+    const plain = await withInterruptSignal(async ({ interrupt, shutdown }) => {
+      process.emit('SIGINT');
+      return [interrupt.aborted, shutdown.aborted];
+    });
+    expect(plain).toEqual([true, false]);
+    const announced: string[] = [];
+    const graceful = await withInterruptSignal(
+      async ({ interrupt, shutdown }) => {
+        process.emit('SIGTERM');
+        const first = [interrupt.aborted, shutdown.aborted];
+        process.emit('SIGINT');
+        return [first, [interrupt.aborted, shutdown.aborted]];
+      },
+      { onShutdown: () => announced.push('shutdown') },
+    );
+    expect(graceful).toEqual([
+      [false, true],
+      [true, true],
+    ]);
+    expect(announced).toEqual(['shutdown']);
+    // The handlers are gone once the body is done.
+    expect(process.listenerCount('SIGINT')).toBe(0);
   });
 });

@@ -71,7 +71,7 @@ async function until<T>(read: () => Promise<T | null>, ok: (value: T) => boolean
 }
 
 describe('lifecycle run preboot (child process)', () => {
-  it('Ctrl-C while waiting at preboot: the servers are closed, the process exits 130 at once, the port is free', async () => {
+  it('Ctrl-C while waiting at preboot shuts the server down (STOP): the run ends in stopped, exit 0, the port free', async () => {
     const store = join(temp(), 'store');
     const run = await runUntilPrebootServer(store);
     expect(await isListening('127.0.0.1', run.port)).toBe(true);
@@ -79,12 +79,16 @@ describe('lifecycle run preboot (child process)', () => {
     run.child.kill('SIGINT');
     const end = await Promise.race([run.exited, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
     if (end === null) run.child.kill('SIGKILL');
-    expect(end).toMatchObject({ code: 130, signal: null });
+    expect(end).toMatchObject({ code: 0, signal: null });
     expect(end!.ms).toBeLessThan(5000);
     expect(await isListening('127.0.0.1', run.port)).toBe(false);
+    // A finished run: the next `run` in the same store starts afresh instead of asking for a resume.
+    const saved = JSON.parse(readFileSync(join(store, 'snapshot.json'), 'utf8')) as { snapshot: { value: unknown; context: { stopReason: string } } };
+    expect(saved.snapshot).toMatchObject({ value: 'stopped', context: { stopReason: 'requested' } });
+    expect(JSON.parse(readFileSync(join(store, 'run.json'), 'utf8'))).toMatchObject({ status: 'succeeded' });
   }, 30_000);
 
-  it('SIGKILLed at preboot, resumed, configured, SIGKILLed while running, resumed: each resume listens on the same port', async () => {
+  it('SIGKILLed at preboot, resumed, configured, SIGKILLed while running, resumed: each resume listens on the same port; Ctrl-C then stops it', async () => {
     const es = createServer((_, res) => res.end('{}'));
     await new Promise<void>((r) => es.listen(0, '127.0.0.1', r));
     try {
@@ -111,10 +115,11 @@ describe('lifecycle run preboot (child process)', () => {
       const third = resume(store);
       expect(await until(() => statusOf(url), (s) => s.server === 'main')).toMatchObject({ stage: 'running', uuid: main.uuid });
       third.child.kill('SIGINT');
-      expect(await third.exited).toMatchObject({ code: 130 });
+      expect(await third.exited).toMatchObject({ code: 0 });
       expect(await isListening('127.0.0.1', first.port)).toBe(false);
-      expect(third.stdout()).toMatch(/resume at running/);
-      expect(third.stderr()).toBe(`lifecycle: preboot interrupted at running: continue with 'lifecycle resume --store ${store}'\n`);
+      expect(third.stdout()).toMatch(/resume at running\n {2}main server: http:\/\/127\.0\.0\.1:\d+ /);
+      expect(third.stdout()).toMatch(/running → stopping\.attempt\n.*stopping\.attempt → stopped\npreboot: succeeded in [\d.]+ s \(stopped\)\n$/);
+      expect(third.stderr()).toBe('lifecycle: shutting preboot down (STOP); Ctrl-C again to interrupt at once\n');
     } finally {
       await new Promise((r) => es.close(r));
     }

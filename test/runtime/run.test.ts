@@ -262,3 +262,65 @@ describe('runtime: resuming a run that failed outside its machine', () => {
     expect(second).toMatchObject({ status: 'succeeded', alreadyFinished: false });
   });
 });
+
+describe('runtime: shutdown of a lifecycle that runs until told to stop', () => {
+  const server = setup({ actors: { serve: fromCallback(() => () => undefined), warmUp: fromPromise(() => new Promise<void>((r) => setTimeout(r, 50))) } }).createMachine({
+    id: 'server',
+    initial: 'warming',
+    states: {
+      // STOP is not accepted while warming up: a shutdown asked for then is sent once a state accepts it.
+      warming: { invoke: { src: 'warmUp', onDone: 'serving' } },
+      serving: { invoke: { src: 'serve' }, on: { STOP: 'stopped' } },
+      stopped: { type: 'final' },
+    },
+  });
+
+  it('the shutdown signal sends the event; the run goes on to its final state, saved, and succeeds', async () => {
+    const store = new MemoryStore();
+    const shutdown = new AbortController();
+    const run = startRun({
+      store,
+      lifecycle: 'server',
+      machine: server,
+      input: {},
+      shutdown: { signal: shutdown.signal, event: { type: 'STOP' } },
+      onTransition: (entry) => {
+        if (entry.to === 'serving') shutdown.abort();
+      },
+    });
+    expect(await run).toMatchObject({ status: 'succeeded' });
+    expect(store.readJournal().entries.map((e) => [e.event, e.to])).toEqual([
+      ['xstate.init', 'warming'],
+      [expect.stringMatching(/^xstate\.done\.actor/), 'serving'],
+      ['STOP', 'stopped'],
+    ]);
+  });
+
+  it('a shutdown waits for a state that accepts the event; the interrupt signal still stops the run at once', async () => {
+    const store = new MemoryStore();
+    const shutdown = new AbortController();
+    const interrupt = new AbortController();
+    shutdown.abort();
+    const run = startRun({
+      store,
+      lifecycle: 'server',
+      machine: server,
+      input: {},
+      signal: interrupt.signal,
+      shutdown: { signal: shutdown.signal, event: { type: 'STOP' } },
+    });
+    setTimeout(() => interrupt.abort(), 10);
+    const result = await run;
+    expect(result.status).toBe('interrupted');
+    expect(result.snapshot!.value).toBe('warming');
+  });
+
+  it('a shutdown asked for before the machine can take it is sent when it can', async () => {
+    const store = new MemoryStore();
+    const shutdown = new AbortController();
+    shutdown.abort();
+    const result = await startRun({ store, lifecycle: 'server', machine: server, input: {}, shutdown: { signal: shutdown.signal, event: { type: 'STOP' } } });
+    expect(result.status).toBe('succeeded');
+    expect(store.readJournal().entries.map((e) => e.to)).toEqual(['warming', 'serving', 'stopped']);
+  });
+});

@@ -18,6 +18,7 @@ import type { OperatorContext, OperatorInput, RunActionInput, RunActionOutput } 
 import type { LifecycleServices } from '../types.ts';
 import { observeApp, runAction } from './actions.ts';
 import { operatorInvariants } from './invariants.ts';
+import { operatorNotes } from './notes.ts';
 import { readSpec, writeSpec } from './spec.ts';
 import { writeStatus } from './status.ts';
 
@@ -38,6 +39,7 @@ export const operatorServices: LifecycleServices<OperatorInput, OperatorContext>
     writeStatus: promise(writeStatus),
   },
   invariants: operatorInvariants,
+  notes: operatorNotes,
   /**
    * Writes `<dir>/instance.json` (version 1.0.0, a message parameter) and makes `<dir>/work` for the app, with short
    * requeue and retry delays. The status goes to `<dir>/instance.status.json`. An app started by the run exits by

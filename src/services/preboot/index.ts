@@ -6,7 +6,8 @@
  *
  * - `http.ts` tracked servers and a loopback client; `holds.ts` the hold registry; `watch.ts` the hold watcher;
  * - `plugins.ts` the plugin contract and the named plugins; `interactive-setup.ts` the interactive setup;
- * - `config.ts` the config file; `servers.ts` the servers, setup and release; `invariants.ts` the per-state checks.
+ * - `config.ts` the config file; `servers.ts` the servers, setup, release and restore after a crash;
+ * - `invariants.ts` the per-state checks; `notes.ts` what `lifecycle run` prints about where the server is.
  *
  * @example
  * const input = await prebootServices.sandboxInput(dir); // data dir and config path under dir, interactive setup
@@ -19,6 +20,7 @@ import type { PrebootContext, PrebootInput } from '../../../machines/preboot.ts'
 import type { LifecycleServices } from '../types.ts';
 import { loadConfig } from './config.ts';
 import { prebootInvariants } from './invariants.ts';
+import { prebootNotes } from './notes.ts';
 import { releaseAll, releaseResources, restoreServers, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
 import { watchHolds } from './watch.ts';
 
@@ -48,6 +50,9 @@ export const prebootServices: LifecycleServices<PrebootInput, PrebootContext> = 
   dispose: releaseAll,
   /** A run resumed in a new process: its preboot or main server listens again, with the id and port it had. */
   restore: ({ context }) => restoreServers(context),
+  notes: prebootNotes,
+  /** A server runs until told to stop: Ctrl-C or SIGTERM sends STOP (release everything, end in `stopped`). */
+  shutdownEvent: { type: 'STOP' },
   /**
    * A data dir `<dir>/data` and a config path `<dir>/config/server.json` (not written: a first launch), on
    * 127.0.0.1 with a free port, with the interactive setup plugin: the run waits at preboot until connection

@@ -1,0 +1,24 @@
+/**
+ * What a person running `lifecycle run preboot` needs to see, printed under a transition: where the server is,
+ * what holds it, and the request that releases the interactive setup's hold.
+ */
+import type { PrebootContext } from '../../../machines/preboot.ts';
+import { INTERACTIVE_SETUP_PREFIX } from './interactive-setup.ts';
+
+export function prebootNotes({ context }: { context: PrebootContext }): string[] {
+  const lines: string[] = [];
+  const preboot = context.prebootServer;
+  if (preboot && context.stage !== 'stop') {
+    lines.push(`preboot server: ${preboot.url} (status: ${preboot.url}/api/status; other routes answer 503 until start)`);
+    for (const hold of context.holds) lines.push(`holding ${hold.kind}: ${hold.reason} [${hold.id}]`);
+    if (context.holds.some((h) => h.id.startsWith('interactive-setup#'))) {
+      lines.push(
+        `to configure: curl -X POST -H 'content-type: application/json' -d '{"host":"http://127.0.0.1:9200","username":"kibana_system","password":"…"}' ${preboot.url}${INTERACTIVE_SETUP_PREFIX}/configure`,
+      );
+    }
+  }
+  if (context.mainServer && context.stage === 'running') {
+    lines.push(`main server: ${context.mainServer.url} (Ctrl-C stops it: STOP, then every socket released)`);
+  }
+  return lines;
+}
