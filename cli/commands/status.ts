@@ -12,11 +12,12 @@ export const registerStatus: Register = (program, { io }) => {
     .addHelpText('after', '\nExamples:\n  $ lifecycle status\n  $ lifecycle status --store /var/lib/agent/.lifecycle --json')
     .action((opts: { store: string; json?: boolean }) => {
       const report = readRunStatus(new DirectoryStore(opts.store));
-      for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
+      // With --json the warnings are in the JSON (`warnings`), so stdout stays the whole answer for a script.
       if (opts.json) {
         io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return;
       }
+      for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
       const status =
         report.status === 'running' && !report.alive && report.pid !== process.pid
           ? `stopped without finishing (process ${report.pid} is gone): run 'lifecycle resume'`
@@ -28,7 +29,7 @@ export const registerStatus: Register = (program, { io }) => {
         ['lifecycle', report.lifecycle],
         ['status', status],
         ['started', `${report.started}${report.resumes ? ` (resumed ${report.resumes}×)` : ''}`],
-        ['state', report.state ?? '(not saved yet)'],
+        ['state', report.state ?? (report.snapshotUnreadable ? '(unknown: the saved snapshot is unreadable)' : '(not saved yet)')],
         ['step', report.step ? `${report.step}${report.attempts ? ` (attempt ${report.attempts})` : ''}` : '-'],
         ['last succeeded', report.latestExecutedState && report.latestExecutedState !== report.lastSucceededStep ? `${report.lastSucceededStep ?? '-'} (recorded: ${report.latestExecutedState})` : report.lastSucceededStep ?? '-'],
         ['last error', e ? `${e.step} attempt ${e.attempt}${e.kind ? ` [${e.kind}]` : ''} at ${e.time}: ${e.message}` : '-'],

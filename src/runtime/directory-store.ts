@@ -118,8 +118,11 @@ export class DirectoryStore implements RunStore {
   }
 
   private unreadable(file: string, what: string, reason: string): UserError {
+    // JSON.parse quotes the raw text in its message, newlines and all: escape control characters so the error stays
+    // one line on stderr.
+    const oneLine = reason.replace(/[\u0000-\u001f]/g, (c) => JSON.stringify(c).slice(1, -1));
     return new UserError(
-      `${what} ${join(this.dir, file)} is unreadable (${reason}): nothing was changed; restore the file, or start a new run with another --store`,
+      `${what} ${join(this.dir, file)} is unreadable (${oneLine}): nothing was changed; restore the file, or start a new run with another --store`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import { isProcessAlive } from './lock-file.ts';
 import { progressOf, type ProgressView } from './progress-view.ts';
 import { describeValue } from './state-paths.ts';
-import type { JournalEntry, RunMeta, RunStore } from './types.ts';
+import type { JournalEntry, RunMeta, RunStore, SavedSnapshot } from './types.ts';
 import { UserError } from '../errors.ts';
 
 /** Everything `lifecycle status` shows, as plain data (`--json` prints it as is). */
@@ -16,8 +16,10 @@ export interface RunStatusReport extends ProgressView {
   started: string;
   updated: string;
   resumes: number;
-  /** The active leaf state paths of the last saved snapshot, comma-joined (null before the first save). */
+  /** The active leaf state paths of the last saved snapshot, comma-joined (null before the first save, or unreadable). */
   state: string | null;
+  /** Whether snapshot.json exists but cannot be read (the reason is in `warnings`). */
+  snapshotUnreadable: boolean;
   /** The saved state value. */
   value: unknown;
   /** Why the run failed, when it did. */
@@ -33,7 +35,16 @@ export interface RunStatusReport extends ProgressView {
 export function readRunStatus(store: RunStore): RunStatusReport {
   const meta = store.readMeta();
   if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
-  const saved = store.loadSnapshot();
+  // A corrupt snapshot must not hide the rest: show the meta and history, and say which file is broken and why.
+  // (Resume still refuses such a store: it needs the snapshot.)
+  const warnings: string[] = [];
+  let saved: SavedSnapshot | null = null;
+  try {
+    saved = store.loadSnapshot();
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    warnings.push(error.message);
+  }
   const journal = store.readJournal();
   const snapshot = (saved?.snapshot ?? null) as { value?: unknown; context?: unknown } | null;
   return {
@@ -46,10 +57,11 @@ export function readRunStatus(store: RunStore): RunStatusReport {
     updated: meta.updated,
     resumes: meta.resumes,
     state: snapshot ? describeValue(snapshot.value) : null,
+    snapshotUnreadable: warnings.length > 0,
     value: snapshot?.value ?? null,
     ...progressOf(snapshot?.context),
     error: meta.error ?? null,
     history: journal.entries,
-    warnings: journal.warnings,
+    warnings: [...warnings, ...journal.warnings],
   };
 }
