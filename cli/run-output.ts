@@ -5,6 +5,7 @@ import { PREBOOT_STEPS } from '../machines/preboot.ts';
 import { UPGRADE_STEPS } from '../machines/upgrade.ts';
 import { UserError } from '../src/errors.ts';
 import { progressOf } from '../src/runtime/progress-view.ts';
+import type { Notice } from '../src/runtime/run-actor.ts';
 import type { RunResult } from '../src/runtime/runs.ts';
 import { describeValue } from '../src/runtime/state-paths.ts';
 import type { JournalEntry } from '../src/runtime/types.ts';
@@ -45,16 +46,22 @@ export function parseTimeout(value: string): number {
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
 
+/** A transition line printed among the last this many is a loop's round: counted, not printed again. */
+const RECENT_LINES = 12;
+
 /** One plain line per transition on stdout, and on a TTY a live line on stderr for the step in progress. */
 export interface ProgressPrinter {
   transition(entry: JournalEntry, snapshot: AnyMachineSnapshot): void;
   snapshot(snapshot: AnyMachineSnapshot): void;
+  /** Writes a line of its own (the live line is cleared first and drawn again after). */
+  line(stream: 'stdout' | 'stderr', text: string): void;
   stop(): void;
 }
 
 /**
  * Prints a run's progress: `[12:00:01] installing.kibana_assets.running → installing.ilm_policies.running` per
- * transition that moves (progress-only updates, such as download bytes, only feed the live line), and an error
+ * transition that moves (progress-only updates, such as download bytes, only feed the live line; a loop's later
+ * rounds are counted in one line when something new happens or the run ends), and an error
  * note when a step failed. On a TTY the live line shows the step (n of m), its attempt, the time spent in it and
  * download bytes when the context has them. `notes` (a `LifecycleServices.notes`) adds indented lines under a
  * transition when there are some that differ from the last ones printed: where to reach what the run waits on.
@@ -100,6 +107,12 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
     lastNotes = text;
     io.stdout.write(text);
   };
+  const recent: string[] = [];
+  let repeated = 0;
+  const flushRepeated = () => {
+    if (repeated > 0) io.stdout.write(`  (… ${repeated} more transition${repeated === 1 ? '' : 's'} repeating the ones above)\n`);
+    repeated = 0;
+  };
   const timer = live ? setInterval(render, 250) : null;
   timer?.unref();
 
@@ -114,8 +127,17 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
       const to = describeValue(entry.to);
       const moved = from !== to || entry.event === 'xstate.init' || entry.event === 'lifecycle.resume';
       if (!moved && !entry.error) return;
-      clear();
       const head = entry.event === 'xstate.init' ? `start → ${to}` : entry.event === 'lifecycle.resume' ? `resume at ${to}` : `${from} → ${to}`;
+      // A loop (health checks, a resync) prints its round once; later rounds are counted, not printed.
+      if (!entry.error && recent.includes(head)) {
+        repeated++;
+        render();
+        return;
+      }
+      recent.push(head);
+      if (recent.length > RECENT_LINES) recent.shift();
+      clear();
+      flushRepeated();
       const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${entry.error.message})` : '';
       io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
       printNotes(snapshot);
@@ -125,9 +147,15 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
       current = snapshot;
       render();
     },
+    line(stream, text) {
+      clear();
+      io[stream].write(`${text}\n`);
+      render();
+    },
     stop() {
       if (timer) clearInterval(timer);
       clear();
+      flushRepeated();
     },
   };
 }
@@ -181,9 +209,13 @@ export function announceShutdown(io: Io, lifecycle: string, event: EventObject |
   };
 }
 
+/** Prints a notice as it happens: information on stdout, a warning on stderr. */
+export function printNotice(io: Io, printer: ProgressPrinter): (notice: Notice) => void {
+  return (notice) => (notice.level === 'warning' ? printer.line('stderr', `warning: ${notice.message}`) : printer.line('stdout', notice.message));
+}
+
 /** Prints how a run ended and returns the exit code: 0 succeeded, 1 failed, 130 interrupted. */
 export function reportRunEnd(io: Io, result: RunResult, startedAt: number, storeArg: string): number {
-  for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
   const lifecycle = result.meta.lifecycle;
   const where = result.snapshot ? describeValue(result.snapshot.value) : '';
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);

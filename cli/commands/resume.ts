@@ -3,7 +3,7 @@ import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { resumeRun } from '../../src/runtime/runs.ts';
 import { UserError } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
-import { announceShutdown, createProgressPrinter, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, printNotice, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerResume: Register = (program, { io, setExitCode }) => {
   program
@@ -46,6 +46,7 @@ Examples:
               shutdown: shutdownEvent && { signal: shutdown, event: shutdownEvent },
               onTransition: printer.transition,
               onSnapshot: printer.snapshot,
+              onNotice: printNotice(io, printer),
             }),
           announceShutdown(io, lifecycle.ref, shutdownEvent, printer),
         );
@@ -56,7 +57,6 @@ Examples:
           setExitCode(result.status === 'succeeded' ? 0 : 1);
           return;
         }
-        for (const d of result.restartedDelays) io.stdout.write(`restarted timer of ${d.state}: ${d.delay} ms\n`);
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));
       } finally {
         printer.stop();

@@ -6,7 +6,7 @@ import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { startRun } from '../../src/runtime/runs.ts';
 import type { AnyStateMachine } from 'xstate';
 import { type Register, usageError } from '../io.ts';
-import { announceShutdown, createProgressPrinter, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, printNotice, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerRun: Register = (program, { io, setExitCode }) => {
   program
@@ -36,11 +36,19 @@ Examples:
       let input = opts.input === undefined ? undefined : parseInputOption(opts.input);
       const inspectPort = opts.inspect === undefined ? undefined : parsePort(opts.inspect);
       const lifecycle = await resolveLifecycle(ref);
-      if (opts.input === undefined && lifecycle.services) {
-        const dir = mkdtempSync(join(tmpdir(), `lifecycle-${lifecycle.ref}-`));
-        input = await lifecycle.services.sandboxInput(dir);
-        io.stdout.write(`sandbox: ${dir}\ninput: ${JSON.stringify(input)}\n`);
-      }
+      const services = lifecycle.services;
+      if (input !== undefined && services?.checkInput) input = services.checkInput(input, process.cwd());
+      // Without --input a built-in runs on a sandbox, made once the store is known to be free.
+      let sandbox: string | undefined;
+      const makeSandbox =
+        opts.input === undefined && services
+          ? async () => {
+              sandbox = mkdtempSync(join(tmpdir(), `lifecycle-${lifecycle.ref}-`));
+              const made = await services.sandboxInput(sandbox);
+              io.stdout.write(`sandbox: ${sandbox}\ninput: ${JSON.stringify(made)}\n`);
+              return made;
+            }
+          : undefined;
       if (opts.verify && !lifecycle.services) io.stderr.write(`warning: --verify: ${ref} has no invariants to check\n`);
       const printer = createProgressPrinter(io, lifecycle.ref, lifecycle.services?.notes as never);
       const inspector = inspectPort === undefined ? undefined : await openInspector(lifecycle.machine, inspectPort);
@@ -57,18 +65,21 @@ Examples:
               actors: lifecycle.services?.actors,
               invariants: lifecycle.services?.invariants as never,
               input,
+              makeInput: makeSandbox,
               verify: opts.verify ?? false,
               timeoutMs: opts.timeout ?? null,
               signal: interrupt,
               shutdown: shutdownEvent && { signal: shutdown, event: shutdownEvent },
               onTransition: printer.transition,
               onSnapshot: printer.snapshot,
+              onNotice: printNotice(io, printer),
               inspect: inspector ? (event) => inspector.inspect.next?.(event) : undefined,
             }),
           announceShutdown(io, lifecycle.ref, shutdownEvent, printer),
         );
         printer.stop();
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));
+        if (sandbox) io.stdout.write(`sandbox kept: ${sandbox} (remove it when done: an agent or app the run left running there exits once it is gone)\n`);
       } finally {
         printer.stop();
         // The run has ended and its actor stopped: close what the services still hold (e.g. preboot's servers),

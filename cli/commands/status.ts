@@ -18,12 +18,15 @@ export const registerStatus: Register = (program, { io }) => {
         return;
       }
       for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
+      const resume = `'lifecycle resume${opts.store === '.lifecycle' ? '' : ` --store ${opts.store}`}'`;
       const status =
         report.status === 'running' && !report.alive && report.pid !== process.pid
-          ? `stopped without finishing (process ${report.pid} is gone): run 'lifecycle resume'`
+          ? `stopped without finishing (process ${report.pid} is gone): run ${resume}`
           : report.status === 'running'
             ? `running (pid ${report.pid})`
-            : report.status;
+            : report.status === 'interrupted'
+              ? `interrupted: continue with ${resume}`
+              : report.status;
       const e = report.lastError;
       const rows: [string, string][] = [
         ['lifecycle', report.lifecycle],

@@ -48,8 +48,16 @@ export interface ActorRunOptions {
    * that ran it (a `LifecycleServices.restore`). A throw fails the resume with nothing saved.
    */
   restore?(state: InvariantProbe): Promise<void>;
+  /** What a person should know as it happens (a timer a resume started again, an archived run, a repaired journal). */
+  onNotice?(notice: Notice): void;
   /** Another inspection observer (the live inspector of `run --inspect`), given every inspection event. */
   inspect?(event: InspectionEvent): void;
+}
+
+/** Something a person should know that does not stop the run. */
+export interface Notice {
+  level: 'info' | 'warning';
+  message: string;
 }
 
 /** How an actor run ended. */
@@ -235,7 +243,12 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     actor.start();
     if (shutdown?.signal.aborted) onShutdown();
     else shutdown?.signal.addEventListener('abort', onShutdown, { once: true });
-    if (resuming) restartedDelays = restartDelays(actor, hooked);
+    if (resuming) {
+      restartedDelays = restartDelays(actor, hooked);
+      for (const d of restartedDelays) {
+        options.onNotice?.({ level: 'info', message: `timer of ${d.state} started again: ${d.delay} ms (timers are not saved, so a resume restarts them in full)` });
+      }
+    }
   });
 }
 

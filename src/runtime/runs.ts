@@ -14,14 +14,21 @@ export interface RunResult {
   meta: RunMeta;
   /** `after` timers a resume started again. */
   restartedDelays: RestartedDelay[];
-  /** Things the user should know that did not stop the run (a torn journal line moved aside, an archived run). */
+  /** Things the user should know that did not stop the run (a torn journal line moved aside, an archived run), also given to `onNotice` as they happen. */
   warnings: string[];
   /** True when `resumeRun` found the run already finished and ran nothing. */
   alreadyFinished: boolean;
 }
 
-/** Options of `startRun`: those of a run plus the input it starts from. */
-export type StartRunOptions = Omit<ActorRunOptions, 'timeoutMs'> & { input: unknown; timeoutMs?: number | null };
+/**
+ * Options of `startRun`: those of a run plus the input it starts from, or `makeInput`, called once the store is
+ * locked and free (so that a refused run makes nothing, e.g. no sandbox directory).
+ */
+export type StartRunOptions = Omit<ActorRunOptions, 'timeoutMs'> & {
+  input?: unknown;
+  makeInput?: () => Promise<unknown>;
+  timeoutMs?: number | null;
+};
 
 /**
  * Starts a new run of a machine in a store, durably: the store is locked, the meta written, the machine run to a
@@ -41,15 +48,20 @@ export async function startRun(options: StartRunOptions): Promise<RunResult> {
     const previous = store.readMeta();
     if (previous && (previous.status === 'running' || previous.status === 'interrupted')) {
       throw new UserError(
-        `store ${store.location} holds an unfinished ${previous.lifecycle} run (started ${previous.started}, ${previous.status === 'running' ? 'stopped without finishing' : 'interrupted'}): resume it with 'lifecycle resume', or use another --store`,
+        `store ${store.location} holds an unfinished ${previous.lifecycle} run (started ${previous.started}, ${previous.status === 'running' ? 'stopped without finishing' : 'interrupted'}): resume it with 'lifecycle resume --store ${store.location}', or use another --store`,
       );
     }
-    if (previous) warnings.push(`archived the previous ${previous.lifecycle} run (${previous.status}) to ${store.archive()}`);
+    const input = options.makeInput ? await options.makeInput() : options.input;
+    if (previous) {
+      const message = `archived the previous ${previous.lifecycle} run (${previous.status}) to ${store.archive()}`;
+      warnings.push(message);
+      options.onNotice?.({ level: 'info', message });
+    }
     const now = new Date().toISOString();
     const meta: RunMeta = {
       version: 1,
       lifecycle: options.lifecycle,
-      input: options.input,
+      input,
       started: now,
       updated: now,
       status: 'running',
@@ -58,7 +70,7 @@ export async function startRun(options: StartRunOptions): Promise<RunResult> {
       options: { verify: options.verify ?? false, timeoutMs: options.timeoutMs ?? null },
     };
     store.writeMeta(meta);
-    return await finish(options, meta, undefined, warnings);
+    return await finish({ ...options, input }, meta, undefined, warnings);
   } finally {
     store.unlock();
   }
@@ -92,7 +104,10 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     if (saved) assertRestorable(options, saved.snapshot);
     const warnings: string[] = [];
     const repaired = store.repairJournal();
-    if (repaired) warnings.push(repaired);
+    if (repaired) {
+      warnings.push(repaired);
+      options.onNotice?.({ level: 'warning', message: repaired });
+    }
     const resumed: RunMeta = {
       ...meta,
       status: 'running',

@@ -33,6 +33,12 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    */
   sandboxInput(dir: string): Promise<TInput>;
   /**
+   * Checks an input a user gave (`--input`) before anything runs and makes its relative paths absolute against
+   * `cwd` (the input is saved with the run; a resume may run elsewhere). Throws a `UserError` naming the field.
+   * Optional: without it the input is passed as given.
+   */
+  checkInput?(input: unknown, cwd: string): TInput;
+  /**
    * Releases what the services hold in this process (servers, sockets, timers kept outside the machine's actors),
    * so that the process can exit. Called by whoever ran the machine (the `run` and `resume` commands) when a run
    * ends — succeeded, failed or interrupted — after the actor stopped. Idempotent; optional (services that keep

@@ -67,7 +67,7 @@ describe('run progress output', () => {
     const running = at('running', { stage: 'running', prebootServer: null, mainServer: server });
     printer.transition(journalEntry(held, running, { type: 'xstate.done.actor.y' }), running);
     const lines = out.stdout.split('\n');
-    expect(lines[1]).toBe('  preboot server: http://127.0.0.1:5601 (status: http://127.0.0.1:5601/api/status; other routes answer 503 until start)');
+    expect(lines[1]).toBe('  preboot server: http://127.0.0.1:5601 (status: http://127.0.0.1:5601/api/status; app URLs wait for the main server, other routes answer 503)');
     expect(lines[2]).toBe('  holding setup: waiting for details [interactive-setup#1]');
     expect(lines[3]).toMatch(/^ {2}to configure: curl -X POST .* http:\/\/127\.0\.0\.1:5601\/internal\/interactive_setup\/configure$/);
     expect(lines[4]).toMatch(/preboot\.awaitingSetupHolds → running$/);
@@ -99,5 +99,30 @@ describe('run progress output', () => {
     expect(announced).toEqual(['shutdown']);
     // The handlers are gone once the body is done.
     expect(process.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it("a loop's rounds print once, later rounds are counted in one line when something new happens", () => {
+    const { io, out } = fakeIo(false);
+    const printer = createProgressPrinter(io, 'upgrade');
+    const snapshot = { status: 'active', context: {}, value: 'x' } as never;
+    const move = (from: string, to: string, error?: string) =>
+      printer.transition({ time: new Date(0).toISOString(), event: 'E', from, to, step: 'watch', ...(error ? { error: { message: error, step: 'watch', attempt: 1 } } : {}) }, snapshot);
+    move('start', 'checking');
+    for (let i = 0; i < 5; i++) {
+      move('checking', 'pausing');
+      move('pausing', 'checking');
+    }
+    move('checking', 'pausing', 'unhealthy'); // an error always prints
+    move('pausing', 'completed');
+    const lines = out.stdout.trim().split('\n').map((l) => l.replace(/^\[[\d:]+\] /, ''));
+    expect(lines).toEqual([
+      'start → checking',
+      'checking → pausing',
+      'pausing → checking',
+      '  (… 8 more transitions repeating the ones above)',
+      'checking → pausing  (watch attempt 1 failed: unhealthy)',
+      'pausing → completed',
+    ]);
+    printer.stop();
   });
 });

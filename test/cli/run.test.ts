@@ -2,7 +2,7 @@
  * `lifecycle run`, `status` and `resume` as a user runs them: the real binary as a child process, in temp dirs.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,7 +94,7 @@ describe('lifecycle run / status / resume (child process)', () => {
     await exited;
 
     const status = await lifecycle(['status', '--store', store]);
-    expect(status.stdout).toMatch(/^status\s+stopped without finishing \(process \d+ is gone\): run 'lifecycle resume'$/m);
+    expect(status.stdout).toContain(`stopped without finishing (process ${child.pid} is gone): run 'lifecycle resume --store ${store}'\n`);
     expect(status.stdout).toMatch(/^step\s+step-1 \(attempt 1\)$/m);
     const r = await lifecycle(['resume', '--store', store]);
     expect(r.stderr).toBe('');
@@ -122,7 +122,7 @@ describe('lifecycle run / status / resume (child process)', () => {
     expect((await lifecycle(['resume', '--store', store])).code).toBe(0);
   });
 
-  it('a corrupt or truncated snapshot: resume and status fail on one line naming the file; nothing is changed', async () => {
+  it('a corrupt or truncated snapshot: resume fails on one line naming the file, status shows the rest with a warning; nothing is changed', async () => {
     const dir = temp();
     const store = join(dir, 'store');
     const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 2, dir, sleepMs: 5000 })], { stdio: 'ignore' });
@@ -133,12 +133,14 @@ describe('lifecycle run / status / resume (child process)', () => {
     const snapshot = readFileSync(join(store, 'snapshot.json'), 'utf8');
     writeFileSync(join(store, 'snapshot.json'), snapshot.slice(0, snapshot.length >> 1));
     const before = contents(store);
-    for (const args of [['resume'], ['status']]) {
-      const r = await lifecycle([...args, '--store', store]);
-      expect(r.code).toBe(1);
-      oneLine(r.stderr);
-      expect(r.stderr).toMatch(new RegExp(`^lifecycle: snapshot ${join(store, 'snapshot.json')} is unreadable \\(.+\\): nothing was changed`));
-    }
+    const r = await lifecycle(['resume', '--store', store]);
+    expect(r.code).toBe(1);
+    oneLine(r.stderr);
+    expect(r.stderr).toMatch(new RegExp(`^lifecycle: snapshot ${join(store, 'snapshot.json')} is unreadable \\(.+\\): nothing was changed`));
+    const status = await lifecycle(['status', '--store', store]);
+    expect(status.code).toBe(0);
+    expect(status.stderr).toMatch(new RegExp(`^warning: snapshot ${join(store, 'snapshot.json')} is unreadable`));
+    expect(status.stdout).toMatch(/^history \(\d+ transitions?\)/m);
     expect(contents(store)).toEqual(before);
   });
 
@@ -178,6 +180,46 @@ describe('lifecycle run / status / resume (child process)', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('a run refused because the store is busy makes nothing: no sandbox directory, the store untouched', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 1, dir, sleepMs: 20_000 })], { stdio: 'ignore' });
+    try {
+      while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
+      const before = contents(store);
+      const tmp = join(dir, 'tmp');
+      mkdirSync(tmp);
+      const r = await lifecycle(['run', 'install', '--store', store], { env: { TMPDIR: tmp } });
+      expect(r.code).toBe(1);
+      oneLine(r.stderr);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(tmp).filter((f) => f.startsWith('lifecycle-'))).toEqual([]); // (tsx keeps its cache there too)
+      expect(contents(store)).toEqual(before);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('--input is checked against the lifecycle (one line naming the field) and its relative paths are made absolute', async () => {
+    const dir = temp();
+    for (const [input, message] of [
+      ['[]', 'install input: expected a JSON object { package, target, force?, retry? }, found an array'],
+      ['{"pakage":"x","target":"t"}', 'install input: unknown field pakage; the fields are { package, target, force?, retry? }'],
+      ['{"package":"x"}', 'install input: target is required (a path); the fields are { package, target, force?, retry? }'],
+      ['{"package":"x","target":"t","force":"yes"}', 'install input: force must be true or false, found "yes"'],
+    ] as const) {
+      const r = await lifecycle(['run', 'install', '--store', join(dir, 'store'), '--input', input], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`lifecycle: ${message}\n`);
+      expect(existsSync(join(dir, 'store'))).toBe(false);
+    }
+    const pkg = new URL('../../examples/packages/nginx/1.0.0', import.meta.url).pathname;
+    const r = await lifecycle(['run', 'install', '--store', 'store', '--input', JSON.stringify({ package: pkg, target: 'stack' })], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'store', 'run.json'), 'utf8')).input).toEqual({ package: pkg, target: join(dir, 'stack') });
+    expect(existsSync(join(dir, 'stack'))).toBe(true);
   });
 
   it('status and resume of an empty store: one clear line', async () => {

@@ -147,7 +147,7 @@ describe('runtime: durable runs', () => {
     stop.abort();
     await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 1, dir }, signal: stop.signal });
     await expect(startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 1, dir } })).rejects.toThrow(
-      /holds an unfinished steps run .* resume it with 'lifecycle resume'/,
+      /holds an unfinished steps run .* resume it with 'lifecycle resume --store .*store', or use another --store$/,
     );
     await resumeRun({ store, lifecycle: 'steps', machine: stepsMachine });
     const next = await startRun({ store, lifecycle: 'steps', machine: stepsMachine, input: { steps: 1, dir } });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, fromPromise, toPromise, waitFor, type AnyActorLogic, type Snapshot } from 'xstate';
@@ -26,6 +26,7 @@ import {
 import { isAlive } from '../../src/services/upgrade/index.ts';
 import { exists } from '../../src/services/install/fs.ts';
 import { restartDelays } from '../../src/runtime/restart-delays.ts';
+import { logTail } from '../../src/services/operator/app-process.ts';
 import { activePaths } from './helpers.ts';
 
 let dir: string;
@@ -359,5 +360,18 @@ describe('operator spec validation', () => {
     expect(validateSpec({ version: '../x' })).toMatch(/version must be a string of letters/);
     expect(validateSpec({ version: '1', parameters: [] })).toMatch(/parameters must be a JSON object/);
     expect(validateSpec({ version: '1', extra: true })).toMatch(/unknown field extra; valid fields: version, parameters/);
+  });
+});
+
+describe('app log in error messages', () => {
+  it("names a crash's error line, not the Node.js version line that ends the log", async () => {
+    await mkdir(workDir, { recursive: true });
+    await writeFile(
+      layout.log(workDir),
+      "node:fs:573\n  return binding.open(\n         ^\n\nError: ENOENT: no such file or directory, open 'work/app.ready.json.1.tmp'\n    at Object.openSync (node:fs:573:18)\n\nNode.js v20.20.2\n",
+    );
+    expect(await logTail(workDir)).toBe("Error: ENOENT: no such file or directory, open 'work/app.ready.json.1.tmp'");
+    await writeFile(layout.log(workDir), 'listening\noperator-app: parameter crashAfterMs must be a number\n');
+    expect(await logTail(workDir)).toBe('listening | operator-app: parameter crashAfterMs must be a number');
   });
 });

@@ -21,6 +21,7 @@ import type { LifecycleServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious, readInstallationRecord, rollback } from './actors.ts';
 import { installInvariants } from './invariants.ts';
 import { runStep } from './steps.ts';
+import { checkInput } from '../check-input.ts';
 
 export { readPackage, validateManifest, type InstallFault, type ServiceManifest } from './package.ts';
 export { readRecord, recordPath, type InstallationRecordFile } from './record.ts';
@@ -49,6 +50,12 @@ export const installServices: LifecycleServices<InstallInput, InstallContext> = 
     saveInstallationRecord: step('save_installation_record'),
     rollback: fromPromise(({ input }: { input: Parameters<typeof rollback>[0] }) => rollback(input)),
   },
+  checkInput: (input, cwd) => checkInput<InstallInput>('install', input, {
+    package: { kind: 'path', required: true },
+    target: { kind: 'path', required: true },
+    force: { kind: 'boolean' },
+    retry: { kind: 'object' },
+  }, cwd),
   invariants: installInvariants,
   async sandboxInput(dir) {
     return {

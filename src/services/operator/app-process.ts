@@ -42,9 +42,15 @@ function abortError(signal: AbortSignal | undefined): Error {
   return signal?.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' });
 }
 
-async function logTail(workDir: string): Promise<string> {
+/**
+ * What the app said last, for an error message: the error line of a crash (Node prints the stack, then a blank line
+ * and its version, so the last lines say nothing), else the last two lines.
+ */
+export async function logTail(workDir: string): Promise<string> {
   const text = await readFile(layout.log(workDir), 'utf8').catch(() => '');
-  return text.trim().split('\n').slice(-2).join(' | ');
+  const lines = text.trim().split('\n').filter((line) => line.trim() !== '' && !/^Node\.js v\d/.test(line));
+  const error = [...lines].reverse().find((line) => /^(\w*Error|Uncaught)\b.*:/.test(line.trim()));
+  return error ? error.trim() : lines.slice(-2).join(' | ');
 }
 
 /** Whether the running app (as its ready file says) runs `spec`. */

@@ -21,6 +21,7 @@ import { operatorInvariants } from './invariants.ts';
 import { operatorNotes } from './notes.ts';
 import { readSpec, writeSpec } from './spec.ts';
 import { writeStatus } from './status.ts';
+import { checkInput } from '../check-input.ts';
 
 export { observe } from './actions.ts';
 export { OPERATOR_APP, probeHealth, spawnedPids, stopSpawnedApps, TIMEOUTS } from './app-process.ts';
@@ -38,6 +39,15 @@ export const operatorServices: LifecycleServices<OperatorInput, OperatorContext>
     runAction: fromPromise<RunActionOutput, RunActionInput>(({ input, signal }) => runAction(input, signal)),
     writeStatus: promise(writeStatus),
   },
+  checkInput: (input, cwd) => checkInput<OperatorInput>('operator', input, {
+    specPath: { kind: 'path', required: true },
+    workDir: { kind: 'path', required: true },
+    statusPath: { kind: 'path' },
+    requeueMs: { kind: 'count' },
+    resyncMs: { kind: 'count' },
+    historyLimit: { kind: 'count' },
+    retry: { kind: 'object' },
+  }, cwd),
   invariants: operatorInvariants,
   notes: operatorNotes,
   /**

@@ -23,6 +23,7 @@ import { prebootInvariants } from './invariants.ts';
 import { prebootNotes } from './notes.ts';
 import { releaseAll, releaseResources, restoreServers, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
 import { watchHolds } from './watch.ts';
+import { checkInput } from '../check-input.ts';
 
 export { elasticsearchOf, readConfig, writeConfig } from './config.ts';
 export { httpRequest, isListening, nextRedirect } from './http.ts';
@@ -45,6 +46,14 @@ export const prebootServices: LifecycleServices<PrebootInput, PrebootContext> = 
     startMainServer: promise(startMainServer),
     releaseResources: promise(releaseResources),
   },
+  checkInput: (input, cwd) => checkInput<PrebootInput>('preboot', input, {
+    dataDir: { kind: 'path', required: true },
+    configPath: { kind: 'path', required: true },
+    host: { kind: 'string' },
+    port: { kind: 'count' },
+    plugins: { kind: 'strings' },
+    retry: { kind: 'object' },
+  }, cwd),
   invariants: prebootInvariants,
   /** Closes every preboot and main server of this process (e.g. after Ctrl-C stopped a run waiting at preboot). */
   dispose: releaseAll,

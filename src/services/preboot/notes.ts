@@ -9,7 +9,7 @@ export function prebootNotes({ context }: { context: PrebootContext }): string[]
   const lines: string[] = [];
   const preboot = context.prebootServer;
   if (preboot && context.stage !== 'stop') {
-    lines.push(`preboot server: ${preboot.url} (status: ${preboot.url}/api/status; other routes answer 503 until start)`);
+    lines.push(`preboot server: ${preboot.url} (status: ${preboot.url}/api/status; app URLs wait for the main server, other routes answer 503)`);
     for (const hold of context.holds) lines.push(`holding ${hold.kind}: ${hold.reason} [${hold.id}]`);
     if (context.holds.some((h) => h.id.startsWith('interactive-setup#'))) {
       lines.push(

@@ -27,6 +27,7 @@ import { readCurrentAgent, swapCurrent } from './home.ts';
 import { upgradeInvariants } from './invariants.ts';
 import { checkHealth, cleanupDownload, migrateState, rollback, startAgent, stateDir, swapSymlink } from './next-version.ts';
 import { verifyChecksum } from './verify.ts';
+import { checkInput } from '../check-input.ts';
 
 export { buildArtifact, buildCorruptArtifact, buildEscapingArtifact, buildExampleArtifacts, EXAMPLE_VERSIONS, type BuiltArtifact } from './artifacts.ts';
 export { isAlive, probeHealth, readHomeRun, spawnAgent, stopHomeAgent, stopProcess } from './agent-process.ts';
@@ -67,6 +68,17 @@ export const upgradeServices: LifecycleServices<UpgradeInput, UpgradeContext> = 
     rollback: promise(rollback),
     cleanupDownload: promise(cleanupDownload),
   },
+  checkInput: (input, cwd) => checkInput<UpgradeInput>('upgrade', input, {
+    agentHome: { kind: 'path', required: true },
+    source: { kind: 'path-or-url', required: true },
+    sha256: { kind: 'string', required: true },
+    targetVersion: { kind: 'string', required: true },
+    targetBuildDate: { kind: 'string', required: true },
+    force: { kind: 'boolean' },
+    gracePeriodMs: { kind: 'count' },
+    healthCheckIntervalMs: { kind: 'count' },
+    retry: { kind: 'object' },
+  }, cwd),
   invariants: upgradeInvariants,
   /**
    * Builds the example artifacts in `<dir>/artifacts`, installs 1.0.0 in `<dir>/agent` and returns an upgrade to
