@@ -30,6 +30,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Commander's parse errors read like every other error of the CLI: `lifecycle: <what is wrong>`.
+      outputError: (s, write) => write(s.replace(/^error: /, 'lifecycle: ')),
     })
     .addHelpText(
       'after',

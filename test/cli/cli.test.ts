@@ -133,7 +133,7 @@ describe('lifecycle (child process)', () => {
     for (const args of [['diagram', 'install', '--format', 'gif'], ['diagram'], ['frobnicate'], ['list', '--bogus']]) {
       const r = await lifecycle(args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(/^error: /);
+      expect(r.stderr, args.join(' ')).toMatch(/^lifecycle: (unknown|error|missing|option|argument)/);
       oneLine(r.stderr);
     }
   });
