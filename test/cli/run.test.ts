@@ -19,6 +19,13 @@ const oneLine = (stderr: string) => {
   expect(stderr).not.toMatch(/\n\s+at /);
 };
 
+/** A run holding `store` (a 20 s step), started once its first snapshot is saved. Kill it when done. */
+async function busyStore(store: string, dir: string) {
+  const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 1, dir, sleepMs: 20_000 })], { stdio: 'ignore' });
+  while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
+  return child;
+}
+
 describe('lifecycle run / status / resume (child process)', () => {
   it('runs a machine to success: a line per transition, exit 0; status shows the history', async () => {
     const dir = temp();
@@ -168,9 +175,8 @@ describe('lifecycle run / status / resume (child process)', () => {
   it('one run per store: a second process is refused with the holder pid', async () => {
     const dir = temp();
     const store = join(dir, 'store');
-    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 1, dir, sleepMs: 20_000 })], { stdio: 'ignore' });
+    const child = await busyStore(store, dir);
     try {
-      while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
       const r = await lifecycle(['resume', '--store', store]);
       expect(r.code).toBe(1);
       oneLine(r.stderr);
@@ -185,9 +191,8 @@ describe('lifecycle run / status / resume (child process)', () => {
   it('a run refused because the store is busy makes nothing: no sandbox directory, the store untouched', async () => {
     const dir = temp();
     const store = join(dir, 'store');
-    const child = spawn(process.execPath, [BIN, 'run', STEPS, '--store', store, '--input', JSON.stringify({ steps: 1, dir, sleepMs: 20_000 })], { stdio: 'ignore' });
+    const child = await busyStore(store, dir);
     try {
-      while (!existsSync(join(store, 'snapshot.json'))) await new Promise((r) => setTimeout(r, 5));
       const before = contents(store);
       const tmp = join(dir, 'tmp');
       mkdirSync(tmp);
