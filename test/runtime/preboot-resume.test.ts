@@ -207,6 +207,31 @@ describe('preboot: a run whose process died resumes with its servers back', () =
     await expectMainServerUp(ctx(second));
   });
 
+  it('killed after requests held at preboot were handed over, before the main server answered them: they count as lost, not redirected', async () => {
+    const store = new DirectoryStore(join(temp(), 'store'));
+    const crash = new AbortController();
+    // startMainServer "crashes" before it does anything: the hand-over is saved, the main server never started.
+    const crashingBefore = { startMainServer: fromPromise(async () => (crash.abort(), new Promise<never>(() => undefined))) };
+    let held: Promise<unknown> | undefined;
+    const first = await leg({
+      store,
+      input: inputIn(temp(), ['resolve-hold:setup:300']),
+      actors: crashingBefore,
+      controller: crash,
+      onState: (s) => {
+        const server = (s.context as PrebootContext).prebootServer;
+        if (describeValue(s.value) === 'preboot.awaitingSetupHolds' && server && !held) held = httpRequest('GET', `${server.url}/app/discover`, { timeoutMs: 5000 }).catch((e: Error) => e);
+      },
+    });
+    expect(describeValue(first.snapshot!.value)).toBe('start.startingMainServer.attempt');
+    expect(ctx(first).redirectedRequests).toBe(1);
+    await die();
+    await held;
+    const second = await leg({ store, until: inState('running') });
+    expect(second).toMatchObject({ status: 'interrupted', error: null });
+    expect(await json(`${ctx(second).mainServer!.url}/api/status`)).toMatchObject({ redirectedRequests: 0, lostRequests: 1 });
+  });
+
   it('a pending hold that no plugin registers again is rejected, so the resumed run stops instead of waiting forever', async () => {
     const store = new DirectoryStore(join(temp(), 'store'));
     await leg({ store, input: inputIn(temp(), ['interactive-setup']), until: inState('preboot.awaitingSetupHolds') });

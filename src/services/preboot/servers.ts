@@ -74,6 +74,8 @@ export interface PrebootRuntime {
   handover: HeldRequest[];
   /** Held requests answered with `/?next=<original>`. */
   redirected: number;
+  /** Requests handed over by a preboot server whose process died before the main server could answer them. */
+  lost: number;
   components: string[];
   uuid: string | null;
 }
@@ -85,7 +87,7 @@ function runtimeFor(dataDir: string): PrebootRuntime {
   const key = resolve(dataDir);
   let runtime = runtimes.get(key);
   if (!runtime) {
-    runtime = { dataDir: key, stage: 'preboot', preboot: null, main: null, handover: [], redirected: 0, components: [], uuid: null };
+    runtime = { dataDir: key, stage: 'preboot', preboot: null, main: null, handover: [], redirected: 0, lost: 0, components: [], uuid: null };
     runtimes.set(key, runtime);
   }
   return runtime;
@@ -280,6 +282,7 @@ function handleMain(runtime: PrebootRuntime, req: IncomingMessage, res: ServerRe
       uuid: runtime.uuid,
       components: runtime.components,
       redirectedRequests: runtime.redirected,
+      lostRequests: runtime.lost,
     });
   }
   if (url.pathname === '/') {
@@ -344,6 +347,8 @@ export async function restoreServers(context: PrebootContext): Promise<void> {
         if (!known.has(hold.id)) preboot.holds.reject(hold, 'no preboot plugin registered this hold again after the run resumed');
       }
     }
+    // Handed over (the machine counted them) but never answered: their sockets died with the process.
+    if (context.stage === 'start' && !context.prebootServer && !context.mainServer) runtime.lost = context.redirectedRequests;
     if (context.mainServer && !runtime.main) {
       const saved = context.mainServer;
       runtime.components = context.components;
