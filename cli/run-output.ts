@@ -94,18 +94,15 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
     io.stderr.write(`\r\x1b[K… ${parts.join(' · ')}`);
     shown = true;
   };
-  const printNotes = (snapshot: AnyMachineSnapshot) => {
+  /** The notes of a state as printed (indented lines), '' when there are none. */
+  const notesOf = (snapshot: AnyMachineSnapshot): string => {
     let lines: string[] = [];
     try {
       lines = notes?.({ context: snapshot.context, value: snapshot.value }) ?? [];
     } catch {
       // Display only: a broken note must not break the run.
     }
-    const text = lines.map((line) => `  ${line}\n`).join('');
-    // A loop that comes back to the same state (an operator's resync) says it once.
-    if (text === '' || text === lastNotes) return;
-    lastNotes = text;
-    io.stdout.write(text);
+    return lines.map((line) => `  ${line}\n`).join('');
   };
   const recent: string[] = [];
   let repeated = 0;
@@ -128,8 +125,10 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
       const moved = from !== to || entry.event === 'xstate.init' || entry.event === 'lifecycle.resume';
       if (!moved && !entry.error) return;
       const head = entry.event === 'xstate.init' ? `start → ${to}` : entry.event === 'lifecycle.resume' ? `resume at ${to}` : `${from} → ${to}`;
-      // A loop (health checks, a resync) prints its round once; later rounds are counted, not printed.
-      if (!entry.error && recent.includes(head)) {
+      // A loop (health checks, a resync) prints its round once; later rounds are counted, not printed — unless
+      // they bring notes that differ from the last ones (an operator converging on a new version).
+      const notesText = notesOf(snapshot);
+      if (!entry.error && recent.includes(head) && (notesText === '' || notesText === lastNotes)) {
         repeated++;
         render();
         return;
@@ -140,7 +139,10 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
       flushRepeated();
       const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${entry.error.message})` : '';
       io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
-      printNotes(snapshot);
+      if (notesText !== '' && notesText !== lastNotes) {
+        lastNotes = notesText;
+        io.stdout.write(notesText);
+      }
       render();
     },
     snapshot(snapshot) {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
@@ -43,8 +43,12 @@ Examples:
       const makeSandbox =
         opts.input === undefined && services
           ? async () => {
-              sandbox = mkdtempSync(join(tmpdir(), `lifecycle-${lifecycle.ref}-`));
-              const made = await services.sandboxInput(sandbox);
+              const dir = mkdtempSync(join(tmpdir(), `lifecycle-${lifecycle.ref}-`));
+              const made = await services.sandboxInput(dir).catch((error: unknown) => {
+                rmSync(dir, { recursive: true, force: true });
+                throw error;
+              });
+              sandbox = dir;
               io.stdout.write(`sandbox: ${sandbox}\ninput: ${JSON.stringify(made)}\n`);
               return made;
             }

@@ -181,7 +181,7 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     try {
       await options.restore({ input, context: initial.context, value: initial.value });
     } catch (error) {
-      throw new UserError(`cannot resume ${lifecycle} in ${describeValue(initial.value)}: ${(error as Error).message}; nothing was changed`);
+      throw new UserError(`cannot resume ${lifecycle} in ${describeValue(initial.value)}: ${(error as Error).message}; the run was not resumed (resume it again once that is fixed)`);
     }
   }
 

@@ -125,4 +125,26 @@ describe('run progress output', () => {
     ]);
     printer.stop();
   });
+
+  it('a repeated line still prints when it brings new notes (an operator converging on a new version)', () => {
+    const { io, out } = fakeIo(false);
+    const printer = createProgressPrinter(io, 'operator', ({ context }) => [`app version ${(context as { v: string }).v}`]);
+    const at = (v: string) => ({ status: 'active', context: { v }, value: 'converged' }) as never;
+    const move = (from: string, to: string, v: string) => printer.transition({ time: new Date(0).toISOString(), event: 'E', from, to, step: null }, at(v));
+    move('reconciling', 'converged', '1.0.0');
+    move('converged', 'reconciling', '1.0.0');
+    move('reconciling', 'converged', '1.0.0');
+    move('converged', 'reconciling', '1.0.0');
+    move('reconciling', 'converged', '2.0.0');
+    const lines = out.stdout.trim().split('\n').map((l) => l.replace(/^\[[\d:]+\] /, ''));
+    expect(lines).toEqual([
+      'reconciling → converged',
+      '  app version 1.0.0',
+      'converged → reconciling',
+      '  (… 2 more transitions repeating the ones above)',
+      'reconciling → converged',
+      '  app version 2.0.0',
+    ]);
+    printer.stop();
+  });
 });

@@ -232,6 +232,19 @@ describe('preboot: a run whose process died resumes with its servers back', () =
     expect(await json(`${ctx(second).mainServer!.url}/api/status`)).toMatchObject({ redirectedRequests: 0, lostRequests: 1 });
   });
 
+  it('killed while a start hold waits: the resumed main server keeps the identity and components set up before the crash', async () => {
+    const dir = temp();
+    const input = inputIn(dir, ['hold-until-file:start:ready']);
+    const store = new DirectoryStore(join(temp(), 'store'));
+    await leg({ store, input, until: inState('setup.awaitingStartHolds') });
+    await die();
+    writeFileSync(join(input.dataDir, 'ready'), '');
+    const second = await leg({ store, until: inState('running') });
+    expect(second.status).toBe('interrupted');
+    const uuid = readFileSync(join(input.dataDir, 'uuid'), 'utf8').trim();
+    expect(await json(`${ctx(second).mainServer!.url}/api/status`)).toMatchObject({ uuid, components: ['uuid', 'http', 'status'] });
+  });
+
   it('a pending hold that no plugin registers again is rejected, so the resumed run stops instead of waiting forever', async () => {
     const store = new DirectoryStore(join(temp(), 'store'));
     await leg({ store, input: inputIn(temp(), ['interactive-setup']), until: inState('preboot.awaitingSetupHolds') });
@@ -262,7 +275,7 @@ describe('preboot: a run whose process died resumes with its servers back', () =
     try {
       const error = await leg({ store }).catch((e: unknown) => e as Error);
       expect((error as Error).message).toBe(
-        `cannot resume preboot in preboot.awaitingSetupHolds: the preboot server cannot listen on 127.0.0.1:${port} again: listen EADDRINUSE: address already in use 127.0.0.1:${port}; nothing was changed`,
+        `cannot resume preboot in preboot.awaitingSetupHolds: the preboot server cannot start again on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}; the run was not resumed (resume it again once that is fixed)`,
       );
       expect(files()).toEqual(before);
       // Nothing half restored is left open.

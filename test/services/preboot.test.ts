@@ -16,6 +16,7 @@ import {
   prebootServices,
   releaseAll,
 } from '../../src/services/preboot/index.ts';
+import { releaseResources, startPrebootServer } from '../../src/services/preboot/servers.ts';
 import { runChecked, type CheckedRunOptions } from './helpers.ts';
 
 let dir: string;
@@ -244,6 +245,17 @@ describe('preboot services: the staged start', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+});
+
+describe('preboot services: a stop that overtakes a start', () => {
+  it('a server whose start finishes after the run was released is closed, not left open', async () => {
+    const port = await closedPort();
+    const starting = startPrebootServer({ host: '127.0.0.1', port, dataDir: join(dir, 'data'), configPath: join(dir, 'c.json'), config: {}, plugins: [] });
+    await releaseResources({ dataDir: join(dir, 'data'), prebootServer: null, mainServer: null });
+    await expect(starting).rejects.toMatchObject({ kind: 'released' });
+    expect(await canBind(port)).toBe(true);
+    expect(getRuntime(join(dir, 'data'))).toBeUndefined();
   });
 });
 

@@ -51,6 +51,9 @@ export class HoldRegistry {
    */
   reject(hold: Hold, message: string): void {
     if (this.records.has(hold.id)) return;
+    // Its number is taken: a later hold of the same plugin gets the next one.
+    const [owner = '', n = '0'] = hold.id.split('#');
+    this.counts.set(owner, Math.max(this.counts.get(owner) ?? 0, Number(n) || 0));
     const at = new Date().toISOString();
     const record: HoldRecord = { ...hold, state: 'pending', shouldReloadConfig: false, message: null, registeredAt: at, settledAt: null };
     this.records.set(hold.id, record);

@@ -106,6 +106,14 @@ export function holdRegistryOf(serverId: string): HoldRegistry | null {
 
 const handle = (id: string, server: TrackedServer): ServerHandle => ({ id, url: server.url, port: server.port });
 
+/**
+ * A start still in flight when the run was released (STOP arrived meanwhile: the machine left the step, and
+ * `releaseResources` found nothing yet) must not keep its server: nothing would ever close it.
+ */
+function assertNotReleased(runtime: PrebootRuntime): void {
+  if (runtimes.get(runtime.dataDir) !== runtime) throw serviceError('released', `the run of ${runtime.dataDir} was stopped while a server started`);
+}
+
 // ─────────────────────────────────────────── preboot ────────────────────────────────────────────
 
 /** Answers a held request; resolves once the answer is flushed (or the client is gone). */
@@ -189,6 +197,7 @@ async function openPrebootServer(runtime: PrebootRuntime, input: StartPrebootSer
   );
   const current: PrebootServer = { id, server, holds: new HoldRegistry(), plugins, routes: new Map(), held: new Set() };
   try {
+    assertNotReleased(runtime);
     for (const plugin of plugins) {
       await plugin.setup({
         dataDir: input.dataDir,
@@ -211,6 +220,7 @@ async function openPrebootServer(runtime: PrebootRuntime, input: StartPrebootSer
         },
       });
     }
+    assertNotReleased(runtime);
   } catch (error) {
     current.holds.close();
     await Promise.allSettled(plugins.map((p) => p.stop?.()));
@@ -303,6 +313,9 @@ function handleMain(runtime: PrebootRuntime, req: IncomingMessage, res: ServerRe
  */
 export async function startMainServer(input: StartMainServerInput): Promise<StartMainServerOutput> {
   const runtime = runtimeFor(input.dataDir);
+  // From the input, not only from setupServices in this process: a resumed run set up in the one that died.
+  runtime.components = input.components;
+  runtime.uuid ??= await readUuid(input.dataDir);
   const main = runtime.main ?? (await openMainServer(runtime, input.host, input.port, `main-${randomUUID().slice(0, 8)}`));
   const handedOver = runtime.handover.splice(0).filter((held) => !held.res.destroyed);
   runtime.redirected += handedOver.length;
@@ -312,10 +325,20 @@ export async function startMainServer(input: StartMainServerInput): Promise<Star
 
 async function openMainServer(runtime: PrebootRuntime, host: string, port: number, id: string): Promise<MainServer> {
   const server = await listen(host, port, (req, res, url) => handleMain(runtime, req, res, url));
+  try {
+    assertNotReleased(runtime);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   runtime.main = { id, server };
   runtime.stage = 'running';
   byServerId.set(id, runtime);
   return runtime.main;
+}
+
+async function readUuid(dataDir: string): Promise<string | null> {
+  return (await readFile(join(dataDir, 'uuid'), 'utf8').catch(() => '')).trim() || null;
 }
 
 // ─────────────────────────────────────────── restore ────────────────────────────────────────────
@@ -340,7 +363,7 @@ export async function restoreServers(context: PrebootContext): Promise<void> {
         { host: context.host, port: saved.port, dataDir: context.dataDir, configPath: context.configPath, config: context.config ?? {}, plugins: context.plugins },
         saved.id,
       ).catch((error: Error) => {
-        throw new Error(`the preboot server cannot listen on ${where(saved)} again: ${error.message}`);
+        throw new Error(`the preboot server cannot start again on ${where(saved)}: ${error.message}`);
       });
       const known = new Set(preboot.holds.list().map((h) => h.id));
       for (const hold of context.holds) {
@@ -353,9 +376,9 @@ export async function restoreServers(context: PrebootContext): Promise<void> {
       const saved = context.mainServer;
       runtime.components = context.components;
       runtime.redirected = context.redirectedRequests;
-      runtime.uuid = (await readFile(join(context.dataDir, 'uuid'), 'utf8').catch(() => '')).trim() || null;
+      runtime.uuid = await readUuid(context.dataDir);
       await openMainServer(runtime, context.host, saved.port, saved.id).catch((error: Error) => {
-        throw new Error(`the main server cannot listen on ${where(saved)} again: ${error.message}`);
+        throw new Error(`the main server cannot start again on ${where(saved)}: ${error.message}`);
       });
     }
   } catch (error) {
