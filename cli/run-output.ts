@@ -5,7 +5,8 @@ import { PREBOOT_STEPS } from '../machines/preboot.ts';
 import { UPGRADE_STEPS } from '../machines/upgrade.ts';
 import { UserError } from '../src/errors.ts';
 import { progressOf } from '../src/runtime/progress-view.ts';
-import type { Notice } from '../src/runtime/run-actor.ts';
+import type { ResolvedLifecycle } from '../src/runtime/resolve-lifecycle.ts';
+import type { ActorRunOptions, Notice } from '../src/runtime/run-actor.ts';
 import type { RunResult } from '../src/runtime/runs.ts';
 import { describeValue } from '../src/runtime/state-paths.ts';
 import type { JournalEntry } from '../src/runtime/types.ts';
@@ -214,6 +215,31 @@ export function announceShutdown(io: Io, lifecycle: string, event: EventObject |
 /** Prints a notice as it happens: information on stdout, a warning on stderr. */
 export function printNotice(io: Io, printer: ProgressPrinter): (notice: Notice) => void {
   return (notice) => (notice.level === 'warning' ? printer.line('stderr', `warning: ${notice.message}`) : printer.line('stdout', notice.message));
+}
+
+/**
+ * What `run` and `resume` both give the runtime for a lifecycle: its machine and services (actors, invariants,
+ * restore, shutdown event), the signals of Ctrl-C, and the printer's callbacks.
+ */
+export function lifecycleRunOptions(
+  io: Io,
+  lifecycle: ResolvedLifecycle,
+  printer: ProgressPrinter,
+  signals: InterruptSignals,
+): Omit<ActorRunOptions, 'store'> {
+  const services = lifecycle.services;
+  return {
+    lifecycle: lifecycle.ref,
+    machine: lifecycle.machine,
+    actors: services?.actors,
+    invariants: services?.invariants as ActorRunOptions['invariants'],
+    restore: services?.restore as ActorRunOptions['restore'],
+    signal: signals.interrupt,
+    shutdown: services?.shutdownEvent && { signal: signals.shutdown, event: services.shutdownEvent },
+    onTransition: printer.transition,
+    onSnapshot: printer.snapshot,
+    onNotice: printNotice(io, printer),
+  };
 }
 
 /** Prints how a run ended and returns the exit code: 0 succeeded, 1 failed, 130 interrupted. */

@@ -3,7 +3,7 @@ import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { resumeRun } from '../../src/runtime/runs.ts';
 import { UserError } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
-import { announceShutdown, createProgressPrinter, printNotice, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, lifecycleRunOptions, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerResume: Register = (program, { io, setExitCode }) => {
   program
@@ -29,26 +29,10 @@ Examples:
       const lifecycle = await resolveLifecycle(meta.lifecycle);
       const printer = createProgressPrinter(io, lifecycle.ref, lifecycle.services?.notes as never);
       const startedAt = Date.now();
-      const shutdownEvent = lifecycle.services?.shutdownEvent;
       try {
         const result = await withInterruptSignal(
-          ({ interrupt, shutdown }) =>
-            resumeRun({
-              store,
-              lifecycle: lifecycle.ref,
-              machine: lifecycle.machine,
-              actors: lifecycle.services?.actors,
-              invariants: lifecycle.services?.invariants as never,
-              restore: lifecycle.services?.restore as never,
-              verify: opts.verify,
-              timeoutMs: opts.timeout,
-              signal: interrupt,
-              shutdown: shutdownEvent && { signal: shutdown, event: shutdownEvent },
-              onTransition: printer.transition,
-              onSnapshot: printer.snapshot,
-              onNotice: printNotice(io, printer),
-            }),
-          announceShutdown(io, lifecycle.ref, shutdownEvent, printer),
+          (signals) => resumeRun({ ...lifecycleRunOptions(io, lifecycle, printer, signals), store, verify: opts.verify, timeoutMs: opts.timeout }),
+          announceShutdown(io, lifecycle.ref, lifecycle.services?.shutdownEvent, printer),
         );
         printer.stop();
         if (result.alreadyFinished) {

@@ -6,7 +6,7 @@ import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { startRun } from '../../src/runtime/runs.ts';
 import type { AnyStateMachine } from 'xstate';
 import { type Register, usageError } from '../io.ts';
-import { announceShutdown, createProgressPrinter, printNotice, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, lifecycleRunOptions, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
 export const registerRun: Register = (program, { io, setExitCode }) => {
   program
@@ -58,28 +58,19 @@ Examples:
       const inspector = inspectPort === undefined ? undefined : await openInspector(lifecycle.machine, inspectPort);
       if (inspector) io.stdout.write(`inspector: ${inspector.url}\n`);
       const startedAt = Date.now();
-      const shutdownEvent = lifecycle.services?.shutdownEvent;
       try {
         const result = await withInterruptSignal(
-          ({ interrupt, shutdown }) =>
+          (signals) =>
             startRun({
+              ...lifecycleRunOptions(io, lifecycle, printer, signals),
               store: new DirectoryStore(opts.store),
-              lifecycle: lifecycle.ref,
-              machine: lifecycle.machine,
-              actors: lifecycle.services?.actors,
-              invariants: lifecycle.services?.invariants as never,
               input,
               makeInput: makeSandbox,
               verify: opts.verify ?? false,
               timeoutMs: opts.timeout ?? null,
-              signal: interrupt,
-              shutdown: shutdownEvent && { signal: shutdown, event: shutdownEvent },
-              onTransition: printer.transition,
-              onSnapshot: printer.snapshot,
-              onNotice: printNotice(io, printer),
               inspect: inspector ? (event) => inspector.inspect.next?.(event) : undefined,
             }),
-          announceShutdown(io, lifecycle.ref, shutdownEvent, printer),
+          announceShutdown(io, lifecycle.ref, services?.shutdownEvent, printer),
         );
         printer.stop();
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));

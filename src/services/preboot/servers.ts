@@ -313,17 +313,20 @@ function handleMain(runtime: PrebootRuntime, req: IncomingMessage, res: ServerRe
  */
 export async function startMainServer(input: StartMainServerInput): Promise<StartMainServerOutput> {
   const runtime = runtimeFor(input.dataDir);
-  // From the input, not only from setupServices in this process: a resumed run set up in the one that died.
-  runtime.components = input.components;
-  runtime.uuid ??= await readUuid(input.dataDir);
-  const main = runtime.main ?? (await openMainServer(runtime, input.host, input.port, `main-${randomUUID().slice(0, 8)}`));
+  const main = runtime.main ?? (await openMainServer(runtime, input.host, input.port, `main-${randomUUID().slice(0, 8)}`, input.components));
   const handedOver = runtime.handover.splice(0).filter((held) => !held.res.destroyed);
   runtime.redirected += handedOver.length;
   await Promise.all(handedOver.map((held) => answerHeld(held, 302, nextRedirect(held.original))));
   return { server: handle(main.id, main.server) };
 }
 
-async function openMainServer(runtime: PrebootRuntime, host: string, port: number, id: string): Promise<MainServer> {
+/**
+ * Binds the main server. Its identity (components, uuid) comes from the machine and the data dir, not only from
+ * `setupServices` in this process: a resumed run may have set up in the process that died.
+ */
+async function openMainServer(runtime: PrebootRuntime, host: string, port: number, id: string, components: string[]): Promise<MainServer> {
+  runtime.components = components;
+  runtime.uuid ??= await readUuid(runtime.dataDir);
   const server = await listen(host, port, (req, res, url) => handleMain(runtime, req, res, url));
   try {
     assertNotReleased(runtime);
@@ -374,10 +377,8 @@ export async function restoreServers(context: PrebootContext): Promise<void> {
     if (context.stage === 'start' && !context.prebootServer && !context.mainServer) runtime.lost = context.redirectedRequests;
     if (context.mainServer && !runtime.main) {
       const saved = context.mainServer;
-      runtime.components = context.components;
       runtime.redirected = context.redirectedRequests;
-      runtime.uuid = await readUuid(context.dataDir);
-      await openMainServer(runtime, context.host, saved.port, saved.id).catch((error: Error) => {
+      await openMainServer(runtime, context.host, saved.port, saved.id, context.components).catch((error: Error) => {
         throw new Error(`the main server cannot start again on ${where(saved)}: ${error.message}`);
       });
     }
