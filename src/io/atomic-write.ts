@@ -1,15 +1,19 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ensureDir, fsUserError } from './fs-errors.ts';
 
 /**
  * Writes a file atomically: a temp file beside it, fsynced, renamed over the target, and the directory fsynced,
  * so a reader (or a crash) sees the old file or the new one, never half of one. Temp files of the same target
  * left by a writer that died before its rename (SIGKILL, a crash) are removed first, so a crash leaves no litter
  * once the file is written again.
+ *
+ * A filesystem error the user can cause (the path is a folder, a part of it is a file, permissions, a read-only or
+ * full disk) is a one-line `UserError` naming `path`; the temp file is removed and the old file is left as it was.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, `the folder of ${path}`);
   removeDeadTemps(dir, basename(path));
   const temp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
@@ -25,7 +29,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    throw fsUserError(error, path, 'write');
   }
   fsyncDir(dir);
 }

@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { ensureDir, fsUserError } from '../io/fs-errors.ts';
 import { JournalFile } from './journal-file.ts';
 import { acquireLock, releaseLock } from './lock-file.ts';
 import type { JournalEntry, JournalRead, RunMeta, RunStore, SavedSnapshot } from './types.ts';
+
+/** What `readJson` returns for a file that does not exist. */
+const MISSING = Symbol('missing');
 
 /** The files of a directory store, relative to its directory. */
 export const STORE_FILES = {
@@ -39,8 +43,24 @@ export class DirectoryStore implements RunStore {
     return this.dir;
   }
 
+  /**
+   * Takes the store for this process, creating its folder if needed. Before the lock is taken, the store's files
+   * are checked to be regular files where they exist, so that a run that could not save its steps (a journal that
+   * is a folder) is refused with nothing written.
+   */
   lock(): void {
-    mkdirSync(this.dir, { recursive: true });
+    ensureDir(this.dir, `the store`, 'or use another --store');
+    for (const file of [STORE_FILES.meta, STORE_FILES.snapshot, STORE_FILES.journal]) {
+      const path = join(this.dir, file);
+      let regular: boolean;
+      try {
+        regular = statSync(path).isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw fsUserError(error, path, 'use the store file');
+      }
+      if (!regular) throw new UserError(`store ${this.dir}: ${path} is not a regular file (a folder?): move it away, or use another --store`);
+    }
     acquireLock(join(this.dir, STORE_FILES.lock), `store ${this.dir}`);
   }
 
@@ -50,8 +70,9 @@ export class DirectoryStore implements RunStore {
   }
 
   readMeta(): RunMeta | null {
-    const meta = this.readJson(STORE_FILES.meta, 'run meta') as RunMeta | null;
-    if (meta !== null && (typeof meta !== 'object' || typeof meta.lifecycle !== 'string' || typeof meta.status !== 'string')) {
+    const meta = this.readJson(STORE_FILES.meta, 'run meta') as RunMeta | typeof MISSING;
+    if (meta === MISSING) return null;
+    if (meta === null || typeof meta !== 'object' || typeof meta.lifecycle !== 'string' || typeof meta.status !== 'string') {
       throw this.unreadable(STORE_FILES.meta, 'run meta', 'not a run meta object (lifecycle and status missing)');
     }
     return meta;
@@ -62,10 +83,11 @@ export class DirectoryStore implements RunStore {
   }
 
   loadSnapshot(): SavedSnapshot | null {
-    const saved = this.readJson(STORE_FILES.snapshot, 'snapshot') as SavedSnapshot | null;
-    if (saved === null) return null;
-    const snap = (saved as { snapshot?: { status?: unknown; value?: unknown } }).snapshot;
-    if (typeof saved !== 'object' || saved.version !== 1 || typeof snap !== 'object' || snap === null || !('value' in snap)) {
+    const saved = this.readJson(STORE_FILES.snapshot, 'snapshot') as SavedSnapshot | typeof MISSING;
+    // Only a missing file is "no snapshot yet": `null` or any other non-snapshot JSON is unreadable.
+    if (saved === MISSING) return null;
+    const snap = (saved as { snapshot?: { status?: unknown; value?: unknown } } | null)?.snapshot;
+    if (saved === null || typeof saved !== 'object' || saved.version !== 1 || typeof snap !== 'object' || snap === null || !('value' in snap)) {
       throw this.unreadable(STORE_FILES.snapshot, 'snapshot', 'not a saved snapshot (version 1 with a snapshot.value)');
     }
     return saved;
@@ -77,6 +99,10 @@ export class DirectoryStore implements RunStore {
 
   appendJournal(entry: JournalEntry): void {
     this.journal.append(entry);
+  }
+
+  retractJournal(): void {
+    this.journal.retract();
   }
 
   readJournal(): JournalRead {
@@ -91,23 +117,33 @@ export class DirectoryStore implements RunStore {
     const meta = this.readMeta();
     const stamp = (meta?.started ?? new Date().toISOString()).replace(/[:.]/g, '-');
     const dest = join(this.dir, STORE_FILES.archive, stamp);
-    mkdirSync(dest, { recursive: true });
+    ensureDir(dest, 'the archive of the previous run', 'or use another --store');
     this.journal.close();
     for (const file of [STORE_FILES.meta, STORE_FILES.snapshot, STORE_FILES.journal, `${STORE_FILES.journal}.torn`]) {
       const from = join(this.dir, file);
-      if (existsSync(from)) renameSync(from, join(dest, file));
+      try {
+        if (existsSync(from)) renameSync(from, join(dest, file));
+      } catch (error) {
+        throw fsUserError(error, from, 'archive the previous run: cannot move', 'or use another --store');
+      }
     }
     return dest;
   }
 
+  /** The parsed JSON of a store file, or `MISSING` when there is no such file (never null for that: null is JSON). */
   private readJson(file: string, what: string): unknown {
     const path = join(this.dir, file);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw this.unreadable(file, what, (error as Error).message);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return MISSING;
+      if (code === 'ENOTDIR') {
+        throw new UserError(`store ${this.dir} is not a folder (${this.firstFileAbove()} is a file): use another --store`);
+      }
+      if (code === 'EISDIR') throw this.unreadable(file, what, 'a folder, not a file');
+      throw fsUserError(error, path, `read the ${what} of the store at`);
     }
     try {
       return JSON.parse(text);
@@ -115,6 +151,22 @@ export class DirectoryStore implements RunStore {
       const reason = text.trim() === '' ? 'empty file' : (error as Error).message;
       throw this.unreadable(file, what, reason);
     }
+  }
+
+  /** The store path itself or the first part of it that is a file, for a store that is not a folder. */
+  private firstFileAbove(): string {
+    let current = this.dir;
+    for (let depth = 0; depth < 4096; depth++) {
+      try {
+        if (statSync(current).isFile()) return current;
+      } catch {
+        // missing: look above
+      }
+      const parent = resolve(current, '..');
+      if (parent === current) break;
+      current = parent;
+    }
+    return this.dir;
   }
 
   private unreadable(file: string, what: string, reason: string): UserError {

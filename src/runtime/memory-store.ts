@@ -36,6 +36,9 @@ export class MemoryStore implements RunStore {
   appendJournal(entry: JournalEntry): void {
     this.journal.push(JSON.stringify(entry));
   }
+  retractJournal(): void {
+    this.journal.pop();
+  }
   readJournal(): JournalRead {
     return { entries: this.journal.map((line) => JSON.parse(line) as JournalEntry), warnings: [] };
   }

@@ -90,16 +90,34 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     }
   };
 
-  const persist = (snapshot: AnyMachineSnapshot) => {
+  /**
+   * Saves a transition: its journal line, then its snapshot. The snapshot is made before the line is written, and a
+   * snapshot that cannot be written (a full disk) takes the line back, so a failure leaves no line for a transition
+   * that was never saved.
+   */
+  const persist = (entry: JournalEntry, snapshot: AnyMachineSnapshot | null) => {
     let persisted: unknown;
-    try {
-      persisted = hooked.getPersistedSnapshot(snapshot);
-    } catch (error) {
-      throw new UserError(
-        `cannot save the state of ${lifecycle}: ${(error as Error).message} (name every invoked actor in setup({ actors }) so that a resume can find it)`,
-      );
+    if (snapshot) {
+      try {
+        persisted = hooked.getPersistedSnapshot(snapshot);
+      } catch (error) {
+        throw new UserError(
+          `cannot save the state of ${lifecycle}: ${(error as Error).message} (name every invoked actor in setup({ actors }) so that a resume can find it)`,
+        );
+      }
     }
-    store.saveSnapshot({ version: 1, savedAt: new Date().toISOString(), snapshot: persisted });
+    store.appendJournal(entry);
+    if (!snapshot) return;
+    try {
+      store.saveSnapshot({ version: 1, savedAt: new Date().toISOString(), snapshot: persisted });
+    } catch (error) {
+      try {
+        store.retractJournal?.();
+      } catch {
+        // The line stays: at-least-once, as after a crash between the two writes.
+      }
+      throw error;
+    }
   };
 
   // --verify: each check runs after the one before, and gates the services of the state it checks.
@@ -139,12 +157,11 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
       if (resuming) {
         const entry = { ...journalEntry(snapshot, snapshot, { type: 'lifecycle.resume' }) };
         delete entry.error;
-        store.appendJournal(entry);
+        persist(entry, null);
         notify(entry, snapshot);
       } else {
         const entry = journalEntry(null, snapshot, { type: 'xstate.init' }, recorder.take());
-        store.appendJournal(entry);
-        persist(snapshot);
+        persist(entry, snapshot);
         notify(entry, snapshot);
       }
       verify(snapshot, resuming ? 'resume' : 'start');
@@ -153,8 +170,7 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
       // Journal first: a crash between the two leaves a line whose transition a resume repeats (at-least-once),
       // never a saved state the journal does not mention; a torn line means the snapshot was not saved either.
       const entry = journalEntry(previous, next, event, recorder.take());
-      store.appendJournal(entry);
-      persist(next);
+      persist(entry, next);
       notify(entry, next);
       verify(next, event.type);
     },

@@ -87,6 +87,11 @@ export interface RunStore {
   saveSnapshot(saved: SavedSnapshot): void;
   /** Appends one line durably. */
   appendJournal(entry: JournalEntry): void;
+  /**
+   * Takes back the line `appendJournal` just appended, when the snapshot of its transition could not be saved (a
+   * full disk), so that a failed run leaves no line for a transition it never saved. Optional.
+   */
+  retractJournal?(): void;
   readJournal(): JournalRead;
   /**
    * Readies the journal for appending after a crash: a torn last line (an append cut short) is moved aside so the
