@@ -67,8 +67,9 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: () =>
 
 /** Whether a step that failed on attempt `attempt` with `error` may run again under `policy`. */
 export function shouldRetry(policy: RetryPolicy, attempt: number, error: Pick<StepError, 'kind'> | null): boolean {
-  if (attempt >= policy.maxAttempts) return false;
-  return !(error?.kind && policy.nonRetryable.includes(error.kind));
+  // Written so that a policy that was never checked still ends: a maxAttempts that is not a number never retries.
+  if (!(attempt < policy.maxAttempts)) return false;
+  return !(error?.kind && Array.isArray(policy.nonRetryable) && policy.nonRetryable.includes(error.kind));
 }
 
 /**

@@ -19,7 +19,9 @@ const agent = (version: string, buildDate: string) => ({ version, buildDate, pat
  * download progress and failures, healthy and unhealthy probes.
  */
 export const upgradeCatalogue: EventCatalogue = {
-  inputs: [input, { ...input, force: true }],
+  // The third input pauses longer than the grace period, so the grace period ends after a healthy probe (completed);
+  // in the first it ends before any probe answered (rolled back). healthCheckIntervalMs is in the identity for that.
+  inputs: [input, { ...input, force: true }, { ...input, healthCheckIntervalMs: 120_000 }],
   events: {
     'DOWNLOAD.PROGRESS': [{ bytesReceived: 512, totalBytes: 1024 }],
     'DOWNLOAD.DONE': [{ artifactPath: `${home}/downloads/agent-1.3.0.tar.gz`, bytes: 1024 }],
@@ -41,5 +43,5 @@ export const upgradeCatalogue: EventCatalogue = {
     startAgent: { done: [{ pid: 4242 }] },
     checkHealth: { done: [{ healthy: true }, { healthy: false, detail: 'not ready' }] },
   },
-  identity: ['force', 'attempts', 'current', 'handedOff'],
+  identity: ['force', 'attempts', 'current', 'handedOff', 'healthCheckIntervalMs'],
 };

@@ -15,7 +15,8 @@
  * nextVersion (no CANCEL: only a rollback undoes it; any failure ─▶ rollingBack ─▶ rolledBack)
  *   migrating ─▶ swapping ─▶ trial ═╦═ agent:   starting ─▶ running
  *                                   ╚═ watcher: waitingForAgent ─▶ watching (health checks)
- *                                               grace period over ─▶ completed · UNHEALTHY ─▶ rollingBack
+ *                                   grace period over: enough healthy probes ─▶ completed, else ─▶ rollingBack
+ *                                               UNHEALTHY or an unhealthy probe ─▶ rollingBack
  * ```
  *
  * - Current version's part: `checkingVersion` (the version rules), `downloading` (local path or loopback HTTP, with
@@ -78,6 +79,48 @@ export const UPGRADE_ENTRYPOINT = 'bin/upgrade';
 
 export const DEFAULT_GRACE_PERIOD_MS = 10 * 60_000;
 export const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 10_000;
+/** How long one health probe may take, at most (it is also bounded by the grace period, see {@link resolveHealthPolicy}). */
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 2000;
+/** The shortest time a probe is given: a grace period that cannot give every required probe this long is refused. */
+export const MIN_HEALTH_CHECK_TIMEOUT_MS = 50;
+
+/**
+ * The watcher's policy: the upgrade completes only when the new agent answered `healthyProbes` consecutive healthy
+ * probes within the grace period (any unhealthy probe rolls back at once, so the healthy ones are consecutive); a
+ * grace period that ends with fewer rolls back. Each probe's timeout is bounded so that all of them, with the pauses
+ * between them, fit in the grace period. Pure.
+ */
+export interface HealthPolicy {
+  healthyProbes: number;
+  /** The timeout of one probe, after the bound. */
+  probeTimeoutMs: number;
+  /** Why the probes cannot fit in the grace period (one sentence naming the fields), or null. */
+  problem: string | null;
+}
+
+/**
+ * Resolves the watcher's policy from an input's fields (defaults filled in). `healthCheckTimeoutMs` given explicitly
+ * must fit as it is; the default is lowered to fit.
+ *
+ * @example
+ * resolveHealthPolicy({ gracePeriodMs: 1500, healthCheckIntervalMs: 200 }); // { healthyProbes: 1, probeTimeoutMs: 1500, problem: null }
+ * resolveHealthPolicy({ gracePeriodMs: 0 }).problem; // 'gracePeriodMs (0) leaves no time for ...'
+ */
+export function resolveHealthPolicy(input: Pick<UpgradeInput, 'gracePeriodMs' | 'healthCheckIntervalMs' | 'healthCheckTimeoutMs' | 'healthyProbes'>): HealthPolicy {
+  const grace = input.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
+  const interval = input.healthCheckIntervalMs ?? DEFAULT_HEALTH_CHECK_INTERVAL_MS;
+  const n = input.healthyProbes ?? 1;
+  const pauses = (n - 1) * interval;
+  const perProbe = Math.floor((grace - pauses) / n);
+  const probeTimeoutMs = Math.max(1, Math.min(input.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS, perProbe));
+  const needs = `${n} healthy probe${n > 1 ? 's' : ''}${n > 1 ? ` with ${n - 1} pause${n > 2 ? 's' : ''} of healthCheckIntervalMs (${interval})` : ''}`;
+  let problem: string | null = null;
+  if (perProbe < MIN_HEALTH_CHECK_TIMEOUT_MS)
+    problem = `gracePeriodMs (${grace}) leaves no time for healthyProbes (${n}): ${needs} need at least ${n * MIN_HEALTH_CHECK_TIMEOUT_MS + pauses} ms; raise gracePeriodMs or lower healthyProbes or healthCheckIntervalMs`;
+  else if (input.healthCheckTimeoutMs !== undefined && input.healthCheckTimeoutMs > perProbe)
+    problem = `healthCheckTimeoutMs (${input.healthCheckTimeoutMs}) does not fit in gracePeriodMs (${grace}): ${needs} leave at most ${perProbe} ms a probe; lower healthCheckTimeoutMs or raise gracePeriodMs`;
+  return { healthyProbes: n, probeTimeoutMs, problem };
+}
 
 /** What a run starts from. */
 export interface UpgradeInput {
@@ -96,6 +139,16 @@ export interface UpgradeInput {
   gracePeriodMs?: number;
   /** Pause between two health checks. */
   healthCheckIntervalMs?: number;
+  /** Timeout of one health probe (default 2000 ms), bounded by the grace period. */
+  healthCheckTimeoutMs?: number;
+  /** Consecutive healthy probes the new agent must answer within the grace period (default 1). */
+  healthyProbes?: number;
+  /** Largest artifact the download accepts, in bytes (default: the download's, 1 GiB). */
+  maxDownloadBytes?: number;
+  /** A download that receives nothing for this long fails (default 30 s). */
+  downloadIdleTimeoutMs?: number;
+  /** A download that takes longer than this in all fails (default 10 min). */
+  downloadTimeoutMs?: number;
   /** Retry policy of the download. */
   retry?: Partial<RetryPolicy>;
 }
@@ -118,6 +171,14 @@ export interface UpgradeContext extends LifecycleProgress {
   force: boolean;
   gracePeriodMs: number;
   healthCheckIntervalMs: number;
+  /** Healthy probes required within the grace period (older saved runs lack it: 1). */
+  healthyProbes?: number;
+  /** Timeout of one probe, bounded by the grace period. */
+  healthCheckTimeoutMs?: number;
+  /** The download's limits from the input (null: the download's defaults). */
+  maxDownloadBytes?: number | null;
+  downloadIdleTimeoutMs?: number | null;
+  downloadTimeoutMs?: number | null;
   retry: RetryPolicy;
   /** The running agent (the version upgraded from), once read. */
   current: AgentVersionInfo | null;
@@ -196,6 +257,10 @@ export interface AgentHomeInput {
 export interface DownloadInput {
   source: string;
   destDir: string;
+  /** Largest artifact accepted, in bytes; idle and total timeouts in ms (absent: the download's defaults). */
+  maxBytes?: number;
+  idleTimeoutMs?: number;
+  timeoutMs?: number;
 }
 
 /** Input of `verifyChecksum`; rejects with kind `checksum-mismatch`. Output: the actual digest. */
@@ -253,6 +318,8 @@ export interface AgentInput {
   agentHome: string;
   version: string;
   path: string;
+  /** `checkHealth`: how long the probe may take (bounded by the grace period). */
+  timeoutMs?: number;
 }
 export interface StartOutput {
   pid: number;
@@ -362,6 +429,8 @@ export const upgradeMachine = setup({
     /** The failed attempt may run again under the retry policy (attempts left, error kind retryable). */
     canRetry: ({ context }, params: { error: unknown }) => canRetryStep(context, params.error),
     isHealthy: (_, params: { healthy: boolean }) => params.healthy,
+    /** The watcher saw the healthy probes its policy requires (an upgrade never completes on none). */
+    hasEnoughHealthyProbes: ({ context }) => context.healthChecks >= Math.max(1, context.healthyProbes ?? 1),
   },
   actions: {
     /** Enters a step: sets `step` and starts counting attempts at 1. */
@@ -404,6 +473,18 @@ export const upgradeMachine = setup({
     markHandedOff: assign({ handedOff: true }),
     recordBackup: assign((_, params: MigrateOutput) => ({ stateBackupPath: params.backupPath })),
     recordStarted: assign((_, params: StartOutput) => ({ agentPid: params.pid })),
+    recordTooFewHealthyProbes: assign(({ context }) => ({
+      lastError: toStepError(
+        context.step ?? 'watch',
+        context.attempts,
+        Object.assign(
+          new Error(
+            `agent ${context.targetVersion} is unhealthy: ${context.healthChecks} of the ${Math.max(1, context.healthyProbes ?? 1)} healthy probe(s) required answered within the grace period of ${context.gracePeriodMs} ms`,
+          ),
+          { kind: 'unhealthy' },
+        ),
+      ),
+    })),
     countHealthCheck: assign(({ context }) => ({ healthChecks: context.healthChecks + 1 })),
     finish: assign((_, params: { outcome: UpgradeOutcome }) => ({ outcome: params.outcome })),
   },
@@ -426,6 +507,11 @@ export const upgradeMachine = setup({
     force: input.force ?? false,
     gracePeriodMs: input.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
     healthCheckIntervalMs: input.healthCheckIntervalMs ?? DEFAULT_HEALTH_CHECK_INTERVAL_MS,
+    healthyProbes: resolveHealthPolicy(input).healthyProbes,
+    healthCheckTimeoutMs: resolveHealthPolicy(input).probeTimeoutMs,
+    maxDownloadBytes: input.maxDownloadBytes ?? null,
+    downloadIdleTimeoutMs: input.downloadIdleTimeoutMs ?? null,
+    downloadTimeoutMs: input.downloadTimeoutMs ?? null,
     retry: resolveRetryPolicy(input.retry),
     current: null,
     refusedBy: null,
@@ -491,7 +577,13 @@ export const upgradeMachine = setup({
               description: 'Stream the artifact into <home>/downloads',
               invoke: {
                 src: 'download',
-                input: ({ context }) => ({ source: context.source, destDir: `${context.agentHome}/downloads` }),
+                input: ({ context }) => ({
+                  source: context.source,
+                  destDir: `${context.agentHome}/downloads`,
+                  ...(context.maxDownloadBytes != null ? { maxBytes: context.maxDownloadBytes } : {}),
+                  ...(context.downloadIdleTimeoutMs != null ? { idleTimeoutMs: context.downloadIdleTimeoutMs } : {}),
+                  ...(context.downloadTimeoutMs != null ? { timeoutMs: context.downloadTimeoutMs } : {}),
+                }),
                 onError: [
                   {
                     guard: { type: 'canRetry', params: errorParams },
@@ -656,9 +748,14 @@ export const upgradeMachine = setup({
                   description: 'Wait until the new agent has started',
                 },
                 watching: {
-                  description: "Poll the new agent's health until the grace period is over",
+                  description: "Poll the new agent's health until the grace period is over; it completes only after enough healthy probes",
                   entry: { type: 'enterStep', params: { step: 'watch' } },
-                  after: { gracePeriod: { target: '#upgrade.completed', actions: 'markSucceeded' } },
+                  after: {
+                    gracePeriod: [
+                      { guard: 'hasEnoughHealthyProbes', target: '#upgrade.completed', actions: 'markSucceeded' },
+                      { target: '#upgrade.rollingBack', actions: 'recordTooFewHealthyProbes' },
+                    ],
+                  },
                   initial: 'checking',
                   states: {
                     checking: {
@@ -669,6 +766,7 @@ export const upgradeMachine = setup({
                           agentHome: context.agentHome,
                           version: context.targetVersion,
                           path: context.extractedPath!,
+                          timeoutMs: context.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
                         }),
                         onDone: [
                           {

@@ -7,10 +7,10 @@ import { SERVICES } from '../../src/services/index.ts';
 describe('built-in inputs are checked before a run, relative paths made absolute', () => {
   it('upgrade: a relative source path is resolved, a URL kept; counts must be whole numbers', async () => {
     const upgrade = await SERVICES.upgrade();
-    const base = { agentHome: 'home', sha256: 'ab', targetVersion: '1.1.0', targetBuildDate: '2024-01-01T00:00:00Z' };
+    const base = { agentHome: 'home', sha256: 'ab'.repeat(32), targetVersion: '1.1.0', targetBuildDate: '2024-01-01T00:00:00Z' };
     expect(upgrade.checkInput!({ ...base, source: 'a.tar.gz' }, '/w')).toMatchObject({ agentHome: '/w/home', source: '/w/a.tar.gz' });
     expect(upgrade.checkInput!({ ...base, source: 'http://127.0.0.1:8080/a.tar.gz' }, '/w')).toMatchObject({ source: 'http://127.0.0.1:8080/a.tar.gz' });
-    expect(() => upgrade.checkInput!({ ...base, source: 'a', gracePeriodMs: -1 }, '/w')).toThrow('upgrade input: gracePeriodMs must be a whole number ≥ 0, found -1');
+    expect(() => upgrade.checkInput!({ ...base, source: 'a', gracePeriodMs: -1 }, '/w')).toThrow('upgrade input: gracePeriodMs must be a whole number of ms from 0 to 2147483647, found -1');
     expect(() => upgrade.checkInput!({ ...base, source: '' }, '/w')).toThrow('upgrade input: source must be a path or a URL, found ""');
   });
 

@@ -16,11 +16,13 @@ import { backedUpVersion, dropBackup, ensureBackup, restoreBackup } from './back
 import { remove, serviceError } from './fs.ts';
 import { ASSET_KINDS, kindDir } from './kinds.ts';
 import { readPackage } from './package.ts';
+import { assertSafeInstall } from './safety.ts';
 import { completedVersion, readRecord, writeRecord } from './record.ts';
 
 /** Package readable, manifest valid, target writable (or creatable), record readable. Writes nothing. */
 export async function checkPreconditions(input: PreconditionsInput): Promise<PreconditionsOutput> {
   const pkg = await readPackage(input.package);
+  await assertSafeInstall(input.package, input.target, pkg.manifest.name);
   await checkWritable(input.target);
   const record = await readRecord(input.target, pkg.manifest.name);
   return { manifest: pkg.manifest, installedVersion: completedVersion(record) };
@@ -54,6 +56,8 @@ export async function readInstallationRecord(input: ReadRecordInput): Promise<Re
  */
 export async function cleanupPrevious(input: CleanupPreviousInput): Promise<void> {
   const { target, name, version } = input;
+  // Its input names no package: the preconditions, which every run passes first, refused an overlap.
+  await assertSafeInstall(null, target, name);
   const record = await readRecord(target, name);
   const installed = completedVersion(record);
   const previous = installed !== null && installed !== version ? installed : null;
@@ -80,6 +84,7 @@ export async function cleanupPrevious(input: CleanupPreviousInput): Promise<void
  */
 export async function rollback(input: RollbackInput): Promise<void> {
   const { target, manifest, previousVersion } = input;
+  await assertSafeInstall(input.package, target, manifest.name);
   const current = await readRecord(target, manifest.name).catch(() => null);
   const held = await backedUpVersion(target, manifest.name);
   if (held !== null && held !== previousVersion)

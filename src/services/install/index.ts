@@ -54,7 +54,7 @@ export const installServices: LifecycleServices<InstallInput, InstallContext> = 
     package: { kind: 'path', required: true },
     target: { kind: 'path', required: true },
     force: { kind: 'boolean' },
-    retry: { kind: 'object' },
+    retry: { kind: 'retry' },
   }, cwd),
   invariants: installInvariants,
   async sandboxInput(dir) {

@@ -4,13 +4,14 @@
  * wrong and what would be valid. A `.tar.gz` is read in memory (packages are small; a size cap guards against a
  * bomb) and its entries must stay inside it.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import * as tar from 'tar';
 import type { InstallStep, PackageManifest } from '../../../machines/install.ts';
 import { INSTALL_STEPS } from '../../../machines/install.ts';
 import { isSafeRelativePath, serviceError } from './fs.ts';
 import { ASSET_KINDS } from './kinds.ts';
+import { preview } from '../check-input.ts';
 
 /**
  * A fault a package asks the services to inject (for tests and demos): step `step` fails `times` times (counted in
@@ -64,6 +65,7 @@ export async function readPackage(path: string): Promise<InstallPackage> {
   const files = info.isDirectory() ? null : await readArchive(path);
   const readRaw = async (rel: string): Promise<Buffer | undefined> => {
     if (files) return files.get(rel);
+    await assertPlainEntry(path, rel);
     try {
       return await readFile(join(path, ...rel.split('/')));
     } catch {
@@ -97,6 +99,31 @@ export async function readPackage(path: string): Promise<InstallPackage> {
 }
 
 /**
+ * Refuses an entry of a package directory reached through a symlink (or that is not a regular file: a FIFO would
+ * hang the read, a device leak it), as an archive's links are refused: a package may only hold its own files. A
+ * missing entry passes (the caller reports it as missing).
+ */
+async function assertPlainEntry(root: string, rel: string): Promise<void> {
+  const segments = rel.split('/').filter((s) => s !== '' && s !== '.');
+  let at = root;
+  for (const [i, segment] of segments.entries()) {
+    at = join(at, segment);
+    let entry;
+    try {
+      entry = await lstat(at);
+    } catch {
+      return;
+    }
+    const shown = segments.slice(0, i + 1).join('/');
+    if (entry.isSymbolicLink())
+      throw serviceError('unsafe-package', `package ${root}: "${shown}" is a symbolic link; a package directory may hold only regular files and directories (as in a .tar.gz): copy the file it points to into the package`);
+    const last = i === segments.length - 1;
+    if (last ? !entry.isFile() : !entry.isDirectory())
+      throw serviceError('unsafe-package', `package ${root}: "${shown}" is not a regular ${last ? 'file' : 'directory'}; a package may hold only regular files and directories`);
+  }
+}
+
+/**
  * Checks a parsed `manifest.json`. Pure.
  *
  * @example
@@ -109,9 +136,9 @@ export function validateManifest(json: unknown, where: string): ServiceManifest 
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('expected a JSON object with name, version and assets');
   const m = json as Record<string, unknown>;
   if (typeof m.name !== 'string' || !NAME.test(m.name))
-    fail(`"name" must be a lowercase package name (letters, digits, . _ -), got ${JSON.stringify(m.name)}`);
+    fail(`"name" must be a lowercase package name (letters, digits, . _ -), got ${preview(m.name)}`);
   if (typeof m.version !== 'string' || !VERSION.test(m.version))
-    fail(`"version" must be a semantic version such as "1.2.3", got ${JSON.stringify(m.version)}`);
+    fail(`"version" must be a semantic version such as "1.2.3", got ${preview(m.version)}`);
   if (typeof m.assets !== 'object' || m.assets === null || Array.isArray(m.assets))
     fail(`"assets" must be an object of asset paths by kind (${ASSET_KINDS.join(', ')})`);
   const assets: Record<string, string[]> = {};

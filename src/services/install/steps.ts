@@ -16,6 +16,7 @@ import { hashTree, remove, serviceError } from './fs.ts';
 import { ASSET_KINDS, STEP_KINDS, assetTargetPath, kindDir } from './kinds.ts';
 import { readPackage, type ServiceManifest } from './package.ts';
 import { readRecord, writeRecord, type InstallationRecordFile } from './record.ts';
+import { assertSafeInstall } from './safety.ts';
 
 /**
  * Runs one install step against the target; on failure records the error (status `failed`) and rethrows.
@@ -24,6 +25,8 @@ import { readRecord, writeRecord, type InstallationRecordFile } from './record.t
  * await runStep({ step: 'ilm_policies', package, target, manifest, cleanup: false, previousVersion: null });
  */
 export async function runStep(input: StepInput): Promise<void> {
+  // Refused before anything is written, the failure record included: writing it could be the very harm.
+  await assertSafeInstall(input.package, input.target, input.manifest.name);
   try {
     if (input.step === 'save_installation_record') await saveInstallationRecord(input);
     else await writeStepAssets(input);

@@ -23,6 +23,7 @@ import { prebootInvariants } from './invariants.ts';
 import { prebootNotes } from './notes.ts';
 import { releaseAll, releaseResources, restoreServers, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
 import { watchHolds } from './watch.ts';
+import { createPlugins } from './plugins.ts';
 import { checkInput } from '../check-input.ts';
 
 export { elasticsearchOf, readConfig, writeConfig } from './config.ts';
@@ -31,6 +32,16 @@ export { HoldRegistry, type HoldRecord } from './holds.ts';
 export { INTERACTIVE_SETUP_PREFIX, parseConnectionDetails } from './interactive-setup.ts';
 export { createPlugins, PREBOOT_PLUGINS, type PrebootCore, type PrebootPlugin } from './plugins.ts';
 export { getRuntime, NOT_READY, releaseAll } from './servers.ts';
+
+/** Plugin names and arguments are checked as the preboot server will (creating a plugin starts nothing). */
+function pluginsProblem(plugins: string[]): string | null {
+  try {
+    createPlugins(plugins);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
 
@@ -49,10 +60,10 @@ export const prebootServices: LifecycleServices<PrebootInput, PrebootContext> = 
   checkInput: (input, cwd) => checkInput<PrebootInput>('preboot', input, {
     dataDir: { kind: 'path', required: true },
     configPath: { kind: 'path', required: true },
-    host: { kind: 'string' },
-    port: { kind: 'count' },
-    plugins: { kind: 'strings' },
-    retry: { kind: 'object' },
+    host: { kind: 'loopback-host' },
+    port: { kind: 'port' },
+    plugins: { kind: 'strings', check: pluginsProblem },
+    retry: { kind: 'retry' },
   }, cwd),
   invariants: prebootInvariants,
   /** Closes every preboot and main server of this process (e.g. after Ctrl-C stopped a run waiting at preboot). */

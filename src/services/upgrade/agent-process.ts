@@ -126,15 +126,20 @@ export async function probeHealth(path: string, version: string, timeoutMs = 200
   const run = await readVersionRun(path);
   if (!run) return { healthy: false, detail: `the agent in ${path} has not written run/agent.json` };
   if (!isAlive(run.pid)) return { healthy: false, detail: `agent process ${run.pid} is not running` };
+  // One deadline for the whole probe (connect, headers, body): a socket timeout alone lets a trickling answer run on.
   const answer = await new Promise<{ status: number; body: string } | Error>((resolve) => {
-    const req = get({ host: '127.0.0.1', port: run.port, path: '/health', timeout: timeoutMs }, (res) => {
+    const req = get({ host: '127.0.0.1', port: run.port, path: '/health', agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
+      res.on('data', (c: string) => {
+        body += c;
+        if (body.length > 64 * 1024) req.destroy(new Error('the answer is larger than 64 KiB'));
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', resolve);
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
     req.on('error', resolve);
   });
   if (answer instanceof Error) return { healthy: false, detail: `GET /health on 127.0.0.1:${run.port} failed: ${answer.message}` };

@@ -39,7 +39,7 @@ export interface AgentManifest {
   /** The agent's executable script, relative to its version directory. */
   entry: string;
   /** Example fault: how the agent behaves once started. */
-  health?: 'healthy' | 'unhealthy' | 'crash';
+  health?: 'healthy' | 'unhealthy' | 'crash' | 'silent';
 }
 
 export async function readAgentManifest(path: string): Promise<AgentManifest> {

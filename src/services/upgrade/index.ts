@@ -15,7 +15,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
-import type { ExtractInput, ExtractOutput, UpgradeContext, UpgradeInput } from '../../../machines/upgrade.ts';
+import { resolveHealthPolicy, type ExtractInput, type ExtractOutput, type UpgradeContext, type UpgradeInput } from '../../../machines/upgrade.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import type { LifecycleServices } from '../types.ts';
 import { exists } from '../install/fs.ts';
@@ -27,7 +27,7 @@ import { readCurrentAgent, swapCurrent } from './home.ts';
 import { upgradeInvariants } from './invariants.ts';
 import { checkHealth, cleanupDownload, migrateState, rollback, startAgent, stateDir, swapSymlink } from './next-version.ts';
 import { verifyChecksum } from './verify.ts';
-import { checkInput } from '../check-input.ts';
+import { checkInput, preview } from '../check-input.ts';
 
 export { buildArtifact, buildCorruptArtifact, buildEscapingArtifact, buildExampleArtifacts, EXAMPLE_VERSIONS, type BuiltArtifact } from './artifacts.ts';
 export { isAlive, probeHealth, readHomeRun, spawnAgent, stopHomeAgent, stopProcess } from './agent-process.ts';
@@ -51,6 +51,20 @@ export async function installAgent(home: string, artifactPath: string, version: 
   return extractedPath;
 }
 
+/** A URL source must be what the download accepts: http:// on loopback. */
+function sourceProblem(source: string): string | null {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return null;
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    return `${preview(source)} is not a valid URL`;
+  }
+  if (url.protocol !== 'http:') return `only http:// URLs on loopback (or a local path) can be downloaded, not ${url.protocol}//`;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return `the URL's host must be 127.0.0.1, localhost or [::1], not ${preview(url.hostname)}`;
+  return null;
+}
+
 const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
 
 export const upgradeServices: LifecycleServices<UpgradeInput, UpgradeContext> = {
@@ -68,17 +82,29 @@ export const upgradeServices: LifecycleServices<UpgradeInput, UpgradeContext> = 
     rollback: promise(rollback),
     cleanupDownload: promise(cleanupDownload),
   },
-  checkInput: (input, cwd) => checkInput<UpgradeInput>('upgrade', input, {
-    agentHome: { kind: 'path', required: true },
-    source: { kind: 'path-or-url', required: true },
-    sha256: { kind: 'string', required: true },
-    targetVersion: { kind: 'string', required: true },
-    targetBuildDate: { kind: 'string', required: true },
-    force: { kind: 'boolean' },
-    gracePeriodMs: { kind: 'count' },
-    healthCheckIntervalMs: { kind: 'count' },
-    retry: { kind: 'object' },
-  }, cwd),
+  checkInput: (input, cwd) =>
+    checkInput<UpgradeInput>(
+      'upgrade',
+      input,
+      {
+        agentHome: { kind: 'path', required: true },
+        source: { kind: 'path-or-url', required: true, check: sourceProblem },
+        sha256: { kind: 'sha256', required: true },
+        targetVersion: { kind: 'version', required: true },
+        targetBuildDate: { kind: 'date', required: true },
+        force: { kind: 'boolean' },
+        gracePeriodMs: { kind: 'duration' },
+        healthCheckIntervalMs: { kind: 'duration' },
+        healthCheckTimeoutMs: { kind: 'duration' },
+        healthyProbes: { kind: 'positive' },
+        maxDownloadBytes: { kind: 'positive' },
+        downloadIdleTimeoutMs: { kind: 'duration' },
+        downloadTimeoutMs: { kind: 'duration' },
+        retry: { kind: 'retry' },
+      },
+      cwd,
+      (checked) => resolveHealthPolicy(checked).problem,
+    ),
   invariants: upgradeInvariants,
   /**
    * Builds the example artifacts in `<dir>/artifacts`, installs 1.0.0 in `<dir>/agent` and returns an upgrade to

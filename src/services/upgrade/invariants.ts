@@ -2,8 +2,9 @@
  * Per-state invariants of the upgrade lifecycle: checks of the real agent home that must hold whenever the machine
  * is in a state. Each returns the violations it finds, one sentence each.
  */
+import { isWithin, realPathOf } from '../safe-paths.ts';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { UpgradeContext, UpgradeInput } from '../../../machines/upgrade.ts';
 import type { Invariant, InvariantProbe } from '../types.ts';
 import { exists, hashTree, isDirectory } from '../install/fs.ts';
@@ -28,8 +29,14 @@ const atNewVersion = (probe: Probe) => currentIs(probe, probe.context.extractedP
 async function nothingDownloaded(probe: Probe): Promise<string[]> {
   const home = probe.input.agentHome;
   const problems: string[] = [];
-  const downloads = await readdir(layout.downloads(home)).catch(() => [] as string[]);
-  if (downloads.length > 0) problems.push(`${layout.downloads(home)} still holds ${downloads.join(', ')}`);
+  // What the download wrote; a file of the user's that the download refused to touch (its source, or anything in a
+  // download folder that is a symlink out of the home) stays.
+  const escapes = !isWithin(await realPathOf(home), await realPathOf(layout.downloads(home)));
+  const source = await realPathOf(probe.input.source);
+  const downloads = escapes ? [] : await readdir(layout.downloads(home)).catch(() => [] as string[]);
+  const left: string[] = [];
+  for (const name of downloads) if ((await realPathOf(join(layout.downloads(home), name))) !== source) left.push(name);
+  if (left.length > 0) problems.push(`${layout.downloads(home)} still holds ${left.join(', ')}`);
   const { extractedPath, current } = probe.context;
   if (extractedPath && extractedPath !== current?.path && (await exists(extractedPath))) problems.push(`the extracted version ${extractedPath} remains`);
   const temps = (await readdir(layout.data(home)).catch(() => [] as string[])).filter((n) => n.startsWith('.extract-'));

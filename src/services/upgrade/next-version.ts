@@ -4,13 +4,14 @@
  * recoveries: rollback after the hand-off, cleanup of the download before it. Every operation can run again after
  * a crash and ends in the same place.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AgentInput, CleanupInput, HealthOutput, MigrateInput, MigrateOutput, RollbackInput, StartOutput, SwapInput } from '../../../machines/upgrade.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { copyTreeAtomic, exists, isDirectory, remove } from '../install/fs.ts';
 import { isAlive, probeHealth, readHomeRun, spawnAgent, stopProcess, type AgentRun } from './agent-process.ts';
 import { settleDownloads } from './download.ts';
+import { isWithin, realPathOf } from '../safe-paths.ts';
 import { settleExtractions } from './extract.ts';
 import { currentTarget, isInside, layout, removeDeadTemps, restoreEntrypoint, swapCurrent } from './home.ts';
 
@@ -53,7 +54,7 @@ export async function startAgent(input: AgentInput): Promise<StartOutput> {
 }
 
 export async function checkHealth(input: AgentInput): Promise<HealthOutput> {
-  return probeHealth(input.path, input.version);
+  return probeHealth(input.path, input.version, input.timeoutMs);
 }
 
 /**
@@ -84,13 +85,25 @@ export async function rollback(input: RollbackInput): Promise<void> {
   if (stateBackupPath !== null) await remove(stateBackupPath);
 }
 
+/**
+ * Removes what the download wrote — its `.part` files and the artifact it completed — and the download folder once
+ * empty; nothing else in it (a file the user put there stays), and nothing through a symlink out of the home.
+ */
+async function removeOwnDownloads(home: string, artifactPath: string | null): Promise<void> {
+  const downloads = layout.downloads(home);
+  const [realHome, realDownloads] = await Promise.all([realPathOf(home), realPathOf(downloads)]);
+  if (!isWithin(realHome, realDownloads) || realDownloads === realHome) return;
+  for (const name of await readdir(downloads).catch(() => [] as string[])) if (name.endsWith('.part')) await remove(join(downloads, name));
+  if (artifactPath !== null && isWithin(realDownloads, await realPathOf(artifactPath))) await remove(artifactPath);
+  await rmdir(downloads).catch(() => undefined);
+}
+
 /** Before the hand-off (failure or CANCEL): remove the download, the extracted version and its entrypoint link. */
 export async function cleanupDownload(input: CleanupInput): Promise<void> {
   const { agentHome: home, artifactPath, extractedPath } = input;
   await settleDownloads(layout.downloads(home));
   await settleExtractions(home);
-  await remove(layout.downloads(home));
-  if (artifactPath !== null && isInside(home, artifactPath)) await remove(artifactPath);
+  await removeOwnDownloads(home, artifactPath);
   const current = await currentTarget(home);
   if (extractedPath !== null && extractedPath !== current && isInside(layout.data(home), extractedPath)) {
     await restoreEntrypoint(home, extractedPath);

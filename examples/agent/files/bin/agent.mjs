@@ -30,6 +30,7 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify(body));
   };
   if (req.url === '/health') {
+    if (meta.health === 'silent') return; // listens, never answers (a hung agent)
     if (meta.health === 'unhealthy') send(503, { status: 'degraded', version: meta.version, reason: 'cannot reach the fleet server' });
     else send(200, { status: 'healthy', version: meta.version, pid: process.pid });
   } else if (req.url === '/version') send(200, { version: meta.version, buildDate: meta.buildDate });
