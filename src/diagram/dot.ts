@@ -1,16 +1,45 @@
 import { indexStates, isDescendant } from '../model/query.ts';
 import type { GraphState, LifecycleGraph } from '../model/types.ts';
-import { transitionLabel } from './labels.ts';
+import { transitionLabel, wrapLabel } from './labels.ts';
+import { resolveView } from './mermaid.ts';
+import type { DiagramView, ViewOptions } from './view.ts';
+
+export interface DotOptions {
+  /** What to collapse (see {@link buildView}), or a view built already; omitted: every state drawn, as in the machine. */
+  view?: ViewOptions | DiagramView;
+  /** Label prefix per transition id (coverage: `✓ `/`✗ `). */
+  transitionPrefix?: Record<string, string>;
+  /** Transition ids drawn dashed (coverage: the untaken ones). */
+  dashed?: Set<string>;
+  /** Fill, border and text colour per state id (coverage, the active state). */
+  stateColors?: Record<string, { fill?: string; stroke?: string; text?: string }>;
+  /** Labels longer than this many characters are wrapped; default 26 (measured: the widest built-in overview then stays under 2,800 px at 16 px text). */
+  wrap?: number;
+}
+
+/** The font every picture uses: Graphviz measures text with its metrics, so it must be the one drawn. */
+export const DOT_FONT = 'DejaVu Sans';
+/** Text size of states and labels, in points: one size, so a picture fitted to a screen reads evenly. */
+export const DOT_FONT_SIZE = 14;
 
 /**
  * Renders the graph as Graphviz DOT: compound and parallel states are clusters, each with a point node (its
  * `[*]`) that stands for the cluster where an edge starts or ends there (`lhead`/`ltail` with `compound=true`).
+ * Edge labels are Graphviz labels (laid out as nodes of their own, so they never sit on a state or another
+ * label), wrapped to stay narrow; a collapsed state is a node with its services and a badge.
  *
  * @example
  * render(graph); // 'digraph "install" {\n  compound=true; ...'
+ * render(graph, { view: {} }); // steps collapsed
  */
-export function render(graph: LifecycleGraph): string {
+export function render(graph: LifecycleGraph, options: DotOptions = {}): string {
+  return renderView(resolveView(graph, options.view), graph, options);
+}
+
+function renderView(view: DiagramView | undefined, original: LifecycleGraph, options: DotOptions): string {
+  const graph = view?.graph ?? original;
   const states = indexStates(graph);
+  const width = options.wrap ?? 26;
   const isCluster = (s: GraphState) => s.kind === 'compound' || s.kind === 'parallel';
   const anchor = (id: string) => `${id}#[*]`;
   const out: string[] = [
@@ -18,17 +47,26 @@ export function render(graph: LifecycleGraph): string {
     `digraph ${q(graph.id)} {`,
     '  compound=true;',
     '  rankdir=TB;',
-    '  node [shape=box, style=rounded, fontname="Helvetica", fontsize=11];',
-    '  edge [fontname="Helvetica", fontsize=9];',
+    '  nodesep=0.35;',
+    '  ranksep=0.45;',
+    '  pad=0.2;',
+    `  fontname=${q(DOT_FONT)}; fontsize=${DOT_FONT_SIZE};`,
+    `  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", color="#4a5a7a", fontname=${q(DOT_FONT)}, fontsize=${DOT_FONT_SIZE}, margin="0.15,0.06"];`,
+    `  edge [fontname=${q(DOT_FONT)}, fontsize=${DOT_FONT_SIZE}, color="#4a5a7a", arrowsize=0.7];`,
   ];
+  const colors = (id: string): string[] => {
+    const c = options.stateColors?.[id];
+    if (!c) return [];
+    return [...(c.fill ? [`fillcolor=${q(c.fill)}`] : []), ...(c.stroke ? [`color=${q(c.stroke)}`] : []), ...(c.text ? [`fontcolor=${q(c.text)}`] : [])];
+  };
 
   const declare = (state: GraphState, indent: string): void => {
     if (isCluster(state)) {
       out.push(`${indent}subgraph ${q(`cluster_${state.id}`)} {`);
-      const services = state.invoke.length ? `\ninvoke ${state.invoke.map((i) => i.src).join(', ')}` : '';
-      out.push(`${indent}  label=${q(`${state.key}${state.kind === 'parallel' ? ' (parallel)' : ''}${services}`)};`);
-      out.push(`${indent}  style=${state.kind === 'parallel' ? 'dashed' : 'rounded'};`);
-      out.push(`${indent}  ${q(anchor(state.id))} [shape=point, width=0.12, label=""];`);
+      const lines = [`${state.key}${state.kind === 'parallel' ? ' (parallel)' : ''}`, ...state.invoke.map((i) => `invoke ${i.src}`)];
+      out.push(`${indent}  label=${q(lines.join('\n'))}; labeljust=l;`);
+      out.push(`${indent}  style=${state.kind === 'parallel' ? '"dashed,rounded"' : 'rounded'}; color="#8a97b1";`);
+      out.push(`${indent}  ${q(anchor(state.id))} [shape=point, width=0.12, label="", style=filled, fillcolor="#4a5a7a"];`);
       for (const child of state.children) declare(states.get(child)!, `${indent}  `);
       out.push(`${indent}}`);
       return;
@@ -36,10 +74,13 @@ export function render(graph: LifecycleGraph): string {
     const attrs: string[] = [];
     if (state.kind === 'history') attrs.push(`label=${q(state.history === 'deep' ? 'H*' : 'H')}`, 'shape=circle');
     else {
-      const lines = [state.key, ...state.invoke.map((i) => `invoke ${i.src}`)];
+      const collapsed = view?.collapsed.get(state.id);
+      const lines = [state.key, ...state.invoke.map((i) => `invoke ${i.src}`), ...(collapsed ? [collapsed.badge] : [])];
       attrs.push(`label=${q(lines.join('\n'))}`);
+      if (collapsed) attrs.push(collapsed.reason === 'step' ? 'penwidth=1.6' : 'style="rounded,filled,bold", peripheries=2');
     }
     if (state.kind === 'final') attrs.push('peripheries=2');
+    attrs.push(...colors(state.id));
     out.push(`${indent}${q(state.id)} [${attrs.join(', ')}];`);
   };
 
@@ -54,21 +95,44 @@ export function render(graph: LifecycleGraph): string {
     if (!isCluster(s)) return [id, []];
     return [anchor(id), isDescendant(states, other, id) || isDescendant(states, id, other) ? [] : [`l${side}=${q(`cluster_${id}`)}`]];
   };
-  const edge = (from: string, to: string, attrs: string[]) => {
+  // Arrows between the same two nodes are drawn as one, its labels stacked: Graphviz places the labels of
+  // parallel (and same-rank) edges on top of each other, and one arrow with a list reads better anyway.
+  interface Arrow { tail: string; head: string; clip: string[]; labels: string[]; ids: string[]; dashed: boolean; style?: string }
+  const arrows = new Map<string, Arrow>();
+  const edge = (from: string, to: string, label: string, id: string, dashed: boolean, style?: string) => {
     const [a, ta] = end(from, 'tail', to);
     const [b, hb] = end(to, 'head', from);
-    out.push(`  ${q(a)} -> ${q(b)}${[...ta, ...hb, ...attrs].length ? ` [${[...ta, ...hb, ...attrs].join(', ')}]` : ''};`);
+    const key = JSON.stringify([a, b, ta, hb, style]);
+    const arrow = arrows.get(key);
+    if (arrow) {
+      if (!arrow.labels.includes(label)) arrow.labels.push(label);
+      arrow.ids.push(id);
+      arrow.dashed &&= dashed;
+    } else arrows.set(key, { tail: a, head: b, clip: [...ta, ...hb], labels: label ? [label] : [], ids: [id], dashed, ...(style ? { style } : {}) });
   };
 
   for (const s of graph.states) {
     if (s.kind === 'compound') for (const i of s.initial ?? []) out.push(`  ${q(anchor(s.id))} -> ${q(isCluster(states.get(i)!) ? anchor(i) : i)};`);
-    if (s.kind === 'history') for (const i of s.initial ?? []) edge(s.id, i, ['style=dashed', `label=${q('default')}`]);
+    if (s.kind === 'history') for (const i of s.initial ?? []) edge(s.id, i, 'default', `${s.id}:default`, false, 'dashed');
   }
   for (const t of graph.transitions) {
-    const label = `label=${q(transitionLabel(t))}`;
-    if (t.targets.length === 0) edge(t.source, t.source, [label, `id=${q(t.id)}`, 'style=dotted']);
+    const ids = view?.members.get(t.id) ?? [t.id];
+    const prefix = options.transitionPrefix?.[t.id] ?? '';
+    const label = wrapLabel(`${prefix}${transitionLabel(t)}`, width);
+    const dashed = options.dashed !== undefined && ids.every((id) => options.dashed!.has(id));
+    if (t.targets.length === 0) edge(t.source, t.source, label, t.id, dashed, 'dotted');
     // One edge per target of a multi-target transition; DOT ids must stay unique.
-    else t.targets.forEach((target, k) => edge(t.source, target, [label, `id=${q(k ? `${t.id}/${k}` : t.id)}`]));
+    else t.targets.forEach((target, k) => edge(t.source, target, label, k ? `${t.id}/${k}` : t.id, dashed));
+  }
+  for (const arrow of arrows.values()) {
+    const attrs = [
+      ...arrow.clip,
+      ...(arrow.labels.length ? [`label=${q(arrow.labels.length > 1 ? arrow.labels.map((l) => `• ${l}`).join('\n') : arrow.labels[0]!)}`] : []),
+      `id=${q(arrow.ids[0]!)}`,
+      ...(arrow.ids.length > 1 ? [`comment=${q(arrow.ids.join('\n'))}`] : []),
+      ...(arrow.style ? [`style=${arrow.style}`] : arrow.dashed ? ['style=dashed'] : []),
+    ];
+    out.push(`  ${q(arrow.tail)} -> ${q(arrow.head)} [${attrs.join(', ')}];`);
   }
   out.push('}');
   return `${out.join('\n')}\n`;

@@ -1,21 +1,25 @@
 import type { LifecycleGraph } from '../model/types.ts';
+import type { ViewOptions } from './view.ts';
 import { render as dot } from './dot.ts';
 import { render as json } from './json.ts';
 import { render as markdown } from './markdown.ts';
 import { render as mermaid } from './mermaid.ts';
 
-/** Text formats: a pure function of the graph. */
+/**
+ * Text formats: a pure function of the graph and of what the picture collapses (`view`; omitted: every state
+ * drawn). JSON is the model itself, never collapsed.
+ */
 export const TEXT_FORMATS = {
-  mermaid: { render: mermaid, extension: 'mmd', description: 'Mermaid stateDiagram-v2 (renders on GitHub as is)' },
-  dot: { render: dot, extension: 'dot', description: 'Graphviz DOT, clusters for compound states' },
-  json: { render: json, extension: 'json', description: 'the graph model: states and transitions' },
-  md: { render: markdown, extension: 'md', description: 'a Markdown page: diagram, states and transitions tables' },
-} satisfies Record<string, { render: (graph: LifecycleGraph) => string; extension: string; description: string }>;
+  mermaid: { render: (g: LifecycleGraph, view?: ViewOptions) => mermaid(g, view ? { view } : {}), extension: 'mmd', description: 'Mermaid stateDiagram-v2 (renders on GitHub as is)' },
+  dot: { render: (g: LifecycleGraph, view?: ViewOptions) => dot(g, view ? { view } : {}), extension: 'dot', description: 'Graphviz DOT, clusters for compound states' },
+  json: { render: (g: LifecycleGraph, _view?: ViewOptions) => json(g), extension: 'json', description: 'the graph model: states and transitions' },
+  md: { render: (g: LifecycleGraph, view?: ViewOptions) => markdown(g, view ? { view } : {}), extension: 'md', description: 'a Markdown page: diagram, states and transitions tables' },
+} satisfies Record<string, { render: (graph: LifecycleGraph, view?: ViewOptions) => string; extension: string; description: string }>;
 
-/** Image formats: Mermaid rendered in headless Chromium. */
+/** Image formats: laid out by an engine (`engines/`): Graphviz in WebAssembly, or Mermaid in headless Chromium. */
 export const IMAGE_FORMATS = {
-  svg: { extension: 'svg', description: 'SVG rendered by Mermaid in headless Chromium' },
-  png: { extension: 'png', description: 'PNG rendered by Mermaid in headless Chromium' },
+  svg: { extension: 'svg', description: 'SVG (Graphviz in WebAssembly by default; --engine mermaid: Mermaid in headless Chromium)' },
+  png: { extension: 'png', description: 'PNG of the same picture (--width, default 1920 px)' },
 } as const;
 
 export type TextFormat = keyof typeof TEXT_FORMATS;

@@ -1,21 +1,18 @@
 import type { LifecycleGraph } from '../model/types.ts';
-import { render as renderMermaid } from './mermaid.ts';
+import { type ImageOptions, renderImages as renderWithEngine } from './engines/index.ts';
 
 /**
- * Renders graphs to SVG (text) or PNG (bytes) through Mermaid in one headless Chromium, however many graphs.
+ * Renders graphs to SVG (text) or PNG (bytes) with one engine (see `engines/`): Graphviz in WebAssembly by
+ * default, Mermaid in one headless Chromium for all graphs with `engine: 'mermaid'`.
+ *
+ * @example
+ * const [svg] = await renderImages([graph], 'svg');
+ * const [png] = await renderImages([graph], 'png', { engine: 'mermaid', width: 1600 });
  */
-export async function renderImages(graphs: LifecycleGraph[], format: 'svg' | 'png'): Promise<(string | Uint8Array)[]> {
-  // Loaded on demand: the browser driver takes most of a second to import, and most commands never need it.
-  const { openRenderer } = await import('./render-image.ts');
-  const renderer = await openRenderer();
-  try {
-    const out: (string | Uint8Array)[] = [];
-    for (const graph of graphs) {
-      const text = renderMermaid(graph);
-      out.push(format === 'svg' ? await renderer.renderSvg(text) : await renderer.renderPng(text));
-    }
-    return out;
-  } finally {
-    await renderer.close();
-  }
+export async function renderImages(
+  graphs: LifecycleGraph[],
+  format: 'svg' | 'png',
+  options: Omit<ImageOptions, 'format'> = {},
+): Promise<(string | Uint8Array)[]> {
+  return renderWithEngine(graphs, { ...options, format });
 }

@@ -47,3 +47,27 @@ export function transitionLabel(t: GraphTransition): string {
   if (t.actions.length) text += ` / ${t.actions.join(', ')}`;
   return text;
 }
+
+/**
+ * Breaks a label into lines of at most `width` characters where it can (before ` [guard]` and ` / actions`,
+ * after `, ` and spaces), so that a long label is drawn narrow instead of as one wide line. A word longer than
+ * `width` stays whole.
+ *
+ * @example
+ * wrapLabel('error: download [canRetry(error: …)] / recordError', 20); // 'error: download\n[canRetry(error: …)]\n/ recordError'
+ */
+export function wrapLabel(text: string, width: number): string {
+  if (text.length <= width) return text;
+  // Pieces that read as units: the trigger, the guard, then each action.
+  const tokens = text.split(/(?= \[| \/ )|(?<=, )|(?<= )/);
+  const lines: string[] = [];
+  let line = '';
+  for (const token of tokens) {
+    if (line && (line + token).trimEnd().length > width) {
+      lines.push(line.trimEnd());
+      line = token.trimStart();
+    } else line += token;
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines.join('\n');
+}

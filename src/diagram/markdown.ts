@@ -2,6 +2,7 @@ import { indexStates, statePath, transitionsBySource } from '../model/query.ts';
 import type { GraphState, LifecycleGraph } from '../model/types.ts';
 import { eventLabel, formatDelay } from './labels.ts';
 import { render as renderMermaid } from './mermaid.ts';
+import type { ViewOptions } from './view.ts';
 
 export interface MarkdownOptions {
   /** Page title; the machine id by default. */
@@ -10,6 +11,10 @@ export interface MarkdownOptions {
   summary?: string;
   /** A rendered image of the diagram to link beside the Mermaid block (relative path). */
   image?: string;
+  /** What the Mermaid block collapses (see `buildView`); omitted: every state drawn. */
+  view?: ViewOptions;
+  /** Extra Markdown put after the diagram (the docs' picture and its drill-down links). */
+  afterDiagram?: string;
 }
 
 /**
@@ -30,8 +35,9 @@ export function render(graph: LifecycleGraph, options: MarkdownOptions = {}): st
       `${graph.events.length} events, ${graph.declared.actors.length} services.`,
     '',
   );
-  out.push('```mermaid', renderMermaid(graph).trimEnd(), '```', '');
+  out.push('```mermaid', renderMermaid(graph, options.view ? { view: options.view } : {}).trimEnd(), '```', '');
   if (options.image) out.push(`Rendered: [${options.image}](${options.image})`, '');
+  if (options.afterDiagram) out.push(options.afterDiagram.trimEnd(), '');
 
   out.push('## States', '', '| State | Kind | Services | Guards | Timers | Tags | Description |', '| --- | --- | --- | --- | --- | --- | --- |');
   for (const s of graph.states) {

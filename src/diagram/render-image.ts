@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { dirname, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Where Chromium is looked for when neither `options.executablePath` nor `LIFECYCLE_CHROMIUM` is given. */
@@ -58,11 +59,18 @@ export interface RendererOptions {
   executablePath?: string;
   /** Milliseconds allowed for Chromium to start; default 30 000. */
   launchTimeoutMs?: number;
+  /**
+   * Lay diagrams out with ELK (`@mermaid-js/layout-elk`, cycle breaking in model order) instead of Mermaid's
+   * default dagre; default false. The Mermaid text is the same: only the picture's layout differs.
+   */
+  elk?: boolean;
 }
 
 export interface PngOptions {
-  /** Device scale factor (pixels per CSS pixel), 0 < scale ≤ 8; default 2. */
+  /** Device scale factor (pixels per CSS pixel), 0 < scale ≤ 8; default 2. Ignored when `width` is given. */
   scale?: number;
+  /** Width of the PNG in pixels (the scale follows, at most 8). */
+  width?: number;
 }
 
 export interface DiagramRenderer {
@@ -136,10 +144,32 @@ async function launch(executablePath: string, timeout: number): Promise<Browser>
   }
 }
 
-/** A page with every network request aborted: only `setContent` and inline scripts get in. */
+/** The made-up origin ELK's modules are served from, out of `node_modules` (no request leaves the process). */
+const ELK_ORIGIN = 'https://lifecycle-kit.invalid/layout-elk/';
+
+/** The directory of `@mermaid-js/layout-elk`'s browser bundles. */
+function elkDistDir(): string {
+  return dirname(createRequire(import.meta.url).resolve('@mermaid-js/layout-elk/package.json')) + '/dist/';
+}
+
+/**
+ * A page with every network request aborted: only `setContent` and inline scripts get in, and, on the ELK
+ * origin, the layout-elk module files read from `node_modules`.
+ */
 async function openOfflinePage(browser: Browser, deviceScaleFactor: number): Promise<Page> {
   const context = await browser.newContext({ deviceScaleFactor, javaScriptEnabled: true });
-  await context.route('**/*', (route) => route.abort());
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    if (!url.startsWith(ELK_ORIGIN)) return route.abort();
+    const file = normalize(elkDistDir() + url.slice(ELK_ORIGIN.length).split(/[?#]/)[0]);
+    if (!file.startsWith(elkDistDir()) || !file.endsWith('.mjs')) return route.abort();
+    try {
+      const body = await readFile(file, 'utf8');
+      return route.fulfill({ status: 200, contentType: 'text/javascript', headers: { 'access-control-allow-origin': '*' }, body });
+    } catch {
+      return route.abort();
+    }
+  });
   const page = await context.newPage();
   await page.setContent(
     '<!doctype html><html><head><meta charset="utf-8"><style>' +
@@ -215,6 +245,7 @@ async function renderInPage({ id, text }: { id: string; text: string }): Promise
 
 interface MermaidGlobal {
   initialize(config: object): void;
+  registerLayoutLoaders(loaders: unknown): void;
   parse(text: string): Promise<unknown>;
   render(id: string, text: string, container?: Element): Promise<{ svg: string }>;
 }
@@ -254,9 +285,16 @@ export async function openRenderer(options: RendererOptions = {}): Promise<Diagr
   try {
     mermaidPage = await openOfflinePage(browser, 1);
     await mermaidPage.addScriptTag({ content: mermaidSource });
+    if (options.elk) {
+      await mermaidPage.evaluate(async (url) => {
+        const loaders = (await import(url)).default;
+        (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid.registerLayoutLoaders(loaders);
+      }, `${ELK_ORIGIN}mermaid-layout-elk.esm.min.mjs`);
+    }
+    const config = options.elk ? { ...MERMAID_CONFIG, layout: 'elk', elk: { cycleBreakingStrategy: 'MODEL_ORDER' } } : MERMAID_CONFIG;
     await mermaidPage.evaluate((config) => {
       (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid.initialize(config);
-    }, MERMAID_CONFIG as unknown as Record<string, unknown>);
+    }, config as unknown as Record<string, unknown>);
   } catch (error) {
     await close();
     throw error;
@@ -291,11 +329,14 @@ export async function openRenderer(options: RendererOptions = {}): Promise<Diagr
     renderSvg: (text) => serialize(() => svgOf(text)),
     renderPng: (text, pngOptions = {}) =>
       serialize(async () => {
-        const scale = pngOptions.scale ?? DEFAULT_PNG_SCALE;
+        const svg = await svgOf(text);
+        const svgWidth = Number(/<svg[^>]*?\swidth="([\d.]+)/.exec(svg)?.[1] ?? 0);
+        const scale = pngOptions.width !== undefined && svgWidth > 0
+          ? Math.min(MAX_PNG_SCALE, pngOptions.width / svgWidth)
+          : pngOptions.scale ?? DEFAULT_PNG_SCALE;
         if (!(scale > 0 && scale <= MAX_PNG_SCALE)) {
           throw new RangeError(`PNG scale must be a number in (0, ${MAX_PNG_SCALE}], got ${scale}`);
         }
-        const svg = await svgOf(text);
         let pagePromise = pngPages.get(scale);
         if (!pagePromise) {
           pagePromise = openOfflinePage(browser, scale);

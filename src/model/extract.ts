@@ -1,4 +1,5 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { findSteps } from './steps.ts';
 import type {
   GraphGuard,
   GraphInvoke,
@@ -32,6 +33,7 @@ export function extractGraph(machine: AnyStateMachine): LifecycleGraph {
   const states = nodes.map((node) => toState(node, idOf, unresolved));
   const transitions: GraphTransition[] = [];
   for (const node of nodes) transitions.push(...nodeTransitions(node, idOf, invokeSrc));
+  for (const [id, step] of findSteps(states, transitions)) states.find((s) => s.id === id)!.step = step;
 
   const events = [...new Set(transitions.filter((t) => t.kind === 'event').map((t) => t.event))].sort();
   const impl = (machine as unknown as { implementations?: Record<string, Record<string, unknown> | undefined> }).implementations ?? {};

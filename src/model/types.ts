@@ -47,6 +47,47 @@ export interface GraphState {
   hasOutput?: boolean;
   /** Document order in the machine (XState's `order`). */
   order: number;
+  /**
+   * Set when the state is a retried step: declared with `retryingStep` (`lifecycle-kit/steps`), or recognised by
+   * its shape (a compound whose invoking child fails into a sibling that waits on `after` and loops back).
+   */
+  step?: GraphStep;
+}
+
+/** A retry policy as the model knows it: every field optional, since a recognised step only shows its delay. */
+export interface GraphRetryPolicy {
+  /** Total attempts, first one included. */
+  maxAttempts?: number;
+  /** Delay before the second attempt, in ms. */
+  initialIntervalMs?: number;
+  /** Each further delay is multiplied by this. */
+  backoffRate?: number;
+  /** Upper bound of a delay, in ms. */
+  maxIntervalMs?: number;
+  /** 0..1: how much of a delay is drawn at random. */
+  jitter?: number;
+  /** Error kinds that are never retried. */
+  nonRetryable?: string[];
+  /** Whether the run may override it (the built-ins read the policy from their input). */
+  overridable?: boolean;
+}
+
+/** A step: one service run with attempts and a backoff between them. */
+export interface GraphStep {
+  /** `declared`: marked by `retryingStep`; `recognised`: found by its shape. */
+  source: 'declared' | 'recognised';
+  /** The step's name (the helper's `step`, else the state's key). */
+  name: string;
+  /** The child state that runs the service. */
+  attempt: string;
+  /** The child state that waits before the next attempt. */
+  backoff: string;
+  /** The services the attempt invokes (`src` names). */
+  services: string[];
+  /** The delay of the backoff wait: ms or the name of a delay in `setup({ delays })`. */
+  delay?: number | string;
+  /** The retry policy, when declared. */
+  retry?: GraphRetryPolicy;
 }
 
 /** What produced a transition, derived from its event. */
