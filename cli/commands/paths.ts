@@ -1,6 +1,6 @@
 import { Option } from 'commander';
-import { resolveCatalogue } from '../../src/model/catalogue.ts';
 import { extractGraph } from '../../src/model/extract.ts';
+import { resolveSamples } from '../../src/model/samples.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { formatPaths } from '../../src/paths/format.ts';
 import { type CoverKind, generatePaths, type StateIdentity } from '../../src/paths/index.ts';
@@ -15,7 +15,9 @@ export const registerPaths: Register = (program, { io }) => {
     .option('--json', 'print { machine, cover, paths, coverage, stats } as JSON')
     .option('--catalogue <ref>', 'event payload samples: file.json or file.ts#export (default: the built-in\'s, or the module\'s `catalogue` export)')
     .option('--identity <how>', "what tells two states apart: 'value', 'full' (value and context), or context keys 'a,b'")
+    .option('--no-infer', "use only the hand-written catalogue: no samples inferred from the machine's TypeScript types")
     .option('--max-states <n>', 'stop exploring past this many states (reported)', '100000')
+    .option('--max-time <s>', 'stop exploring after this many seconds (reported)', '20')
     .option('--max-depth <n>', 'simple paths: longest path', '12')
     .option('--max-paths <n>', 'simple paths: most paths', '1000')
     .addHelpText(
@@ -24,23 +26,31 @@ export const registerPaths: Register = (program, { io }) => {
 Examples:
   $ lifecycle paths install
   $ lifecycle paths upgrade --cover states --json
-  $ lifecycle paths ./src/checkout.ts#checkoutMachine --catalogue ./src/checkout.catalogue.json`,
+  $ lifecycle paths ./src/checkout.ts#checkoutMachine --catalogue ./src/checkout.catalogue.json
+
+Payload samples come from the hand-written catalogue first, then an exported sample input, then what the machine's
+TypeScript types say (literal unions, booleans, numbers and strings its guards compare with); 'lifecycle catalogue'
+prints the merged catalogue to start editing from. Uncovered transitions are listed with what stood in the way,
+and 'needs:' names the catalogue entry that would let a path take them.`,
     )
-    .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; identity?: string; maxStates: string; maxDepth: string; maxPaths: string }) => {
+    .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; infer: boolean; identity?: string; maxStates: string; maxTime: string; maxDepth: string; maxPaths: string }) => {
+      const maxTimeMs = seconds('--max-time', opts.maxTime);
       const loaded = await loadMachine(ref);
       const graph = extractGraph(loaded.machine);
-      const catalogue = await resolveCatalogue(loaded, opts.catalogue);
+      const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
       const result = generatePaths(loaded.machine, graph, {
         cover: opts.cover,
         catalogue,
         identity: parseIdentity(opts.identity),
         maxStates: positive('--max-states', opts.maxStates),
+        maxTimeMs,
         maxDepth: positive('--max-depth', opts.maxDepth),
         maxPaths: positive('--max-paths', opts.maxPaths),
       });
       if (opts.json) {
-        const { machine, cover, paths, coverage, stats } = result;
-        io.stdout.write(`${JSON.stringify({ machine, cover, paths: paths.map((p) => ({ ...(p.input === undefined ? {} : { input: p.input }), steps: p.steps.map(({ event, state }) => ({ event, state })) })), coverage, stats }, null, 2)}\n`);
+        const { machine, cover, paths, coverage, stats, diagnostics, search } = result;
+        const json = { machine, cover, paths: paths.map((p) => ({ ...(p.input === undefined ? {} : { input: p.input }), steps: p.steps.map(({ event, state }) => ({ event, state })) })), coverage, stats, diagnostics, ...(search ? { search } : {}) };
+        io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       } else io.stdout.write(formatPaths(result, graph));
     });
 };
@@ -49,6 +59,13 @@ export function positive(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw usageError(`${flag} takes a whole number of at least 1, not '${value}'`);
   return n;
+}
+
+/** A positive number of seconds, as milliseconds. */
+export function seconds(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw usageError(`${flag} takes a positive number of seconds, not '${value}'`);
+  return Math.round(n * 1000);
 }
 
 function parseIdentity(value: string | undefined): StateIdentity | undefined {

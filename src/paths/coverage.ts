@@ -1,15 +1,23 @@
 import type { LifecycleGraph } from '../model/types.ts';
 import type { StateSpace } from './explore.ts';
-import type { Coverage, UncoveredReason } from './types.ts';
+import type { GraphTransition } from '../model/types.ts';
+import type { Coverage, PathDiagnostic, UncoveredTransition } from './types.ts';
 
 /**
  * Coverage of the graph's transition definitions and states by a set of taken transition ids, with a reason for
- * each uncovered transition, judged from the explored state space.
+ * each uncovered transition, judged from the explored state spaces and what threw in them.
  */
-export function accountCoverage(graph: LifecycleGraph, space: StateSpace, taken: Iterable<string>, visitedValues: Iterable<string>): Coverage {
+export function accountCoverage(
+  graph: LifecycleGraph,
+  spaces: StateSpace[],
+  taken: Iterable<string>,
+  visitedValues: Iterable<string>,
+  diagnostics: PathDiagnostic[] = [],
+): Coverage {
   const covered = new Set(taken);
+  const truncated = spaces.some((s) => s.truncated);
   const activeStates = new Set<string>();
-  for (const node of space.nodes) for (const id of activeStateIds(graph.id, node.value)) activeStates.add(id);
+  for (const space of spaces) for (const node of space.nodes) if (node.value !== null) for (const id of activeStateIds(graph.id, node.value)) activeStates.add(id);
   const coveredStates = new Set<string>();
   for (const v of visitedValues) for (const id of activeStateIds(graph.id, JSON.parse(v))) coveredStates.add(id);
   // Transient states (left at once by an eventless transition) never show in a state value: a taken transition
@@ -19,21 +27,61 @@ export function accountCoverage(graph: LifecycleGraph, space: StateSpace, taken:
     coveredStates.add(t.source);
     for (const target of t.targets) coveredStates.add(target);
   }
+  const threw = new Map<string, PathDiagnostic>();
+  for (const d of diagnostics) for (const id of d.transitions) if (!threw.has(id)) threw.set(id, d);
+  const start = diagnostics.find((d) => d.event === 'start');
+  const byId = new Map(graph.transitions.map((t) => [t.id, t]));
   const countable = graph.states.filter((s) => s.kind !== 'history');
   const uncovered = graph.transitions
     .filter((t) => !covered.has(t.id))
-    .map((t) => {
-      let reason: UncoveredReason;
-      if (!activeStates.has(t.source)) reason = space.truncated ? 'bound reached' : 'unreachable source';
-      else if (space.truncated) reason = 'bound reached';
-      else if (t.guard) reason = "guard never true with the catalogue's payloads";
-      else reason = 'not taken';
-      return { id: t.id, source: t.source, event: t.event, reason };
+    .map((t): UncoveredTransition => {
+      const base = { id: t.id, source: t.source, event: t.event };
+      const d = threw.get(t.id);
+      if (d) return { ...base, reason: 'threw', detail: `${d.culprit} threw in ${d.state} on ${d.event}: ${d.message}`, needs: d.needs };
+      if (!activeStates.has(t.source)) {
+        if (activeStates.size === 0 && start) return { ...base, reason: 'threw', detail: `the machine never started: the context factory threw: ${start.message}`, needs: start.needs };
+        if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut before reaching its source (raise --max-states or --max-time)' };
+        return { ...base, reason: 'unreachable source', detail: entryDetail(graph, t.source, covered, byId) };
+      }
+      if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut (raise --max-states or --max-time)' };
+      if (t.guard) {
+        return { ...base, reason: "guard never true with the catalogue's payloads", detail: `guard ${t.guard.label} is false whenever ${shortId(graph, t.source)} gets ${eventName(t)}`, needs: guardNeeds(t) };
+      }
+      return { ...base, reason: 'not taken', detail: `an earlier branch for ${eventName(t)} in ${shortId(graph, t.source)} always won` };
     });
   return {
     states: { covered: countable.filter((s) => coveredStates.has(s.id)).length, total: countable.length },
     transitions: { covered: graph.transitions.length - uncovered.length, total: graph.transitions.length, uncovered },
   };
+}
+
+/** Why a state was never entered: the uncovered transitions into it (or into the state whose initial it is). */
+function entryDetail(graph: LifecycleGraph, source: string, covered: Set<string>, byId: Map<string, GraphTransition>): string {
+  const into = graph.transitions.filter((t) => t.targets.some((x) => x === source || source.startsWith(`${x}.`)) && !covered.has(t.id));
+  void byId;
+  if (!into.length) return `${shortId(graph, source)} is never entered: no transition leads into it`;
+  const names = into.slice(0, 3).map((t) => `${t.id}${t.guard ? ` [${t.guard.label}]` : ''}`);
+  return `${shortId(graph, source)} is never entered: ${names.join(', ')}${into.length > 3 ? ', …' : ''} ${into.length === 1 ? 'is' : 'are'} not taken`;
+}
+
+function guardNeeds(t: GraphTransition): string {
+  if (t.kind === 'done.actor') return `services.${t.service ?? '<src>'}.done: an output that makes ${t.guard?.label} true`;
+  if (t.kind === 'error.actor') return `services.${t.service ?? '<src>'}.error: an error that makes ${t.guard?.label} true`;
+  if (t.kind === 'snapshot') return `services.${t.service ?? '<src>'}.snapshot: a snapshot that makes ${t.guard?.label} true`;
+  if (t.kind === 'event' || t.kind === 'wildcard') return `events.${t.event}: a payload that makes ${t.guard?.label} true (or an input / earlier samples giving the context it reads)`;
+  return `input or earlier samples: a context that makes ${t.guard?.label} true`;
+}
+
+function eventName(t: GraphTransition): string {
+  if (t.kind === 'always') return 'no event (always)';
+  if (t.kind === 'after') return `after ${t.delay ?? ''}`.trim();
+  if (t.kind === 'done.actor') return `done: ${t.service ?? t.event}`;
+  if (t.kind === 'error.actor') return `error: ${t.service ?? t.event}`;
+  return t.event;
+}
+
+function shortId(graph: LifecycleGraph, id: string): string {
+  return id === graph.id ? '(root)' : id.slice(graph.id.length + 1);
 }
 
 /** Ids of the states active in a state value (`{ a: { b: 'c' } }` → root, a, a.b, a.b.c). */

@@ -12,6 +12,20 @@ export interface ExploreOptions {
   identity?: StateIdentity;
   /** Stop exploring new states past this many; reported as `truncated`. Default 100,000. */
   maxStates?: number;
+  /** Stop exploring at this time (ms since the epoch); reported as `truncated` with `cut: 'time'`. */
+  deadline?: number;
+  /** Stop as soon as every one of these transition ids has been taken (the guard search's targets). */
+  until?: ReadonlySet<string>;
+}
+
+/** Something that threw while exploring: the state, the event, and the message. */
+export interface ExploreError {
+  node: number;
+  /** The event sent (`PLAY`, `xstate.done.actor.0.m.check`), or `lifecycle.start` for the context factory. */
+  event: string;
+  message: string;
+  /** Set when the step was taken but left the machine in error (an action threw while it ran). */
+  errored?: boolean;
 }
 
 /** A state of the explored state space. */
@@ -39,11 +53,13 @@ export interface StateSpace {
   edges: ExploredEdge[];
   /** Edges leaving each node, by node index. */
   out: number[][];
-  /** True when `maxStates` stopped the exploration. */
+  /** True when `maxStates` or the deadline stopped the exploration. */
   truncated: boolean;
+  /** What stopped it: the state bound or the time bound. */
+  cut?: 'states' | 'time';
   maxStates: number;
-  /** States whose transition threw, with the message. */
-  errors: { node: number; message: string }[];
+  /** Steps that threw (a guard, an action or the context factory), with the message. */
+  errors: ExploreError[];
   /**
    * Replays a path of edges on real snapshots from its start edge. Nodes merge states that agree on the chosen
    * identity, so an edge found from one context may not hold in another: the replay follows XState and stops at
@@ -78,6 +94,13 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   const index = new Map<string, number>();
   const errors: StateSpace['errors'] = [];
   let truncated = false;
+  let cut: StateSpace['cut'];
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
+  const until = options.until;
+  const takenTargets = new Set<string>();
+  const note = (taken: string[]) => {
+    if (until) for (const t of taken) if (until.has(t)) takenTargets.add(t);
+  };
 
   const addNode = (snapshot: AnyMachineSnapshot, depth: number): number | undefined => {
     const key = keyOf(snapshot);
@@ -85,6 +108,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     if (known !== undefined) return known;
     if (nodes.length >= maxStates) {
       truncated = true;
+      cut ??= 'states';
       return undefined;
     }
     const status = snapshot.status === 'done' ? 'done' : snapshot.status === 'error' ? 'error' : 'active';
@@ -98,20 +122,39 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   // initial state, so several inputs (e.g. with and without `force`) are explored, and paths say which they use.
   nodes.push({ key: '(start)', value: null as unknown as StateValue, depth: 0, status: 'active' });
   out.push([]);
-  for (const input of catalogue.inputs ?? [catalogue.input]) {
+  // Without a given input, try none, then an empty object: a context factory reading `input.x` needs one. When
+  // every given input fails to start the machine, the same fallback is tried before giving up.
+  const given = catalogue.inputs ?? (catalogue.input === undefined ? undefined : [catalogue.input]);
+  const start = (input: unknown): boolean => {
     let first: ReturnType<typeof stepper.initial>;
     try {
       first = stepper.initial(input);
     } catch (error) {
-      throw new Error(`the machine cannot start: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}`);
+      errors.push({ node: 0, event: START_EVENT, message: oneLine(error) });
+      return false;
+    }
+    if (first.error) {
+      // The context factory (or an entry action) threw with this input: the machine cannot start from it.
+      errors.push({ node: 0, event: START_EVENT, message: first.error, errored: true });
+      return false;
     }
     const to = addNode(first.snapshot, 1);
-    if (first.error) errors.push({ node: to ?? 0, message: first.error });
-    if (to === undefined) continue;
+    if (to === undefined) return false;
+    note(first.taken);
     edges.push({ from: 0, to, event: { type: START_EVENT, input } as EventObject, transitions: first.taken });
     out[0].push(edges.length - 1);
-  }
+    return true;
+  };
+  let started = 0;
+  for (const input of given ?? []) if (start(input)) started++;
+  if (started === 0) for (const input of [undefined, {}]) if (start(input)) break;
   for (let i = 1; i < nodes.length; i++) {
+    if (until && takenTargets.size === until.size) break;
+    if ((i & 15) === 0 && Date.now() > deadline) {
+      truncated = true;
+      cut ??= 'time';
+      break;
+    }
     const node = nodes[i];
     if (node.status !== 'active' || !node.snapshot) continue;
     const snapshot = node.snapshot;
@@ -125,14 +168,19 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
         result = stepper.step(snapshot, event);
       } catch (error) {
         // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
-        errors.push({ node: i, message: `${event.type}: ${error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error)}` });
+        errors.push({ node: i, event: event.type, message: oneLine(error) });
         continue;
       }
       if (result.taken.length === 0) continue; // no transition enabled (a guard said no)
+      if (result.error) {
+        // The step ran into an action that threw: a real actor would stop in error, so no test can take it.
+        errors.push({ node: i, event: event.type, message: result.error, errored: true });
+        continue;
+      }
       if (isTimer && JSON.stringify(result.snapshot.value) !== here) timerFired = true;
       const to = addNode(result.snapshot, node.depth + 1);
-      if (result.error) errors.push({ node: to ?? i, message: result.error });
       if (to === undefined) continue;
+      note(result.taken);
       edges.push({ from: i, to, event, transitions: result.taken });
       out[i].push(edges.length - 1);
     }
@@ -154,7 +202,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     }
     return held;
   };
-  return { nodes, edges, out, truncated, maxStates, errors, replay };
+  return { nodes, edges, out, truncated, ...(cut ? { cut } : {}), maxStates, errors, replay };
 }
 
 /**
@@ -194,11 +242,18 @@ function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf: Map<s
       const src = srcOf.get(d.slice('xstate.snapshot.'.length)) ?? '';
       for (const snapshot of catalogue.services?.[src]?.snapshot ?? [{}]) push({ type: d, snapshot } as EventObject);
     } else {
-      const type = d === '*' ? 'lifecycle.any' : d.endsWith('.*') ? `${d.slice(0, -1)}any` : d;
-      for (const payload of catalogue.events?.[d] ?? [{}]) push({ ...payload, type });
+      const wildcard = d === '*' || d.endsWith('.*');
+      const type = d === '*' ? 'lifecycle.any' : wildcard ? `${d.slice(0, -1)}any` : d;
+      // A wildcard's samples may name the concrete event they stand for (`{ type: 'reconnect.retry' }`).
+      const own = (p: Record<string, unknown>) => (wildcard && typeof p.type === 'string' && (d === '*' || p.type.startsWith(d.slice(0, -1))) ? p.type : type);
+      for (const payload of catalogue.events?.[d] ?? [{}]) push({ ...payload, type: own(payload) });
     }
   }
   return events;
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
 }
 
 function stateKey(identity: StateIdentity): (s: AnyMachineSnapshot) => string {

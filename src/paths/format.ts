@@ -36,7 +36,18 @@ export function formatPaths(result: PathsResult, graph: LifecycleGraph): string 
   lines.push('');
   lines.push(`transitions: ${transitions.covered}/${transitions.total} covered`);
   lines.push(`states: ${states.covered}/${states.total} covered`);
-  lines.push(`paths: ${result.stats.paths}, steps: ${result.stats.steps}${result.stats.truncated ? ' (bound reached: exploration was cut)' : ''}`);
-  for (const u of transitions.uncovered) lines.push(`uncovered: ${u.id} (${u.reason})`);
+  const cut = result.stats.cut === 'time' ? ' (time bound reached: exploration was cut; raise --max-time)' : result.stats.truncated ? ' (bound reached: exploration was cut; raise --max-states)' : '';
+  lines.push(`paths: ${result.stats.paths}, steps: ${result.stats.steps}, explored states: ${result.stats.exploredStates}${cut}`);
+  if (result.search) {
+    const s = result.search;
+    lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${s.cut ? `, cut by the ${s.cut === 'time' ? 'time' : 'state'} bound` : ''})`);
+  }
+  for (const u of transitions.uncovered) lines.push(`uncovered: ${u.id} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
+  const needs = [...new Set(transitions.uncovered.flatMap((u) => (u.needs ? [u.needs] : [])))];
+  if (needs.length) {
+    lines.push('needs:');
+    for (const n of needs.slice(0, 20)) lines.push(`  - ${n}`);
+    if (needs.length > 20) lines.push(`  … and ${needs.length - 20} more (--json has them all)`);
+  }
   return `${lines.join('\n')}\n`;
 }

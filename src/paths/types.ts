@@ -19,15 +19,56 @@ export interface LifecyclePath {
 
 export type CoverKind = 'states' | 'transitions' | 'simple';
 
-export type UncoveredReason = 'unreachable source' | 'guard never true with the catalogue\'s payloads' | 'bound reached' | 'not taken';
+export type UncoveredReason = 'unreachable source' | 'guard never true with the catalogue\'s payloads' | 'bound reached' | 'not taken' | 'threw';
+
+/** A transition no path takes, and why. */
+export interface UncoveredTransition {
+  id: string;
+  source: string;
+  event: string;
+  reason: UncoveredReason;
+  /** What stood in the way, naming the guard, action or state (`guard isReady never true`, `assign threw: …`). */
+  detail?: string;
+  /** The catalogue entry that would let a path take it (`services.checkJob.done`, `events.PLAY`, `input`). */
+  needs?: string;
+}
 
 export interface Coverage {
   states: { covered: number; total: number };
   transitions: {
     covered: number;
     total: number;
-    uncovered: { id: string; source: string; event: string; reason: UncoveredReason }[];
+    uncovered: UncoveredTransition[];
   };
+}
+
+/** Something that threw during exploration, grouped: where, what, and what would fix it. */
+export interface PathDiagnostic {
+  /** The state it happened in (`a.b`, or `(start)` for the context factory). */
+  state: string;
+  /** The event sent (`PLAY`, `done: checkJob`, `lifecycle.start`). */
+  event: string;
+  /** Transition ids that event could take there. */
+  transitions: string[];
+  /** The functions involved: `context factory`, `guard isValid`, `actions assignJob, inline`. */
+  culprit: string;
+  message: string;
+  /** The catalogue entry that would satisfy it and what it should hold. */
+  needs: string;
+  /** How many explored steps hit it. */
+  count: number;
+}
+
+/** The second search for guarded transitions the first exploration left untaken. */
+export interface GuardSearchReport {
+  /** Transitions searched for. */
+  targets: number;
+  /** Of those, how many it found a path to. */
+  found: number;
+  /** States explored, told apart by their whole context. */
+  exploredStates: number;
+  /** Set when a bound stopped it. */
+  cut?: 'states' | 'time';
 }
 
 export interface PathsResult {
@@ -35,5 +76,9 @@ export interface PathsResult {
   cover: CoverKind;
   paths: LifecyclePath[];
   coverage: Coverage;
-  stats: { paths: number; steps: number; exploredStates: number; truncated: boolean };
+  stats: { paths: number; steps: number; exploredStates: number; truncated: boolean; cut?: 'states' | 'time'; ms?: number };
+  /** Functions that threw while exploring, with the catalogue entry that would satisfy them. */
+  diagnostics: PathDiagnostic[];
+  /** The guard search, when it ran. */
+  search?: GuardSearchReport;
 }

@@ -31,7 +31,8 @@ describe('lifecycle paths', () => {
   it('--json has the documented shape', async () => {
     const r = await lifecycle(['paths', 'upgrade', '--json']);
     const json = JSON.parse(r.stdout);
-    expect(Object.keys(json)).toEqual(['machine', 'cover', 'paths', 'coverage', 'stats']);
+    expect(Object.keys(json)).toEqual(['machine', 'cover', 'paths', 'coverage', 'stats', 'diagnostics']);
+    expect(json.diagnostics).toEqual([]);
     expect(json.cover).toBe('transitions');
     expect(json.paths[0].steps[0]).toEqual({ event: expect.objectContaining({ type: expect.any(String) }), state: expect.anything() });
     expect(json.coverage.transitions).toMatchObject({ covered: 39, total: 39, uncovered: [] });

@@ -70,8 +70,15 @@ describe('coverage accounting', () => {
     });
     const result = generatePaths(m, extractGraph(m));
     expect(result.coverage.transitions.uncovered).toEqual([
-      { id: 'm.a:GO:0', source: 'm.a', event: 'GO', reason: "guard never true with the catalogue's payloads" },
-      { id: 'm.b:BACK:0', source: 'm.b', event: 'BACK', reason: 'unreachable source' },
+      {
+        id: 'm.a:GO:0',
+        source: 'm.a',
+        event: 'GO',
+        reason: "guard never true with the catalogue's payloads",
+        detail: 'guard never is false whenever a gets GO',
+        needs: expect.stringMatching(/^events\.GO: a payload that makes never true/),
+      },
+      { id: 'm.b:BACK:0', source: 'm.b', event: 'BACK', reason: 'unreachable source', detail: 'b is never entered: m.a:GO:0 [never] is not taken' },
     ]);
   });
 

@@ -1,0 +1,110 @@
+import { relative } from 'node:path';
+import type { AnyStateMachine } from 'xstate';
+import type { EventCatalogue } from '../../../machines/catalogue.ts';
+import type { LifecycleGraph } from '../types.ts';
+import { comparedLiterals } from './literals.ts';
+import { readMachineTypes, type MachineTypes } from './machine-types.ts';
+import { openTypedModule } from './program.ts';
+import { sampleValues, type SampleHints } from './samples.ts';
+import { printShape, type Shape } from './shape.ts';
+
+/** A catalogue inferred from the machine's types, with where each entry came from. */
+export interface InferredCatalogue {
+  catalogue: EventCatalogue;
+  /** Per entry (`input`, `events.PLAY`, `services.check.done`): a sentence saying what it was derived from. */
+  origins: Record<string, string>;
+  /** Whether the module's types could be read (false for plain JS or an untyped machine). */
+  typed: boolean;
+}
+
+const MAX_EVENT_SAMPLES = 16;
+const MAX_OUTPUT_SAMPLES = 12;
+const MAX_INPUTS = 4;
+
+/**
+ * Infers payload samples for a machine from the TypeScript types of the module that defines it: the events,
+ * input and actor outputs that `setup({ types, actors })` or `createMachine({ types })` declare (or that TypeScript
+ * infers, e.g. from a `fromPromise` function's return type), with literals its source compares fields with as
+ * string and number candidates. A `.js` or untyped machine gets an empty catalogue (exploration then uses its
+ * structural defaults).
+ *
+ * @example
+ * const { catalogue } = inferCatalogue({ file: '/abs/jobs.ts', exportName: 'jobMachine', machine }, graph);
+ * catalogue.services?.checkJob?.done; // [{ jobStatus: 'SUCCEEDED' }, { jobStatus: 'FAILED' }]
+ */
+export function inferCatalogue(target: { file: string; exportName: string; machine: AnyStateMachine }, graph: LifecycleGraph): InferredCatalogue {
+  const mod = openTypedModule(target.file);
+  const where = relative(process.cwd(), target.file) || target.file;
+  if (!mod) return { catalogue: {}, origins: {}, typed: false };
+  const types = readMachineTypes(mod, target.exportName);
+  const hints: SampleHints = { byField: comparedLiterals(mod.ownSources()), indexRange: indexRange(target.machine) };
+  if (!types) return { catalogue: {}, origins: {}, typed: false };
+  return buildCatalogue(types, graph, hints, where);
+}
+
+function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: SampleHints, where: string): InferredCatalogue {
+  const catalogue: EventCatalogue = {};
+  const origins: Record<string, string> = {};
+
+  if (types.input) {
+    const inputs = sampleValues(types.input, hints, { max: MAX_INPUTS });
+    if (inputs.length) {
+      catalogue.inputs = inputs;
+      origins.input = `from the machine's input type in ${where}: ${clip(printShape(types.input))}`;
+    }
+  }
+
+  const descriptors = new Set(graph.transitions.filter((t) => t.kind === 'event' || t.kind === 'wildcard').map((t) => t.event));
+  const events: Record<string, Record<string, unknown>[]> = {};
+  for (const d of descriptors) {
+    if (d === '*' || d.endsWith('.*')) {
+      // A wildcard is sent as each declared event it matches, with that event's default payload.
+      const prefix = d === '*' ? '' : d.slice(0, -1);
+      const matching = types.events.filter((e) => e.type.startsWith(prefix) && (d === '*' || e.type !== prefix));
+      const samples = matching.slice(0, MAX_EVENT_SAMPLES).map((e) => ({ type: e.type, ...(asObject(sampleValues(e.payload, hints, { max: 1 })[0])) }));
+      if (samples.length) {
+        events[d] = samples;
+        origins[`events.${d}`] = `the declared event types ${d} matches (${matching.map((e) => e.type).slice(0, 6).join(', ')}${matching.length > 6 ? ', …' : ''})`;
+      }
+      continue;
+    }
+    const declared = types.events.find((e) => e.type === d);
+    if (!declared || !hasFields(declared.payload)) continue;
+    const samples = sampleValues(declared.payload, hints, { max: MAX_EVENT_SAMPLES }).map(asObject);
+    events[d] = samples;
+    origins[`events.${d}`] = `from the event type { type: '${d}' } & ${clip(printShape(declared.payload))}`;
+  }
+  if (Object.keys(events).length) catalogue.events = events;
+
+  const services: NonNullable<EventCatalogue['services']> = {};
+  const srcs = new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.src)));
+  for (const src of srcs) {
+    const output = types.actors[src]?.output;
+    if (!output || output.kind === 'undefined') continue;
+    services[src] = { done: sampleValues(output, hints, { max: MAX_OUTPUT_SAMPLES }) };
+    origins[`services.${src}.done`] = `from the output type of actor '${src}': ${clip(printShape(output))}`;
+  }
+  if (Object.keys(services).length) catalogue.services = services;
+  return { catalogue, origins, typed: true };
+}
+
+/** Lengths of the arrays in a machine's static initial context (a board of 9 cells: an index is 0..8). */
+function indexRange(machine: AnyStateMachine): number | undefined {
+  const context = (machine.config as { context?: unknown }).context;
+  if (!context || typeof context !== 'object') return undefined;
+  let longest = 0;
+  for (const v of Object.values(context as Record<string, unknown>)) if (Array.isArray(v)) longest = Math.max(longest, v.length);
+  return longest || undefined;
+}
+
+function hasFields(shape: Shape): boolean {
+  return shape.kind !== 'object' || shape.fields.length > 0;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function clip(text: string): string {
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}

@@ -1,0 +1,76 @@
+import ts from 'typescript';
+
+type Literal = string | number | boolean | null;
+
+const MAX_PER_FIELD = 12;
+
+/**
+ * Literals that the source compares fields with, by field name: `context.jobStatus === 'SUCCEEDED'`,
+ * `event.value > 8`, `switch (event.kind) { case 'a': … }`, `['a', 'b'].includes(x.mode)`. A guard that
+ * compares a `string` field with a literal is satisfied by that literal; a number compared with 8 by 7, 8, 9.
+ */
+export function comparedLiterals(sources: readonly ts.SourceFile[]): Map<string, Literal[]> {
+  const byField = new Map<string, Set<Literal>>();
+  const add = (field: string | undefined, value: Literal | undefined) => {
+    if (!field || value === undefined) return;
+    let set = byField.get(field);
+    if (!set) byField.set(field, (set = new Set()));
+    if (set.size < MAX_PER_FIELD) set.add(value);
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isBinaryExpression(node) && COMPARISONS.has(node.operatorToken.kind)) {
+      const l = literalOf(node.left);
+      const r = literalOf(node.right);
+      if (l !== undefined && r === undefined) add(fieldOf(node.right), l);
+      if (r !== undefined && l === undefined) add(fieldOf(node.left), r);
+    } else if (ts.isSwitchStatement(node)) {
+      const field = fieldOf(node.expression);
+      for (const clause of node.caseBlock.clauses) if (ts.isCaseClause(clause)) add(field, literalOf(clause.expression));
+    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.arguments.length >= 1) {
+      const method = node.expression.name.text;
+      const receiver = node.expression.expression;
+      if (method === 'includes' && ts.isArrayLiteralExpression(receiver)) {
+        const field = fieldOf(node.arguments[0]);
+        for (const el of receiver.elements) add(field, literalOf(el));
+      } else if (method === 'startsWith' || method === 'endsWith' || method === 'includes') {
+        const lit = literalOf(node.arguments[0]);
+        if (typeof lit === 'string') add(fieldOf(receiver), method === 'endsWith' ? `sample${lit}` : `${lit}${method === 'includes' ? '' : 'sample'}`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  for (const source of sources) visit(source);
+  return new Map([...byField].map(([k, v]) => [k, [...v]]));
+}
+
+const COMPARISONS = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+]);
+
+function literalOf(node: ts.Node): Literal | undefined {
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
+  if (ts.isNumericLiteral(node)) return Number(node.text);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)) return -Number(node.operand.text);
+  if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (node.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (node.kind === ts.SyntaxKind.NullKeyword) return null;
+  return undefined;
+}
+
+/** The field an expression reads: `context.a.b` → b, `x['k']` → k, `n` → n, `s.trim()` → s's field. */
+function fieldOf(node: ts.Node): string | undefined {
+  let n = node;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  if (ts.isPropertyAccessExpression(n)) return n.name.text === 'length' ? fieldOf(n.expression) : n.name.text;
+  if (ts.isElementAccessExpression(n) && ts.isStringLiteral(n.argumentExpression)) return n.argumentExpression.text;
+  if (ts.isIdentifier(n)) return n.text;
+  if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) return fieldOf(n.expression.expression);
+  return undefined;
+}

@@ -1,0 +1,302 @@
+import ts from 'typescript';
+import type { TypedModule } from './program.ts';
+import type { Shape, ShapeField } from './shape.ts';
+
+/** What a machine's TypeScript types say about its events, input and services. */
+export interface MachineTypes {
+  /** User events by `type` literal: the payload fields beside `type`. */
+  events: { type: string; payload: Shape }[];
+  input?: Shape;
+  context?: Shape;
+  /** Per `src` name in `setup({ actors })`: what the actor takes and what it finishes with. */
+  actors: Record<string, { input?: Shape; output?: Shape }>;
+}
+
+const MAX_DEPTH = 6;
+const MAX_FIELDS = 40;
+const MAX_OPTIONS = 24;
+
+/**
+ * Reads the type arguments of the exported machine (`StateMachine<TContext, TEvent, TChildren, TActor, …, TInput,
+ * TOutput, …>`): the same types whether they came from `setup({ types })`, `createMachine({ types })` or inference.
+ * Returns undefined when the export is not typed as a machine (plain JS, `any`).
+ */
+export function readMachineTypes(mod: TypedModule, exportName: string): MachineTypes | undefined {
+  return readFromSetup(mod, exportName) ?? readFromMachineType(mod, exportName);
+}
+
+/**
+ * The cheap way: find the `setup({ types, actors })` / `createMachine({ types })` call the export is built from and
+ * ask the checker for the types of those few expressions only. Checking the whole `createMachine` call (what the
+ * export's type needs) costs seconds on a large machine; this costs milliseconds.
+ */
+function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | undefined {
+  const { checker } = mod;
+  const calls = machineCalls(checker, mod.exportDeclaration(exportName));
+  if (!calls) return undefined;
+  const typesOf = (obj: ts.ObjectLiteralExpression | undefined) => property(obj, 'types');
+  const types = typesOf(calls.setup) ?? typesOf(calls.config);
+  const typeOfProp = (name: string): ts.Type | undefined => {
+    if (!types) return undefined;
+    if (ts.isObjectLiteralExpression(types)) {
+      const p = property(types, name);
+      return p ? checker.getTypeAtLocation(p) : undefined;
+    }
+    // `types: {} as { events: E; ... }`
+    const prop = checker.getTypeAtLocation(types).getProperty(name);
+    return prop ? checker.getTypeOfSymbol(prop) : undefined;
+  };
+  const event = typeOfProp('events');
+  const input = typeOfProp('input');
+  const actors: MachineTypes['actors'] = {};
+  const actorsObj = property(calls.setup, 'actors');
+  if (actorsObj && ts.isObjectLiteralExpression(actorsObj)) {
+    for (const p of actorsObj.properties) {
+      const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+      if (!name) continue;
+      const at = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
+      if (!at) continue;
+      const logic = checker.getTypeAtLocation(at);
+      const output = logicOutput(checker, logic);
+      actors[name] = { output: output ? shapeOf(checker, output) : undefined };
+    }
+  }
+  return {
+    events: event ? eventShapes(checker, event) : [],
+    input: input && isUseful(input) ? shapeOf(checker, input) : undefined,
+    actors,
+  };
+}
+
+/** The expensive way, for machines built in ways `machineCalls` does not follow: the export's own type. */
+function readFromMachineType(mod: TypedModule, exportName: string): MachineTypes | undefined {
+  const { checker } = mod;
+  const type = mod.exportType(exportName);
+  if (!type) return undefined;
+  const args = machineTypeArguments(checker, type);
+  if (!args) return undefined;
+  const [, event, , actor, , , , , , input] = args;
+  const actors: MachineTypes['actors'] = {};
+  for (const member of unionMembers(actor)) {
+    const srcProp = member.getProperty('src');
+    const logicProp = member.getProperty('logic');
+    if (!srcProp || !logicProp) continue;
+    const src = checker.getTypeOfSymbol(srcProp);
+    if (!src.isStringLiteral()) continue;
+    const output = logicOutput(checker, checker.getTypeOfSymbol(logicProp));
+    actors[src.value] = { output: output ? shapeOf(checker, output) : undefined };
+  }
+  return { events: eventShapes(checker, event), input: isUseful(input) ? shapeOf(checker, input) : undefined, actors };
+}
+
+function eventShapes(checker: ts.TypeChecker, event: ts.Type): MachineTypes['events'] {
+  const events: MachineTypes['events'] = [];
+  for (const member of unionMembers(event)) {
+    const typeProp = member.getProperty('type');
+    if (!typeProp) continue;
+    for (const literal of unionMembers(checker.getTypeOfSymbol(typeProp))) {
+      if (!literal.isStringLiteral()) continue;
+      events.push({ type: literal.value, payload: objectShape(checker, member, new Set(['type']), 0) });
+    }
+  }
+  return events;
+}
+
+/** The `setup(...)` and `createMachine(...)` object arguments an expression is built from. */
+function machineCalls(checker: ts.TypeChecker, start: ts.Node | undefined): { setup?: ts.ObjectLiteralExpression; config?: ts.ObjectLiteralExpression } | undefined {
+  let node: ts.Node | undefined = start;
+  if (node && ts.isVariableDeclaration(node)) node = node.initializer;
+  if (node && ts.isExportAssignment(node)) node = node.expression;
+  for (let hops = 0; node && hops < 8; hops++) {
+    node = skipWrappers(node);
+    if (ts.isIdentifier(node)) {
+      node = declarationOf(checker, node);
+      continue;
+    }
+    if (!ts.isCallExpression(node)) return undefined;
+    const callee = skipWrappers(node.expression);
+    const arg0 = node.arguments[0] && skipWrappers(node.arguments[0]);
+    const objectArg = arg0 && ts.isObjectLiteralExpression(arg0) ? arg0 : undefined;
+    if (ts.isPropertyAccessExpression(callee)) {
+      const method = callee.name.text;
+      if (method === 'createMachine') {
+        const setupCall = resolveSetupCall(checker, callee.expression);
+        return { setup: setupCall, config: objectArg };
+      }
+      if (method === 'provide') {
+        node = callee.expression;
+        continue;
+      }
+      return undefined;
+    }
+    if (ts.isIdentifier(callee) && (callee.text === 'createMachine' || callee.text === 'setup')) return { config: objectArg };
+    return undefined;
+  }
+  return undefined;
+}
+
+function resolveSetupCall(checker: ts.TypeChecker, expr: ts.Node): ts.ObjectLiteralExpression | undefined {
+  let node: ts.Node | undefined = expr;
+  for (let hops = 0; node && hops < 8; hops++) {
+    node = skipWrappers(node);
+    if (ts.isIdentifier(node)) {
+      node = declarationOf(checker, node);
+      if (node && ts.isVariableDeclaration(node)) node = node.initializer;
+      continue;
+    }
+    if (ts.isCallExpression(node)) {
+      const callee = skipWrappers(node.expression);
+      // setup({...}).extend?  Only plain setup({...}) is read.
+      if (ts.isIdentifier(callee) && callee.text === 'setup') {
+        const arg = node.arguments[0] && skipWrappers(node.arguments[0]);
+        return arg && ts.isObjectLiteralExpression(arg) ? arg : undefined;
+      }
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function declarationOf(checker: ts.TypeChecker, id: ts.Identifier): ts.Node | undefined {
+  let symbol = checker.getSymbolAtLocation(id);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const decl = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+  if (decl && ts.isVariableDeclaration(decl)) return decl.initializer;
+  return decl;
+}
+
+function skipWrappers(node: ts.Node): ts.Node {
+  let n = node;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isNonNullExpression(n) || ts.isTypeAssertionExpression(n)) n = n.expression;
+  return n;
+}
+
+function property(obj: ts.ObjectLiteralExpression | undefined, name: string): ts.Expression | undefined {
+  if (!obj) return undefined;
+  for (const p of obj.properties) {
+    if (!p.name || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || p.name.text !== name) continue;
+    if (ts.isPropertyAssignment(p)) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  }
+  return undefined;
+}
+
+function machineTypeArguments(checker: ts.TypeChecker, type: ts.Type): readonly ts.Type[] | undefined {
+  // Through a union (`machine | undefined`) or an alias, find the StateMachine reference.
+  for (const t of unionMembers(type)) {
+    const symbol = t.getSymbol();
+    if (symbol?.name === 'StateMachine' && (t as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) {
+      const args = checker.getTypeArguments(t as ts.TypeReference);
+      if (args.length >= 11) return args;
+    }
+  }
+  return undefined;
+}
+
+/** ActorLogic's input: the second parameter of `getInitialSnapshot(actorScope, input)`. */
+function logicInput(checker: ts.TypeChecker, logic: ts.Type): ts.Type | undefined {
+  const sig = methodSignature(checker, logic, 'getInitialSnapshot');
+  const param = sig?.getParameters()[1];
+  if (!param) return undefined;
+  const t = checker.getTypeOfSymbol(param);
+  return isUseful(t) ? t : undefined;
+}
+
+/** ActorLogic's output: `output` of the snapshot variant whose `status` is `'done'`. */
+function logicOutput(checker: ts.TypeChecker, logic: ts.Type): ts.Type | undefined {
+  const sig = methodSignature(checker, logic, 'getInitialSnapshot');
+  if (!sig) return undefined;
+  const snapshot = checker.getReturnTypeOfSignature(sig);
+  const outputs: ts.Type[] = [];
+  for (const variant of unionMembers(snapshot)) {
+    const status = variant.getProperty('status');
+    const output = variant.getProperty('output');
+    if (!status || !output) continue;
+    const st = checker.getTypeOfSymbol(status);
+    if (st.isStringLiteral() && st.value === 'done') outputs.push(checker.getTypeOfSymbol(output));
+  }
+  const out = outputs[0];
+  return out && isUseful(out) ? out : undefined;
+}
+
+function methodSignature(checker: ts.TypeChecker, type: ts.Type, name: string): ts.Signature | undefined {
+  const prop = type.getProperty(name);
+  if (!prop) return undefined;
+  return checker.getTypeOfSymbol(prop).getCallSignatures()[0];
+}
+
+function isUseful(t: ts.Type): boolean {
+  return !(t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.Void));
+}
+
+function unionMembers(t: ts.Type): ts.Type[] {
+  return t.isUnion() ? t.types : [t];
+}
+
+/** The checker's type as a Shape, bounded in depth and breadth; cycles become `unknown`. */
+export function shapeOf(checker: ts.TypeChecker, type: ts.Type, depth = 0, seen = new Set<ts.Type>()): Shape {
+  const f = type.flags;
+  if (depth > MAX_DEPTH) return { kind: 'unknown' };
+  if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.NonPrimitive)) return { kind: 'unknown' };
+  if (f & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)) return { kind: 'undefined' };
+  if (f & ts.TypeFlags.Null) return { kind: 'literal', value: null };
+  if (type.isStringLiteral()) return { kind: 'literal', value: type.value };
+  if (type.isNumberLiteral()) return { kind: 'literal', value: type.value };
+  if (f & ts.TypeFlags.BooleanLiteral) return { kind: 'literal', value: (type as unknown as { intrinsicName: string }).intrinsicName === 'true' };
+  if (f & ts.TypeFlags.EnumLiteral && type.isUnion()) return union(type.types.map((t) => shapeOf(checker, t, depth + 1, seen)));
+  if (f & (ts.TypeFlags.String | ts.TypeFlags.TemplateLiteral | ts.TypeFlags.StringMapping)) return { kind: 'string' };
+  if (f & (ts.TypeFlags.Number | ts.TypeFlags.BigInt)) return { kind: 'number' };
+  if (f & ts.TypeFlags.Boolean) return { kind: 'boolean' };
+  if (type.isUnion()) {
+    // `boolean` is `true | false` inside a union.
+    const options = type.types.map((t) => shapeOf(checker, t, depth + 1, seen));
+    return union(options);
+  }
+  if (seen.has(type)) return { kind: 'unknown' };
+  seen.add(type);
+  try {
+    if (checker.isTupleType(type)) {
+      return { kind: 'tuple', items: checker.getTypeArguments(type as ts.TypeReference).map((t) => shapeOf(checker, t, depth + 1, seen)) };
+    }
+    if (checker.isArrayType(type)) {
+      const [item] = checker.getTypeArguments(type as ts.TypeReference);
+      return { kind: 'array', item: item ? shapeOf(checker, item, depth + 1, seen) : { kind: 'unknown' } };
+    }
+    if (type.getCallSignatures().length > 0) return { kind: 'unknown' };
+    const name = type.getSymbol()?.name;
+    if (name === 'Date' || name === 'Map' || name === 'Set' || name === 'Promise' || name === 'RegExp') return { kind: 'unknown' };
+    if (type.isIntersection() || f & ts.TypeFlags.Object) {
+      const index = checker.getIndexInfosOfType(type)[0];
+      if (index && type.getProperties().length === 0) return { kind: 'record', value: shapeOf(checker, index.type, depth + 1, seen) };
+      return objectShape(checker, type, new Set(), depth, seen);
+    }
+    return { kind: 'unknown' };
+  } finally {
+    seen.delete(type);
+  }
+}
+
+function objectShape(checker: ts.TypeChecker, type: ts.Type, skip: Set<string>, depth: number, seen = new Set<ts.Type>()): Shape {
+  const fields: ShapeField[] = [];
+  for (const prop of checker.getPropertiesOfType(type).slice(0, MAX_FIELDS)) {
+    if (skip.has(prop.name)) continue;
+    const decl = prop.valueDeclaration ?? prop.declarations?.[0];
+    const propType = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : checker.getTypeOfSymbol(prop);
+    if (propType.getCallSignatures().length > 0) continue; // methods are not data
+    const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0;
+    fields.push({ name: prop.name, shape: shapeOf(checker, propType, depth + 1, seen), optional });
+  }
+  return { kind: 'object', fields };
+}
+
+function union(options: Shape[]): Shape {
+  const flat: Shape[] = [];
+  for (const o of options) {
+    if (o.kind === 'union') flat.push(...o.options);
+    else flat.push(o);
+  }
+  const bools = flat.filter((o) => o.kind === 'literal' && typeof o.value === 'boolean');
+  const rest = flat.filter((o) => !(o.kind === 'literal' && typeof o.value === 'boolean'));
+  const merged = bools.length === 2 ? [{ kind: 'boolean' } as Shape, ...rest] : flat;
+  return merged.length === 1 ? merged[0] : { kind: 'union', options: merged.slice(0, MAX_OPTIONS) };
+}

@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import ts from 'typescript';
+
+/** A machine module opened with the TypeScript checker: the one place that uses the compiler API. */
+export interface TypedModule {
+  checker: ts.TypeChecker;
+  source: ts.SourceFile;
+  /** The type of an export of the module, or undefined when it has no such export. */
+  exportType(name: string): ts.Type | undefined;
+  /** The declaration an export names (`const m = …`, `export default …`), followed through re-exports. */
+  exportDeclaration(name: string): ts.Node | undefined;
+  /** Source files of the program that belong to the user (not lib, not node_modules). */
+  ownSources(): ts.SourceFile[];
+}
+
+const OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  allowJs: true,
+  checkJs: false,
+  allowImportingTsExtensions: true,
+  noEmit: true,
+  skipLibCheck: true,
+  skipDefaultLibCheck: true,
+  resolveJsonModule: true,
+  esModuleInterop: true,
+  // Node's own types are not needed to read a machine's types, and loading them costs ~0.3 s.
+  types: [],
+  lib: ['lib.es2022.d.ts'],
+};
+
+/**
+ * Opens `file` with the checker. Returns undefined when TypeScript cannot read it (not a module, no source).
+ * Type errors in the user's code do not matter: the checker still computes the types it can.
+ */
+export function openTypedModule(file: string): TypedModule | undefined {
+  if (!existsSync(file)) return undefined;
+  const host = ts.createCompilerHost(OPTIONS, true);
+  const options = { ...OPTIONS, ...nearestTsconfigPaths(file) };
+  const program = ts.createProgram({ rootNames: [file], options, host });
+  const source = program.getSourceFile(file);
+  if (!source) return undefined;
+  const checker = program.getTypeChecker();
+  const moduleSymbol = checker.getSymbolAtLocation(source);
+  const exports = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
+  return {
+    checker,
+    source,
+    exportType(name) {
+      const symbol = exports.find((s) => s.name === name);
+      if (!symbol) return undefined;
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      return checker.getTypeOfSymbolAtLocation(target, source);
+    },
+    exportDeclaration(name) {
+      const symbol = exports.find((s) => s.name === name);
+      if (!symbol) return undefined;
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      return target.valueDeclaration ?? target.declarations?.[0];
+    },
+    ownSources() {
+      return program.getSourceFiles().filter((s) => !s.isDeclarationFile && !s.fileName.includes('/node_modules/'));
+    },
+  };
+}
+
+/** A user's `paths` mapping matters for resolving their imports; nothing else of their tsconfig does. */
+function nearestTsconfigPaths(file: string): ts.CompilerOptions {
+  let dir = dirname(file);
+  for (let i = 0; i < 20; i++) {
+    const candidate = join(dir, 'tsconfig.json');
+    if (existsSync(candidate)) {
+      const read = ts.readConfigFile(candidate, ts.sys.readFile);
+      const compilerOptions = (read.config as { compilerOptions?: { paths?: ts.MapLike<string[]>; baseUrl?: string } } | undefined)?.compilerOptions;
+      if (!compilerOptions?.paths) return {};
+      return { paths: compilerOptions.paths, baseUrl: join(dir, compilerOptions.baseUrl ?? '.') };
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return {};
+}

@@ -1,0 +1,167 @@
+import type { Shape } from './shape.ts';
+
+/** What the machine's source says about plausible values, by field name (see `literals.ts`). */
+export interface SampleHints {
+  /** Literals a field is compared with in the source (`context.jobStatus === 'DONE'` → jobStatus: ['DONE']). */
+  byField: Map<string, (string | number | boolean | null)[]>;
+  /** Lengths of arrays in the initial context: a number field may index them (0 … n-1). */
+  indexRange?: number;
+}
+
+export interface SampleOptions {
+  /** Most samples for one value (an event's payloads, a service's outputs). */
+  max: number;
+}
+
+const NO_HINTS: SampleHints = { byField: new Map() };
+
+/**
+ * Sample values of a shape: the first is the plausible default, the others vary one thing each (every member of a
+ * literal union, both booleans, a few numbers, strings the source compares with, optional fields absent, arrays
+ * empty and with one item), recursively and within `max`. Pure.
+ *
+ * @example
+ * sampleValues({ kind: 'object', fields: [{ name: 'status', optional: false, shape: union('OK', 'FAILED') }] }, hints)
+ * // → [{ status: 'OK' }, { status: 'FAILED' }]
+ */
+export function sampleValues(shape: Shape, hints: SampleHints = NO_HINTS, options: SampleOptions = { max: 16 }, field = ''): unknown[] {
+  return dedupe(valuesOf(shape, hints, field, options.max, 0)).slice(0, options.max);
+}
+
+function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, depth: number): unknown[] {
+  switch (shape.kind) {
+    case 'literal':
+      return [shape.value];
+    case 'undefined':
+      return [undefined];
+    case 'boolean':
+      return [true, false];
+    case 'number':
+      return numbers(hints, field);
+    case 'string':
+      return strings(hints, field);
+    case 'union': {
+      // Every option's default first, so a small budget still sees every member; then their variants.
+      const per = shape.options.map((o) => valuesOf(o, hints, field, max, depth + 1));
+      const out: unknown[] = per.map((v) => v[0]);
+      for (const v of per) out.push(...v.slice(1));
+      return dedupe(out).slice(0, Math.max(max, shape.options.length));
+    }
+    case 'array': {
+      const item = valuesOf(shape.item, hints, singular(field), max, depth + 1);
+      return [[item[0]], []];
+    }
+    case 'tuple': {
+      const items = shape.items.map((s) => valuesOf(s, hints, field, max, depth + 1));
+      return variants(items.map((v) => v), max, (vals) => vals);
+    }
+    case 'record': {
+      const value = valuesOf(shape.value, hints, field, max, depth + 1);
+      return [{}, { sample: value[0] }];
+    }
+    case 'object': {
+      if (depth > 8) return [{}];
+      const fields = shape.fields;
+      const per = fields.map((f) => {
+        const vals = valuesOf(f.shape, hints, f.name, max, depth + 1);
+        // An optional field: present with its values, and absent (undefined drops it from the object).
+        return f.optional && !vals.includes(undefined) ? [...vals, undefined] : vals;
+      });
+      const build = (vals: unknown[]) => {
+        const o: Record<string, unknown> = {};
+        fields.forEach((f, i) => {
+          if (vals[i] !== undefined) o[f.name] = vals[i];
+        });
+        return o;
+      };
+      return variants(per, max, build);
+    }
+    default:
+      return [{}];
+  }
+}
+
+/**
+ * The default combination (every part's first value), then every combination when there are few, else each part's
+ * other values one at a time (the rest at their defaults), then pairs of non-default values while the budget lasts:
+ * guards that compare two fields (a version against another) need two to differ from the default at once.
+ */
+function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T): T[] {
+  const defaults = per.map((v) => v[0]);
+  const total = per.reduce((n, v) => n * Math.max(1, v.length), 1);
+  if (total <= max) {
+    const out: T[] = [];
+    const walk = (i: number, acc: unknown[]) => {
+      if (i === per.length) return void out.push(build(acc));
+      for (const v of per[i].length ? per[i] : [undefined]) walk(i + 1, [...acc, v]);
+    };
+    walk(0, []);
+    return out;
+  }
+  const out: T[] = [build(defaults)];
+  for (let i = 0; i < per.length && out.length < max; i++) {
+    for (const v of per[i].slice(1)) {
+      if (out.length >= max) break;
+      out.push(build(defaults.map((d, k) => (k === i ? v : d))));
+    }
+  }
+  for (let i = 0; i < per.length && out.length < max; i++) {
+    for (let j = i + 1; j < per.length && out.length < max; j++) {
+      for (const a of per[i].slice(1)) {
+        for (const b of per[j].slice(1)) {
+          if (out.length >= max) break;
+          out.push(build(defaults.map((d, k) => (k === i ? a : k === j ? b : d))));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function numbers(hints: SampleHints, field: string): number[] {
+  const out: number[] = [1, 0];
+  for (const lit of hints.byField.get(field) ?? []) {
+    if (typeof lit === 'number') out.push(lit, lit + 1, lit - 1);
+  }
+  if (hints.indexRange && /index|idx|cell|position|pos|slot|square|value|move|col|row|^i$|^n$/i.test(field)) {
+    for (let i = 0; i < Math.min(hints.indexRange, 10); i++) out.push(i);
+  }
+  out.push(-1);
+  return [...new Set(out)].slice(0, 12);
+}
+
+function strings(hints: SampleHints, field: string): string[] {
+  const compared = (hints.byField.get(field) ?? []).filter((v): v is string => typeof v === 'string');
+  const out = [...plausible(field), ...compared, ''];
+  // A compared literal is what a guard looks for: it goes first unless the name says what a value looks like.
+  if (compared.length && !/version|url|uri|href|path|dir|file/i.test(field)) out.unshift(...compared);
+  return [...new Set(out)].slice(0, 8);
+}
+
+/** Values a field of this name plausibly holds. */
+function plausible(field: string): string[] {
+  const f = field.toLowerCase();
+  if (f.includes('version')) return ['1.0.0', '2.0.0', '0.1.0'];
+  if (/url|uri|href|endpoint/.test(f)) return ['http://127.0.0.1:8080/'];
+  if (/path|dir|file|folder/.test(f)) return ['./sample'];
+  if (f.includes('email')) return ['user@example.com'];
+  if (/(^|[^a-z])id$|id$|uuid|key|token/.test(f)) return ['id-1'];
+  if (/date|time|at$/.test(f)) return ['2026-01-01T00:00:00.000Z'];
+  return ['sample'];
+}
+
+function singular(field: string): string {
+  return field.endsWith('s') ? field.slice(0, -1) : field;
+}
+
+function dedupe(values: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  const out: unknown[] = [];
+  for (const v of values) {
+    const k = v === undefined ? 'undefined' : JSON.stringify(v);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(v);
+  }
+  return out;
+}

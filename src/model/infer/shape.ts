@@ -1,0 +1,44 @@
+/**
+ * A plain description of a TypeScript type, as far as sampling needs it. Produced from the checker by
+ * `machine-types.ts`; consumed by `samples.ts`, which knows nothing of TypeScript.
+ */
+export type Shape =
+  | { kind: 'literal'; value: string | number | boolean | null }
+  | { kind: 'undefined' }
+  | { kind: 'string' }
+  | { kind: 'number' }
+  | { kind: 'boolean' }
+  | { kind: 'union'; options: Shape[] }
+  | { kind: 'object'; fields: ShapeField[] }
+  | { kind: 'array'; item: Shape }
+  | { kind: 'tuple'; items: Shape[] }
+  | { kind: 'record'; value: Shape }
+  /** any, unknown, a function, a class instance we cannot build: sampled structurally. */
+  | { kind: 'unknown' };
+
+export interface ShapeField {
+  name: string;
+  shape: Shape;
+  optional: boolean;
+}
+
+/** A short printable form, for the comments of `lifecycle catalogue` (`{ jobStatus: 'SUCCEEDED' | 'FAILED' }`). */
+export function printShape(shape: Shape, depth = 0): string {
+  if (depth > 3) return '…';
+  switch (shape.kind) {
+    case 'literal':
+      return JSON.stringify(shape.value);
+    case 'union':
+      return shape.options.map((o) => printShape(o, depth + 1)).join(' | ');
+    case 'object':
+      return `{ ${shape.fields.map((f) => `${f.name}${f.optional ? '?' : ''}: ${printShape(f.shape, depth + 1)}`).join('; ')} }`;
+    case 'array':
+      return `${printShape(shape.item, depth + 1)}[]`;
+    case 'tuple':
+      return `[${shape.items.map((i) => printShape(i, depth + 1)).join(', ')}]`;
+    case 'record':
+      return `Record<string, ${printShape(shape.value, depth + 1)}>`;
+    default:
+      return shape.kind;
+  }
+}
