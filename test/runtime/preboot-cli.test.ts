@@ -103,7 +103,9 @@ describe('lifecycle run preboot (child process)', () => {
       const second = resume(store);
       const preboot = await until(() => statusOf(url), (s) => s.server === 'preboot');
       expect(preboot).toMatchObject({ pendingHolds: [{ id: 'interactive-setup#1', kind: 'setup' }] });
-      const configured = await httpRequest('POST', `${url}/internal/interactive_setup/configure`, { body: { host: `http://127.0.0.1:${(es.address() as AddressInfo).port}` } });
+      // The resumed process prints its own one-time verification code with the URL.
+      const code = await until(async () => /verification code: (\d{6})/.exec(second.stdout())?.[1] ?? null, () => true);
+      const configured = await httpRequest('POST', `${url}/internal/interactive_setup/configure`, { body: { code, host: `http://127.0.0.1:${(es.address() as AddressInfo).port}` } });
       expect(configured.status).toBe(200);
       const main = await until(() => statusOf(url), (s) => s.server === 'main');
       expect(main).toMatchObject({ stage: 'running', ready: true });

@@ -16,7 +16,7 @@ import { prebootMachine, type PrebootContext, type PrebootInput, type PrebootSte
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { describeValue } from '../../src/runtime/state-paths.ts';
 import { resumeRun, startRun, type RunResult } from '../../src/runtime/runs.ts';
-import { getRuntime, httpRequest, INTERACTIVE_SETUP_PREFIX, isListening, prebootServices, releaseAll, writeConfig } from '../../src/services/preboot/index.ts';
+import { getRuntime, httpRequest, INTERACTIVE_SETUP_PREFIX, isListening, prebootServices, releaseAll, verificationCodeOf, writeConfig } from '../../src/services/preboot/index.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -171,7 +171,7 @@ describe('preboot: a run whose process died resumes with its servers back', () =
         if (describeValue(s.value) !== 'preboot.awaitingSetupHolds') return;
         seen.post = (async () => {
           seen.status = await json(`${prebootServer!.url}/api/status`);
-          return httpRequest('POST', `${prebootServer!.url}${INTERACTIVE_SETUP_PREFIX}/configure`, { body: { host: es } });
+          return httpRequest('POST', `${prebootServer!.url}${INTERACTIVE_SETUP_PREFIX}/configure`, { body: { code: verificationCodeOf(prebootServer!.url), host: es } });
         })();
       },
     });

@@ -14,6 +14,7 @@ import {
   NOT_READY,
   parseConnectionDetails,
   prebootServices,
+  verificationCodeOf,
   releaseAll,
 } from '../../src/services/preboot/index.ts';
 import { releaseResources, startPrebootServer } from '../../src/services/preboot/servers.ts';
@@ -124,7 +125,10 @@ describe('preboot services: the staged start', () => {
       const held = httpRequest('GET', `${url}/app`, { timeoutMs: 15_000 });
       await statusUntil(url, (st) => st.heldRequests === 1);
 
-      const configure = (body: unknown) => httpRequest('POST', `${url}${INTERACTIVE_SETUP_PREFIX}/configure`, { body });
+      // The one-time code is printed with the URL (the run's notes) and required with every configure request.
+      const code = verificationCodeOf(url)!;
+      seen.notes = prebootServices.notes!({ context: s.context, value: null });
+      const configure = (body: object) => httpRequest('POST', `${url}${INTERACTIVE_SETUP_PREFIX}/configure`, { body: { code, ...body } });
       seen.malformed = await configure({ hots: es });
       seen.remote = await configure({ host: 'http://example.com:9200' });
       seen.unreachable = await configure({ host: `http://127.0.0.1:${await closedPort()}` });
@@ -145,6 +149,7 @@ describe('preboot services: the staged start', () => {
     expect(seen.status).toMatchObject({ server: 'preboot', stage: 'preboot', ready: false, pendingHolds: [{ kind: 'setup', reason: expect.stringMatching(/interactive setup/) }] });
     expect(seen.notReady).toMatchObject({ status: 503, body: `${NOT_READY}\n` });
     expect(seen.setupPage).toMatchObject({ status: 200, body: expect.stringContaining('/internal/interactive_setup/configure') });
+    expect((seen.notes as string[]).join('\n')).toMatch(/verification code: \d{6} .*\n {0}to configure: curl -X POST -H 'content-type: application\/json' -d '\{"code":"\d{6}","host"/);
     // Refused details keep the hold; good ones resolve it; a second configure is a conflict.
     expect(seen.malformed).toMatchObject({ status: 400, body: expect.stringContaining('unknown field hots') });
     expect(seen.remote).toMatchObject({ status: 400, body: expect.stringContaining('not on loopback') });

@@ -28,7 +28,13 @@ export interface TrackedServer {
 export async function listen(host: string, port: number, handler: RequestHandler): Promise<TrackedServer> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    // A fixed base: a hostile Host header must not make the URL unparsable (an exception here would crash the process).
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://preboot.invalid');
+    } catch {
+      return sendJson(res, 400, { error: 'malformed request URL' });
+    }
     Promise.resolve()
       .then(() => handler(req, res, url))
       .catch((error: unknown) => {

@@ -29,7 +29,7 @@ import { checkInput } from '../check-input.ts';
 export { elasticsearchOf, readConfig, writeConfig } from './config.ts';
 export { httpRequest, isListening, nextRedirect } from './http.ts';
 export { HoldRegistry, type HoldRecord } from './holds.ts';
-export { INTERACTIVE_SETUP_PREFIX, parseConnectionDetails } from './interactive-setup.ts';
+export { INTERACTIVE_SETUP_PREFIX, MAX_CODE_ATTEMPTS, parseConnectionDetails, verificationCodeOf } from './interactive-setup.ts';
 export { createPlugins, PREBOOT_PLUGINS, type PrebootCore, type PrebootPlugin } from './plugins.ts';
 export { getRuntime, NOT_READY, releaseAll } from './servers.ts';
 

@@ -3,7 +3,11 @@
  * config) it holds setup and serves a setup page at `/` and two routes:
  *
  * - `GET  /internal/interactive_setup/status` → `{ connectionStatus, isSetupOnHold }`
- * - `POST /internal/interactive_setup/configure` with `{ host, username?, password? }`: the details are verified
+ * - `POST /internal/interactive_setup/configure` with `{ code, host, username?, password? }`: `code` is the one-time
+ *   verification code printed where the URL is printed (as Kibana's interactive setup prints it on the console); a
+ *   wrong one answers 403, and after {@link MAX_CODE_ATTEMPTS} wrong ones the setup is locked (429) until the server
+ *   starts again with a new code. The server only takes JSON from its own origin at its own `Host` (see
+ *   `servers.ts`). The details are verified
  *   (a well-formed http(s) URL on loopback that answers HTTP), written to the config file atomically, and the hold
  *   resolves with `shouldReloadConfig: true`. A refused request answers 400 and keeps the hold pending.
  *
@@ -12,6 +16,7 @@
  *
  * Verification only reaches loopback hosts, so a run stays sandboxed: anything else is refused, not contacted.
  */
+import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { PrebootConfig } from '../../../machines/preboot.ts';
 import { elasticsearchOf, readConfig, writeConfig } from './config.ts';
 import { httpRequest } from './http.ts';
@@ -28,12 +33,44 @@ export interface ConnectionDetails {
 }
 
 const LOOPBACK = /^(127(?:\.\d{1,3}){3}|localhost|\[::1\])$/i;
-const FIELDS = ['host', 'username', 'password'];
+const FIELDS = ['code', 'host', 'username', 'password'];
+
+/** Wrong verification codes accepted before the setup locks (1 in 10^6 each: a guess has a 5 in a million chance). */
+export const MAX_CODE_ATTEMPTS = 5;
+
+interface Verification {
+  code: string;
+  failures: number;
+}
+
+/** The live interactive setups of this process, by their server's base URL: what `notes` prints. Never on disk. */
+const verifications = new Map<string, Verification>();
+
+/**
+ * The one-time verification code of the interactive setup served at `baseUrl` in this process, or null (none runs
+ * there, or it is configured). For the notes a run prints, and tests.
+ */
+export function verificationCodeOf(baseUrl: string): string | null {
+  return verifications.get(baseUrl)?.code ?? null;
+}
+
+/** Checks a POSTed code in constant time; counts a wrong one. */
+function checkCode(verification: Verification, given: unknown): RouteResponse | null {
+  if (verification.failures >= MAX_CODE_ATTEMPTS)
+    return { status: 429, body: { error: `${MAX_CODE_ATTEMPTS} wrong verification codes: the setup is locked: stop this server (Ctrl-C) and start it again for a new code` } };
+  const ok = typeof given === 'string' && given.length === verification.code.length && timingSafeEqual(Buffer.from(given), Buffer.from(verification.code));
+  if (ok) return null;
+  verification.failures += 1;
+  const left = MAX_CODE_ATTEMPTS - verification.failures;
+  const what = given === undefined ? 'code is required: the 6-digit verification code printed with the server URL' : 'wrong verification code';
+  return { status: 403, body: { error: `${what} (${left} attempt${left === 1 ? '' : 's'} left)` } };
+}
 
 /** Checks the shape of a POSTed body; returns the details or a sentence saying what is wrong. */
 export function parseConnectionDetails(body: unknown): ConnectionDetails | string {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return 'the body must be a JSON object { host, username?, password? }';
   const b = body as Record<string, unknown>;
+  if (b.code !== undefined && typeof b.code !== 'string') return 'code must be a string: the 6-digit verification code';
   const unknown = Object.keys(b).filter((k) => !FIELDS.includes(k));
   if (unknown.length > 0) return `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid fields: ${FIELDS.join(', ')}`;
   if (typeof b.host !== 'string' || b.host.trim() === '') return 'host is required: a URL such as http://127.0.0.1:9200';
@@ -87,7 +124,7 @@ const page = (baseUrl: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>Configure the server</title></head>
 <body><h1>Configure the server</h1>
 <p>The server is not configured yet. POST the Elasticsearch connection details as JSON
-<code>{ "host": "http://127.0.0.1:9200", "username": "...", "password": "..." }</code>
+<code>{ "code": "&lt;the 6-digit verification code printed with the server URL&gt;", "host": "http://127.0.0.1:9200", "username": "...", "password": "..." }</code>
 to <code>${baseUrl}${INTERACTIVE_SETUP_PREFIX}/configure</code>.</p></body></html>
 `;
 
@@ -95,12 +132,20 @@ export function interactiveSetupPlugin(): PrebootPlugin {
   let state: 'configured' | 'waiting' | 'verifying' = 'configured';
   let resolveHold: ((value: { shouldReloadConfig: boolean }) => void) | undefined;
 
+  let baseUrl: string | undefined;
+  const forget = () => {
+    if (baseUrl !== undefined) verifications.delete(baseUrl);
+  };
+
   return {
     name: 'interactive-setup',
     async setup(core) {
       // Only a first launch is interactive: a configured server goes on without holding anything.
       if (elasticsearchOf(core.config)) return;
       state = 'waiting';
+      baseUrl = core.http.baseUrl;
+      const verification: Verification = { code: String(randomInt(0, 1_000_000)).padStart(6, '0'), failures: 0 };
+      verifications.set(baseUrl, verification);
       core.preboot.holdSetupUntilResolved(
         SETUP_HOLD_REASON,
         new Promise((resolve) => {
@@ -118,6 +163,8 @@ export function interactiveSetupPlugin(): PrebootPlugin {
         router.post('/configure', async ({ body }): Promise<RouteResponse> => {
           if (state === 'configured') return { status: 409, body: { error: 'the connection is already configured' } };
           if (state === 'verifying') return { status: 409, body: { error: 'another configuration is being verified' } };
+          const wrong = checkCode(verification, (body as { code?: unknown } | null)?.code);
+          if (wrong) return wrong;
           const details = parseConnectionDetails(body);
           if (typeof details === 'string') return { status: 400, body: { error: details } };
           state = 'verifying';
@@ -133,6 +180,7 @@ export function interactiveSetupPlugin(): PrebootPlugin {
             return { status: 500, body: { error: `could not write ${core.configPath}: ${(error as Error).message}` } };
           }
           state = 'configured';
+          forget();
           resolveHold?.({ shouldReloadConfig: true });
           return { status: 200, body: { configured: true, host: details.host, configPath: core.configPath, shouldReloadConfig: true } };
         });
@@ -143,8 +191,12 @@ export function interactiveSetupPlugin(): PrebootPlugin {
       const onDisk = await readConfig(core.configPath).catch(() => null);
       if (onDisk && elasticsearchOf(onDisk)) {
         state = 'configured';
+        forget();
         resolveHold?.({ shouldReloadConfig: true });
       }
+    },
+    stop() {
+      forget();
     },
   };
 }

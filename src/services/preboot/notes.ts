@@ -3,7 +3,7 @@
  * what holds it, and the request that releases the interactive setup's hold.
  */
 import type { PrebootContext } from '../../../machines/preboot.ts';
-import { INTERACTIVE_SETUP_PREFIX } from './interactive-setup.ts';
+import { INTERACTIVE_SETUP_PREFIX, MAX_CODE_ATTEMPTS, verificationCodeOf } from './interactive-setup.ts';
 
 export function prebootNotes({ context }: { context: PrebootContext }): string[] {
   const lines: string[] = [];
@@ -12,8 +12,11 @@ export function prebootNotes({ context }: { context: PrebootContext }): string[]
     lines.push(`preboot server: ${preboot.url} (status: ${preboot.url}/api/status; app URLs wait for the main server, other routes answer 503)`);
     for (const hold of context.holds) lines.push(`holding ${hold.kind}: ${hold.reason} [${hold.id}]`);
     if (context.holds.some((h) => h.id.startsWith('interactive-setup#'))) {
+      // The code lives only in this process (never in the store): a resumed run prints its new one.
+      const code = verificationCodeOf(preboot.url);
+      if (code) lines.push(`verification code: ${code} (one-time, ${MAX_CODE_ATTEMPTS} attempts; required with the configure request)`);
       lines.push(
-        `to configure: curl -X POST -H 'content-type: application/json' -d '{"host":"http://127.0.0.1:9200","username":"kibana_system","password":"…"}' ${preboot.url}${INTERACTIVE_SETUP_PREFIX}/configure`,
+        `to configure: curl -X POST -H 'content-type: application/json' -d '{"code":"${code ?? '<verification code>'}","host":"http://127.0.0.1:9200","username":"kibana_system","password":"…"}' ${preboot.url}${INTERACTIVE_SETUP_PREFIX}/configure`,
       );
     }
   }

@@ -143,8 +143,36 @@ function prebootStatus(runtime: PrebootRuntime, preboot: PrebootServer) {
   };
 }
 
+/** The `Host` values this server answers to: its own address (DNS rebinding aims another name at it). */
+function allowedHosts(server: TrackedServer): Set<string> | null {
+  const loopback = /^(127(?:\.\d{1,3}){3}|localhost|::1)$/i.test(server.host);
+  if (!loopback) return null; // bound beyond loopback on purpose: any name may reach it
+  return new Set([`127.0.0.1:${server.port}`, `localhost:${server.port}`, `[::1]:${server.port}`, `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`.toLowerCase()]);
+}
+
+/**
+ * Why a request may not reach the preboot server, or null: a `Host` that is not this server (421), and for a POST a
+ * foreign `Origin` (403: another site open in the browser) or a body that is not JSON (415: a form or `text/plain`
+ * needs no CORS preflight, so a cross-site page could send one).
+ */
+function refusal(server: TrackedServer, req: IncomingMessage): { status: number; error: string } | null {
+  const hosts = allowedHosts(server);
+  const host = String(req.headers.host ?? '').toLowerCase();
+  if (hosts && !hosts.has(host)) return { status: 421, error: `unknown Host ${JSON.stringify(host.slice(0, 100))}: use ${server.url}` };
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return { status: 403, error: `requests from another origin (${origin.slice(0, 100)}) are refused` };
+  if (req.method === 'POST' && !/^application\/json\s*(;|$)/i.test(String(req.headers['content-type'] ?? '')))
+    return { status: 415, error: 'the body must be JSON: send content-type: application/json' };
+  return null;
+}
+
 async function handlePreboot(runtime: PrebootRuntime, preboot: PrebootServer, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const method = req.method ?? 'GET';
+  const refused = refusal(preboot.server, req);
+  if (refused) {
+    req.resume();
+    return sendJson(res, refused.status, { error: refused.error }, { connection: 'close' });
+  }
   if (method === 'GET' && url.pathname === '/api/status') return sendJson(res, 200, prebootStatus(runtime, preboot));
   const route = preboot.routes.get(`${method} ${url.pathname}`);
   if (route) {
