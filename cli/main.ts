@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../src/errors.ts';
+import { UserError, toErrorLine } from '../src/errors.ts';
+import { fsUserError, isUserFsError } from '../src/io/fs-errors.ts';
+import { hasAbandonedLoad } from '../src/model/load.ts';
 import { registerDiagram } from './commands/diagram.ts';
 import { registerDocs } from './commands/docs.ts';
 import { registerCoverage } from './commands/coverage.ts';
@@ -69,15 +71,48 @@ Examples:
       return 2;
     }
     if (error instanceof UserError || isEnvironmentError(error)) {
-      io.stderr.write(`lifecycle: ${(error as Error).message}\n`);
+      io.stderr.write(`lifecycle: ${toErrorLine((error as Error).message)}\n`);
       return error instanceof UserError ? error.exitCode : 1;
     }
     const debug = program.opts().debug === true || argv.includes('--debug');
+    if (isUserFsError(error) && !debug) {
+      // A filesystem error no code path turned into a UserError still names its path, the fault and the fix.
+      const { path, syscall } = error;
+      io.stderr.write(`lifecycle: ${fsUserError(error, path ?? '(a file)', SYSCALLS[syscall ?? ''] ?? syscall ?? 'use').message}\n`);
+      return 1;
+    }
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    io.stderr.write(`lifecycle: unexpected error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`);
+    io.stderr.write(`lifecycle: unexpected error: ${toErrorLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/** What a failed system call was doing, for a message. */
+const SYSCALLS: Record<string, string> = {
+  open: 'open',
+  read: 'read',
+  write: 'write',
+  mkdir: 'create the folder',
+  rename: 'rename',
+  unlink: 'remove',
+  rmdir: 'remove',
+  scandir: 'list the folder',
+  stat: 'look at',
+  lstat: 'look at',
+  copyfile: 'copy',
+  link: 'link',
+  symlink: 'link',
+  fsync: 'write',
+  ftruncate: 'write',
+};
+
+/**
+ * True once a user's module was given up on while loading (timed out, awaited forever, tried to exit): the program
+ * that called `run` should exit rather than wait for what that module left running.
+ */
+export function mustExit(): boolean {
+  return hasAbandonedLoad();
 }
 
 /** Errors that say what to do about the machine's set-up or the input (a missing Chromium, a diagram Mermaid rejects). */

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { BUILTINS } from '../../machines/index.ts';
 import { UserError } from '../errors.ts';
-import type { LoadedMachine } from './load.ts';
+import { importUserModule, type LoadedMachine } from './load.ts';
 
 export type { EventCatalogue } from '../../machines/catalogue.ts';
 
@@ -37,11 +36,11 @@ async function loadCatalogue(ref: string, cwd: string): Promise<EventCatalogue> 
       throw new UserError(`catalogue ${file} is not valid JSON: ${(error as Error).message}`);
     }
   }
-  const { tsImport } = await import('tsx/esm/api');
   let mod: Record<string, unknown>;
   try {
-    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    mod = await importUserModule(path, file, 'catalogue');
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`cannot load catalogue ${file}: ${(error as Error).message.split('\n')[0]}`);
   }
   const name = hash >= 0 ? ref.slice(hash + 1) : 'catalogue';

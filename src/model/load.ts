@@ -53,15 +53,118 @@ export async function loadMachine(ref: string, cwd: string = process.cwd()): Pro
 
 async function importModule(path: string, file: string): Promise<Record<string, unknown>> {
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    return await importUserModule(path, file, 'machine module');
   } catch (error) {
+    if (error instanceof UserError) throw error;
     const message = firstLine(error);
     if (/does not exist on|Invalid transition definition|Initial state .* not found/.test(message)) {
       throw new UserError(`invalid machine in ${file}: a target does not resolve: ${message}`);
     }
     throw new UserError(`cannot load ${file}: ${message}`);
   }
+}
+
+/** How long loading a user's module may take by default; `LIFECYCLE_LOAD_TIMEOUT_MS` overrides it. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+
+let abandonedLoad = false;
+
+/**
+ * True once a user's module was given up on while loading (it timed out, awaited forever, or tried to exit): its
+ * timers or sockets may still keep the process alive, so the CLI exits instead of waiting for them.
+ */
+export function hasAbandonedLoad(): boolean {
+  return abandonedLoad;
+}
+
+class ExitDuringLoad extends Error {}
+
+/**
+ * Imports a user's module (through tsx, so `.ts` needs no build), guarded, since its top level runs arbitrary code:
+ * - a time limit (`LIFECYCLE_LOAD_TIMEOUT_MS`, default 10 s), for a top-level await that waits on a live timer or
+ *   socket that never delivers;
+ * - a top-level await left with nothing to wait on (which would make Node exit 13 without a word) is caught when the
+ *   event loop empties (`beforeExit`);
+ * - `process.exit()` called while loading is refused: it throws inside the module and fails the load;
+ * - an exception thrown by the module's own callbacks while it loads fails the load instead of crashing.
+ * Each is a one-line `UserError` naming the file. Other import errors are thrown as they are.
+ *
+ * @example
+ * const mod = await importUserModule('/abs/checkout.ts', './checkout.ts', 'machine module');
+ */
+export async function importUserModule(path: string, file: string, what: string): Promise<Record<string, unknown>> {
+  const timeoutMs = loadTimeoutMs();
+  const { tsImport } = await import('tsx/esm/api');
+  const realExit = process.exit;
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    let settled = false;
+    const finish = (settle: () => void, abandon = false) => {
+      if (settled) return;
+      settled = true;
+      if (abandon) abandonedLoad = true;
+      clearTimeout(timer);
+      process.exit = realExit;
+      process.off('beforeExit', onBeforeExit);
+      // A moment later: the throw of a process.exit() refused from the module's timer is still on its way up.
+      setImmediate(() => process.off('uncaughtException', onUncaught));
+      settle();
+    };
+    // unref: it must not keep the loop alive, or an await on nothing could never be told from a slow one.
+    const timer = setTimeout(() => {
+      finish(
+        () =>
+          reject(
+            new UserError(
+              `${what} ${file} did not finish loading within ${formatMs(timeoutMs)} (a top-level await or import that never settles?): fix the module, or allow longer with LIFECYCLE_LOAD_TIMEOUT_MS=<ms>`,
+            ),
+          ),
+        true,
+      );
+    }, timeoutMs).unref();
+    const onBeforeExit = () =>
+      finish(
+        () =>
+          reject(
+            new UserError(`${what} ${file} never finished loading: its top-level await waits on something that nothing left running can settle: fix the module`),
+          ),
+        true,
+      );
+    const onUncaught = (error: unknown) => {
+      if (error instanceof ExitDuringLoad) return; // already reported
+      if (settled) throw error;
+      finish(() => reject(new UserError(`cannot load ${file}: it threw while loading: ${firstLine(error)}`)), true);
+    };
+    process.on('beforeExit', onBeforeExit);
+    process.on('uncaughtException', onUncaught);
+    process.exit = ((code?: number | string | null) => {
+      finish(
+        () =>
+          reject(
+            new UserError(`${what} ${file} called process.exit(${code ?? ''}) while loading: a module that is imported must not exit; remove the call, or move it out of the module's top level`),
+          ),
+        true,
+      );
+      throw new ExitDuringLoad(`process.exit() called while loading ${file}`);
+    }) as typeof process.exit;
+    tsImport(pathToFileURL(path).href, import.meta.url).then(
+      (mod) => finish(() => resolve(mod as Record<string, unknown>)),
+      (error: unknown) => finish(() => reject(error instanceof ExitDuringLoad ? new UserError(error.message) : error)),
+    );
+  });
+}
+
+function loadTimeoutMs(): number {
+  const raw = process.env.LIFECYCLE_LOAD_TIMEOUT_MS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_LOAD_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new UserError(`LIFECYCLE_LOAD_TIMEOUT_MS must be a positive number of milliseconds, not '${raw}'`);
+  }
+  return Math.min(ms, 2 ** 31 - 1);
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
 }
 
 function pickMachine(mod: Record<string, unknown>, file: string, exportName: string | undefined): [string, AnyStateMachine] {
