@@ -3,7 +3,7 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { INSTALL_STEPS } from '../machines/install.ts';
 import { PREBOOT_STEPS } from '../machines/preboot.ts';
 import { UPGRADE_STEPS } from '../machines/upgrade.ts';
-import { UserError } from '../src/errors.ts';
+import { UserError, toErrorLine } from '../src/errors.ts';
 import { progressOf } from '../src/runtime/progress-view.ts';
 import type { ResolvedLifecycle } from '../src/runtime/resolve-lifecycle.ts';
 import type { ActorRunOptions, Notice } from '../src/runtime/run-actor.ts';
@@ -138,7 +138,7 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
       if (recent.length > RECENT_LINES) recent.shift();
       clear();
       flushRepeated();
-      const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${entry.error.message})` : '';
+      const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${toErrorLine(entry.error.message)})` : '';
       io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
       if (notesText !== '' && notesText !== lastNotes) {
         lastNotes = notesText;
@@ -256,7 +256,7 @@ export function reportRunEnd(io: Io, result: RunResult, startedAt: number, store
       io.stderr.write(`lifecycle: ${lifecycle} interrupted at ${where || 'start'}: continue with 'lifecycle resume${storeHint}'\n`);
       return 130;
     default:
-      io.stderr.write(`lifecycle: ${lifecycle} failed${where ? ` in ${where}` : ''}: ${result.error ?? 'unknown error'}\n`);
+      io.stderr.write(`lifecycle: ${lifecycle} failed${where ? ` in ${where}` : ''}: ${toErrorLine(result.error ?? 'unknown error')}\n`);
       return 1;
   }
 }

@@ -1,7 +1,7 @@
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { resumeRun } from '../../src/runtime/runs.ts';
-import { UserError } from '../../src/errors.ts';
+import { UserError, toErrorLine } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
 import { announceShutdown, createProgressPrinter, lifecycleRunOptions, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
 
@@ -37,7 +37,7 @@ Examples:
         printer.stop();
         if (result.alreadyFinished) {
           io.stdout.write(`nothing to resume: the ${meta.lifecycle} run in ${store.location} already ${result.status}\n`);
-          if (result.status === 'failed') io.stderr.write(`lifecycle: ${meta.lifecycle} failed: ${result.error ?? 'unknown error'}\n`);
+          if (result.status === 'failed') io.stderr.write(`lifecycle: ${meta.lifecycle} failed: ${toErrorLine(result.error ?? 'unknown error')}\n`);
           setExitCode(result.status === 'succeeded' ? 0 : 1);
           return;
         }

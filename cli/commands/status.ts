@@ -1,6 +1,7 @@
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { readRunStatus } from '../../src/runtime/run-status.ts';
 import { describeValue } from '../../src/runtime/state-paths.ts';
+import { toErrorLine } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
 
 export const registerStatus: Register = (program, { io }) => {
@@ -35,9 +36,9 @@ export const registerStatus: Register = (program, { io }) => {
         ['state', report.state ?? (report.snapshotUnreadable ? '(unknown: the saved snapshot is unreadable)' : '(not saved yet)')],
         ['step', report.step ? `${report.step}${report.attempts ? ` (attempt ${report.attempts})` : ''}` : '-'],
         ['last succeeded', report.latestExecutedState && report.latestExecutedState !== report.lastSucceededStep ? `${report.lastSucceededStep ?? '-'} (recorded: ${report.latestExecutedState})` : report.lastSucceededStep ?? '-'],
-        ['last error', e ? `${e.step} attempt ${e.attempt}${e.kind ? ` [${e.kind}]` : ''} at ${e.time}: ${e.message}` : '-'],
+        ['last error', e ? `${e.step} attempt ${e.attempt}${e.kind ? ` [${e.kind}]` : ''} at ${e.time}: ${toErrorLine(e.message)}` : '-'],
       ];
-      if (report.error && report.status === 'failed') rows.push(['failed because', report.error]);
+      if (report.error && report.status === 'failed') rows.push(['failed because', toErrorLine(report.error)]);
       for (const [k, v] of rows) io.stdout.write(`${k.padEnd(15)} ${v}\n`);
       io.stdout.write(`history (${report.history.length} transitions)\n`);
       // Transitions that stay in the same state without an error (download progress, a re-entered step) are folded
@@ -57,7 +58,7 @@ export const registerStatus: Register = (program, { io }) => {
         }
         flush();
         const head = h.from === null ? `start → ${to}` : h.event === 'lifecycle.resume' ? `resume at ${to}` : `${from} → ${to}`;
-        io.stdout.write(`  ${h.time}  ${head}${h.error ? `  ! ${h.error.message}` : ''}\n`);
+        io.stdout.write(`  ${h.time}  ${head}${h.error ? `  ! ${toErrorLine(h.error.message)}` : ''}\n`);
       }
       flush();
     });
