@@ -1,6 +1,7 @@
 // Corpus of real third-party XState v5 machines (see README.md for sources, licenses and features).
 // `file` is relative to test/corpus/machines; `exportName` is the machine's export in that module.
 export const CORPUS: { file: string; exportName: string }[] = [
+  { file: 'ioapp-idpay-onboarding.ts', exportName: 'idPayOnboardingMachine' },
   { file: 'ioapp-idpay-unsubscription.ts', exportName: 'idPayUnsubscriptionMachine' },
   { file: 'ioapp-itw-credential-issuance.ts', exportName: 'itwCredentialIssuanceMachine' },
   { file: 'ioapp-itw-credential-upgrade.ts', exportName: 'itwCredentialUpgradeMachine' },
@@ -17,5 +18,8 @@ export const CORPUS: { file: string; exportName: string }[] = [
   { file: 'ledger-list-apps.ts', exportName: 'listAppsMachine' },
   { file: 'portabletext-mutation.ts', exportName: 'mutationMachine' },
   { file: 'portabletext-sync.ts', exportName: 'syncMachine' },
+  { file: 'sanity-comlink-connection.ts', exportName: 'connectionMachine' },
+  { file: 'sanity-comlink-node.ts', exportName: 'nodeMachine' },
+  { file: 'sanity-comlink-request.ts', exportName: 'requestMachine' },
   { file: 'stately-flight-booker.ts', exportName: 'flightBookerMachine' },
 ];
