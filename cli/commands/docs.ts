@@ -1,6 +1,8 @@
 import { join, relative } from 'node:path';
+import { Option } from 'commander';
 import { BUILTINS } from '../../machines/index.ts';
-import { buildDocs, type DocEntry, staleDocs } from '../../src/diagram/docs.ts';
+import { buildDocs, type DocEntry, docPaths, staleDocs } from '../../src/diagram/docs.ts';
+import { DEFAULT_ENGINE, ENGINES, type Engine } from '../../src/diagram/engines/index.ts';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
 import { extractGraph } from '../../src/model/extract.ts';
 import type { Register } from '../io.ts';
@@ -8,11 +10,12 @@ import type { Register } from '../io.ts';
 export const registerDocs: Register = (program, { io, setExitCode }) => {
   program
     .command('docs')
-    .description('write docs/lifecycles/<name>.md and .svg for the built-in lifecycles, or check that they are fresh')
-    .option('--check', 'exit 1 if a committed page or diagram differs from what the machines give now')
+    .description('write docs/lifecycles/<name>.md, its overview picture and one picture per compound state for the built-in lifecycles, or check that they are fresh')
+    .option('--check', 'exit 1 if a committed page or picture differs from what the machines give now (no layout runs)')
     .option('--dir <dir>', 'the docs directory', 'docs/lifecycles')
+    .addOption(new Option('--engine <engine>', 'layout engine for the pictures').choices(Object.keys(ENGINES)).default(DEFAULT_ENGINE))
     .addHelpText('after', '\nExamples:\n  $ lifecycle docs\n  $ lifecycle docs --check   # in CI')
-    .action(async (opts: { check?: boolean; dir: string }) => {
+    .action(async (opts: { check?: boolean; dir: string; engine: Engine }) => {
       const entries: DocEntry[] = BUILTINS.map((b) => ({ name: b.name, description: b.description, graph: extractGraph(b.machine) }));
       if (opts.check) {
         const stale = staleDocs(entries, opts.dir);
@@ -20,10 +23,10 @@ export const registerDocs: Register = (program, { io, setExitCode }) => {
         if (stale.length) {
           io.stderr.write(`lifecycle: ${stale.length} generated doc file(s) are stale: run 'npx lifecycle docs' and commit the result\n`);
           setExitCode(1);
-        } else io.stdout.write(`docs are fresh (${entries.length * 2} files in ${opts.dir})\n`);
+        } else io.stdout.write(`docs are fresh (${docPaths(entries).length} files in ${opts.dir})\n`);
         return;
       }
-      const files = await buildDocs(entries);
+      const files = await buildDocs(entries, { engine: opts.engine });
       for (const file of files) {
         const path = join(opts.dir, file.path);
         writeFileAtomic(path, file.data);

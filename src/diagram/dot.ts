@@ -116,10 +116,9 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
     if (s.kind === 'history') for (const i of s.initial ?? []) edge(s.id, i, 'default', `${s.id}:default`, false, 'dashed');
   }
   for (const t of graph.transitions) {
-    const ids = view?.members.get(t.id) ?? [t.id];
     const prefix = options.transitionPrefix?.[t.id] ?? '';
     const label = wrapLabel(`${prefix}${transitionLabel(t)}`, width);
-    const dashed = options.dashed !== undefined && ids.every((id) => options.dashed!.has(id));
+    const dashed = options.dashed?.has(t.id) ?? false;
     if (t.targets.length === 0) edge(t.source, t.source, label, t.id, dashed, 'dotted');
     // One edge per target of a multi-target transition; DOT ids must stay unique.
     else t.targets.forEach((target, k) => edge(t.source, target, label, k ? `${t.id}/${k}` : t.id, dashed));

@@ -13,6 +13,11 @@ export interface ViewOptions {
   expand?: boolean | string[];
   /** Compound and parallel states deeper than this (top-level states are at depth 1) are drawn as one node. */
   depth?: number;
+  /**
+   * A drill-down picture of one state (id, path or unique key): it and everything inside it drawn in full, the
+   * states around it collapsed (steps with their badge, other compound states as one node with a count).
+   */
+  focus?: string;
 }
 
 /** What a collapsed state stands for. */
@@ -50,7 +55,10 @@ export function buildView(graph: LifecycleGraph, options: ViewOptions = {}): Dia
   const states = indexStates(graph);
   const expanded = resolveExpanded(graph, options.expand);
   const depthOf = (s: GraphState) => s.path.length;
-  const keepOpen = (s: GraphState) => [...expanded].some((e) => isDescendant(states, e, s.id));
+  const focus = options.focus === undefined ? undefined : resolveStateName(graph, options.focus);
+  const keepOpen = (s: GraphState) =>
+    [...expanded].some((e) => isDescendant(states, e, s.id)) ||
+    (focus !== undefined && (isDescendant(states, focus, s.id) || isDescendant(states, s.id, focus)));
 
   // Outermost first: a state inside a collapsed one is hidden, not collapsed itself.
   const collapsed = new Map<string, Collapsed>();
@@ -63,7 +71,7 @@ export function buildView(graph: LifecycleGraph, options: ViewOptions = {}): Dia
     if (s.id === graph.root || s.children.length === 0 || keepOpen(s)) continue;
     const hidden = countDescendants(states, s.id);
     if (s.step && !expanded.has(s.id)) collapsed.set(s.id, { reason: 'step', hidden, badge: stepBadge(s.step), step: s.step });
-    else if (options.depth !== undefined && depthOf(s) > options.depth) collapsed.set(s.id, { reason: 'depth', hidden, badge: `▸ ${hidden} state${hidden === 1 ? '' : 's'} inside` });
+    else if ((options.depth !== undefined && depthOf(s) > options.depth) || (focus !== undefined && !s.step)) collapsed.set(s.id, { reason: 'depth', hidden, badge: `▸ ${hidden} state${hidden === 1 ? '' : 's'} inside` });
   }
   if (collapsed.size === 0) return { graph, collapsed, members: new Map(graph.transitions.map((t) => [t.id, [t.id]])) };
 

@@ -112,7 +112,7 @@ describe('lifecycle (child process)', () => {
   it('a missing Chromium is one line saying how to install it, and nothing is written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
     const out = join(dir, 'x.svg');
-    const r = await lifecycle(['diagram', 'install', '-f', 'svg', '-o', out], process.cwd(), { LIFECYCLE_CHROMIUM: join(dir, 'no-chromium') });
+    const r = await lifecycle(['diagram', 'install', '-f', 'svg', '--engine', 'mermaid', '-o', out], process.cwd(), { LIFECYCLE_CHROMIUM: join(dir, 'no-chromium') });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^lifecycle: Chromium not found at .*: install it with 'apt-get install -y chromium'/);
     oneLine(r.stderr);

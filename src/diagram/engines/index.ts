@@ -33,6 +33,8 @@ export interface ImageOptions {
   width?: number;
   /** What to collapse; default `{}` (steps collapsed). A built view is drawn as it is. */
   view?: ViewOptions | DiagramView;
+  /** With several graphs: a view per graph (overrides `view`). */
+  views?: (ViewOptions | DiagramView)[];
   /** Per-engine extras (coverage colours, label prefixes). */
   dot?: Omit<DotOptions, 'view'>;
   mermaid?: Omit<MermaidOptions, 'view'>;
@@ -54,10 +56,11 @@ export async function renderImage(graph: LifecycleGraph, options: ImageOptions):
 /** Renders several graphs with one engine (one browser for all, with Mermaid). */
 export async function renderImages(graphs: LifecycleGraph[], options: ImageOptions): Promise<(string | Uint8Array)[]> {
   const engine = options.engine ?? DEFAULT_ENGINE;
-  const view = options.view ?? {};
+  const viewOf = (i: number) => options.views?.[i] ?? options.view ?? {};
   if (engine === 'graphviz') {
     const out: (string | Uint8Array)[] = [];
-    for (const graph of graphs) {
+    for (const [i, graph] of graphs.entries()) {
+      const view = viewOf(i);
       const svg = await dotToSvg(renderDot(graph, { ...options.dot, view }));
       out.push(options.format === 'svg' ? svg : await svgToPng(svg, { width: options.width ?? DEFAULT_PNG_WIDTH }));
     }
@@ -68,7 +71,8 @@ export async function renderImages(graphs: LifecycleGraph[], options: ImageOptio
   const renderer = await openRenderer({ elk: options.elk ?? true });
   try {
     const out: (string | Uint8Array)[] = [];
-    for (const graph of graphs) {
+    for (const [i, graph] of graphs.entries()) {
+      const view = viewOf(i);
       const text = renderMermaid(graph, { ...options.mermaid, view });
       if (options.format === 'svg') out.push(await renderer.renderSvg(text));
       else out.push(await renderer.renderPng(text, { width: options.width ?? DEFAULT_PNG_WIDTH }));
