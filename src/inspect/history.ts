@@ -11,19 +11,62 @@ import { activeStateIds, buildGraphView, describeValue, graphFromDefinition } fr
 import type { ActorInfo, Entry, GraphView, InspectionMessage, ServerMessage, WireSnapshot } from './protocol.ts';
 import { describeWireError } from './serialize.ts';
 
+/**
+ * What the history keeps at most. Past a limit the oldest entries go first (their transitions stay counted in the
+ * coverage), and actors past `maxActors` are refused; either way a notice tells the page. A frame's cost is its size
+ * as received.
+ */
+export interface HistoryLimits {
+  maxEntriesPerActor: number;
+  maxBytesPerActor: number;
+  /** All actors together. */
+  maxEntries: number;
+  maxBytes: number;
+  maxActors: number;
+  /** Pictures rebuilt from definitions that attached programs send. */
+  maxGraphs: number;
+}
+
+export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
+  maxEntriesPerActor: 2000,
+  maxBytesPerActor: 16 * 1024 * 1024,
+  maxEntries: 50_000,
+  maxBytes: 64 * 1024 * 1024,
+  maxActors: 1000,
+  maxGraphs: 50,
+};
+
+/** What the history holds now, and what its limits dropped or refused. */
+export interface HistoryStats {
+  entries: number;
+  bytes: number;
+  actors: number;
+  graphs: number;
+  droppedEntries: number;
+  refusedActors: number;
+}
+
 export interface HistoryOptions {
   /** The inspected machine: actors that run it get its graph and exact coverage. */
   machine?: AnyStateMachine;
   graph?: LifecycleGraph;
   /** Entries kept per actor; older ones are dropped (their coverage is kept). Default 2000. */
   maxEntriesPerActor?: number;
+  /** The other limits (defaults: {@link DEFAULT_HISTORY_LIMITS}). */
+  limits?: Partial<HistoryLimits>;
   /** Called with every change, for the pages connected now. */
   onMessage?: (message: ServerMessage) => void;
 }
 
 export interface History {
-  /** Records one message from a source. `source` namespaces session ids (`main`, `client 2`). */
-  add(source: string, message: InspectionMessage): void;
+  /**
+   * Records one message from a source. `source` namespaces session ids (`main`, `client 2`); `bytes` is its size as
+   * received (what the byte limits count). Returns false when the message was refused (an actor over the limit).
+   */
+  add(source: string, message: InspectionMessage, bytes?: number): boolean;
+  /** What the limits dropped or refused so far, as one line, or undefined. */
+  notice(): string | undefined;
+  stats(): HistoryStats;
   /** The key the server uses for an actor of a source. */
   keyOf(source: string, sessionId: string): string;
   /** Everything, for a page that (re)connects. */
@@ -38,6 +81,7 @@ export interface History {
 interface ActorState {
   info: ActorInfo;
   entries: Entry[];
+  bytes: number;
   lastSnapshot?: WireSnapshot;
   tracker?: CoverageTracker;
   graph?: LifecycleGraph;
@@ -46,8 +90,20 @@ interface ActorState {
 const KNOWN = 'machine';
 
 export function createHistory(options: HistoryOptions = {}): History {
-  const maxEntries = options.maxEntriesPerActor ?? 2000;
+  const limits: HistoryLimits = { ...DEFAULT_HISTORY_LIMITS, ...(options.maxEntriesPerActor ? { maxEntriesPerActor: options.maxEntriesPerActor } : {}), ...options.limits };
+  const maxEntries = limits.maxEntriesPerActor;
   const emit = options.onMessage ?? (() => {});
+  // Every entry kept, oldest first across actors (dropped ones are skipped lazily), with its size.
+  const order: Entry[] = [];
+  let head = 0;
+  const sizes = new WeakMap<Entry, number>();
+  const gone = new WeakSet<Entry>();
+  let totalBytes = 0;
+  let totalEntries = 0;
+  let droppedEntries = 0;
+  let refusedActors = 0;
+  let lastNotice = 0;
+  let noticeTimer: NodeJS.Timeout | undefined;
   const graphs = new Map<string, { view: GraphView; graph: LifecycleGraph }>();
   const actors = new Map<string, ActorState>();
   let seq = 0;
@@ -64,6 +120,7 @@ export function createHistory(options: HistoryOptions = {}): History {
     const id = `def-${createHash('sha256').update(definition).digest('hex').slice(0, 12)}`;
     const cached = graphs.get(id);
     if (cached) return { id, graph: cached.graph };
+    if (graphs.size >= limits.maxGraphs || definition.length > 1024 * 1024) return undefined; // drawn without a diagram
     const graph = graphFromDefinition(definition);
     if (!graph || graph.states.length < 2) return undefined;
     const view = buildGraphView(graph);
@@ -72,12 +129,17 @@ export function createHistory(options: HistoryOptions = {}): History {
     return { id, graph };
   };
 
-  const ensureActor = (source: string, sessionId: string, message?: Extract<InspectionMessage, { type: '@xstate.actor' }>): ActorState => {
+  const ensureActor = (source: string, sessionId: string, message?: Extract<InspectionMessage, { type: '@xstate.actor' }>): ActorState | undefined => {
     const key = keyOf(source, sessionId);
     let state = actors.get(key);
     if (state && !message) return state;
-    const name = message?.name ?? state?.info.name ?? sessionId;
-    const parentKey = message?.parentId ? keyOf(source, message.parentId) : state?.info.parentKey;
+    if (!state && actors.size >= limits.maxActors) {
+      refusedActors++;
+      scheduleNotice();
+      return undefined;
+    }
+    const name = (typeof message?.name === 'string' ? message.name.slice(0, 200) : undefined) ?? state?.info.name ?? sessionId;
+    const parentKey = typeof message?.parentId === 'string' && message.parentId.length <= 200 ? keyOf(source, message.parentId) : state?.info.parentKey;
     const found = message ? graphFor(name, message.definition) : undefined;
     const info: ActorInfo = {
       key,
@@ -95,6 +157,7 @@ export function createHistory(options: HistoryOptions = {}): History {
     state = {
       info,
       entries: state?.entries ?? [],
+      bytes: state?.bytes ?? 0,
       lastSnapshot: state?.lastSnapshot,
       ...(found ? { graph: found.graph, tracker: createCoverageTracker(found.graph, found.machine) } : {}),
     };
@@ -110,25 +173,78 @@ export function createHistory(options: HistoryOptions = {}): History {
     return invoke && invoke.src !== 'inline' ? invoke.src : name;
   };
 
-  const push = (state: ActorState, entry: Entry) => {
+  const noticeText = (): string | undefined => {
+    if (droppedEntries === 0 && refusedActors === 0) return undefined;
+    const parts: string[] = [];
+    if (droppedEntries > 0)
+      parts.push(`the oldest ${droppedEntries} entries were dropped to stay within the history limits (${limits.maxEntriesPerActor} entries or ${limits.maxBytesPerActor / 1024 / 1024} MiB per actor, ${limits.maxEntries} entries or ${limits.maxBytes / 1024 / 1024} MiB in all); coverage still counts them`);
+    if (refusedActors > 0) parts.push(`${refusedActors} actors over the limit of ${limits.maxActors} were not recorded`);
+    return parts.join('; ');
+  };
+  /** Tells the pages, at most once a second (a flood must not become a flood of notices). */
+  const scheduleNotice = () => {
+    if (noticeTimer) return;
+    const wait = Math.max(0, lastNotice + 1000 - Date.now());
+    noticeTimer = setTimeout(() => {
+      noticeTimer = undefined;
+      lastNotice = Date.now();
+      const text = noticeText();
+      if (text) emit({ type: 'notice', text });
+    }, wait);
+    noticeTimer.unref?.();
+  };
+
+  const dropOldest = (state: ActorState) => {
+    const old = state.entries.shift();
+    if (!old) return;
+    gone.add(old);
+    const size = sizes.get(old) ?? 0;
+    state.bytes -= size;
+    totalBytes -= size;
+    totalEntries -= 1;
+    droppedEntries += 1;
+    state.info.dropped += 1;
+    if (old.taken?.length) state.info.droppedTaken = [...new Set([...state.info.droppedTaken, ...old.taken])];
+    // The last snapshot is kept for from → to; once its entry is gone only its value and status are.
+    if (old.snapshot && old.snapshot === state.lastSnapshot) state.lastSnapshot = { value: old.snapshot.value, status: old.snapshot.status };
+    // `order` may still hold the entry until the queue is compacted: let its payload go now.
+    delete old.snapshot;
+    old.event = { type: old.event.type };
+  };
+
+  const push = (state: ActorState, entry: Entry, bytes: number) => {
     state.entries.push(entry);
-    if (state.entries.length > maxEntries) {
-      const gone = state.entries.shift()!;
-      state.info.dropped += 1;
-      if (gone.taken?.length) state.info.droppedTaken = [...new Set([...state.info.droppedTaken, ...gone.taken])];
+    order.push(entry);
+    sizes.set(entry, bytes);
+    state.bytes += bytes;
+    totalBytes += bytes;
+    totalEntries += 1;
+    const before = droppedEntries;
+    while (state.entries.length > maxEntries || (state.bytes > limits.maxBytesPerActor && state.entries.length > 1)) dropOldest(state);
+    while ((totalBytes > limits.maxBytes || totalEntries > limits.maxEntries) && head < order.length) {
+      const oldest = order[head]!;
+      if (oldest === entry) break; // the newest stays, even alone over a limit
+      head++;
+      if (gone.has(oldest)) continue;
+      const owner = actors.get(oldest.actor);
+      if (owner?.entries[0] === oldest) dropOldest(owner);
+    }
+    while (head < order.length && gone.has(order[head]!)) head++;
+    if (head > 256 && head * 2 > order.length) {
+      order.splice(0, head);
+      head = 0;
     }
     emit({ type: 'entry', entry });
+    if (droppedEntries > before) scheduleNotice();
   };
 
   return {
     keyOf,
-    add(source, message) {
+    add(source, message, bytes = 256) {
       const time = Number(message.createdAt) || Date.now();
-      if (message.type === '@xstate.actor') {
-        ensureActor(source, message.sessionId, message);
-        return;
-      }
+      if (message.type === '@xstate.actor') return ensureActor(source, message.sessionId, message) !== undefined;
       const state = ensureActor(source, message.sessionId);
+      if (!state) return false;
       if (message.type === '@xstate.event') {
         push(state, {
           seq: ++seq,
@@ -136,9 +252,9 @@ export function createHistory(options: HistoryOptions = {}): History {
           kind: 'event',
           time,
           event: message.event,
-          ...(message.sourceId ? { sourceKey: keyOf(source, message.sourceId) } : {}),
-        });
-        return;
+          ...(typeof message.sourceId === 'string' && message.sourceId.length <= 200 ? { sourceKey: keyOf(source, message.sourceId) } : {}),
+        }, bytes);
+        return true;
       }
       const previous = state.lastSnapshot;
       const next = message.snapshot;
@@ -157,8 +273,11 @@ export function createHistory(options: HistoryOptions = {}): History {
       const error = errorOf(message.event, next, previous);
       if (error) entry.error = error;
       state.lastSnapshot = next;
-      push(state, entry);
+      push(state, entry, bytes);
+      return true;
     },
+    notice: noticeText,
+    stats: () => ({ entries: totalEntries, bytes: totalBytes, actors: actors.size, graphs: graphs.size, droppedEntries, refusedActors }),
     snapshot() {
       const entries = [...actors.values()].flatMap((a) => a.entries).sort((a, b) => a.seq - b.seq);
       return {
@@ -171,7 +290,7 @@ export function createHistory(options: HistoryOptions = {}): History {
     addRefusal(actorKey, event, message) {
       const state = actors.get(actorKey);
       if (!state) return;
-      push(state, { seq: ++seq, actor: actorKey, kind: 'refused', time: Date.now(), event, error: message });
+      push(state, { seq: ++seq, actor: actorKey, kind: 'refused', time: Date.now(), event, error: message }, 256 + message.length);
     },
     setControlled(key) {
       controlled = key;

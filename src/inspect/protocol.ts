@@ -26,6 +26,28 @@ export const PAGE_PATH = '/_lifecycle/page';
 /** Largest frame the server accepts, from a source or from the page. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
+/** Deepest nesting of objects and arrays a frame may hold (deeper ones would overflow the stack when re-serialized). */
+export const MAX_FRAME_DEPTH = 100;
+
+/** How deep `{` and `[` nest in a JSON text (outside strings), stopping early past `limit`. O(n), no recursion. */
+export function jsonDepth(raw: string, limit = MAX_FRAME_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
 /** Largest command the page may send. */
 export const MAX_COMMAND_BYTES = 64 * 1024;
 
@@ -77,6 +99,7 @@ export interface WireSnapshot {
  * parseInspectionMessage('{"type":"@xstate.event","sessionId":"x:0","event":{"type":"GO"}}'); // { type: '@xstate.event', ... }
  */
 export function parseInspectionMessage(raw: string): InspectionMessage | string {
+  if (jsonDepth(raw) > MAX_FRAME_DEPTH) return `nested deeper than ${MAX_FRAME_DEPTH} levels`;
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -85,6 +108,7 @@ export function parseInspectionMessage(raw: string): InspectionMessage | string 
   }
   if (!isRecord(data)) return 'not a JSON object';
   if (typeof data.sessionId !== 'string' || data.sessionId === '') return 'no sessionId';
+  if (data.sessionId.length > 200) return 'sessionId longer than 200 characters';
   switch (data.type) {
     case '@xstate.actor':
       if (data.definition !== undefined && typeof data.definition !== 'string') return 'definition is not a string';
@@ -196,6 +220,8 @@ export type ServerMessage =
   | {
       type: 'init';
       title: string;
+      /** What the server's limits dropped or refused so far, when anything. */
+      notice?: string;
       graphs: Record<string, GraphView>;
       actors: ActorInfo[];
       entries: Entry[];
@@ -205,6 +231,8 @@ export type ServerMessage =
   | { type: 'actor'; actor: ActorInfo }
   | { type: 'entry'; entry: Entry }
   | { type: 'control'; control: ControlState }
+  /** The server's limits dropped history or refused frames: shown above the page. */
+  | { type: 'notice'; text: string }
   | { type: 'result'; requestId?: string; ok: boolean; message: string };
 
 /** What the page may send. Anything else is refused. */

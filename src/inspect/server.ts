@@ -10,9 +10,14 @@
  *   `reject` (a pending fake service); everything else is refused with a message.
  * - {@link RAW_PATH}: the raw inspection frames, replayed then live, for the Stately bridge page (read-only).
  *
- * Requests whose `Host` is not this server (DNS rebinding) and page sockets from another origin are refused.
+ * Every HTTP request and WebSocket upgrade is checked: a `Host` that is not this server (DNS rebinding) is refused,
+ * and so is an `Origin` that is not this server's own. The page (`/`, `/stately`) and its sockets need the
+ * per-session token of the printed URL (`?token=`); a source needs it too unless it connects from loopback without
+ * a browser origin or from a loopback origin (so a site open in the browser cannot feed the page). What sources send
+ * is bounded per actor and in total (entries, bytes, actors: the oldest history goes first, and the page says so),
+ * and no frame can crash the server.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -24,9 +29,11 @@ import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { LifecycleGraph } from '../model/types.ts';
 import { acceptedEvents, refuseEvent } from './controls.ts';
 import type { FakeServices } from './fake-services.ts';
-import { createHistory } from './history.ts';
+import { createHistory, type HistoryLimits, type HistoryStats } from './history.ts';
 import {
+  jsonDepth,
   MAX_FRAME_BYTES,
+  MAX_FRAME_DEPTH,
   PAGE_PATH,
   parseInspectionMessage,
   parsePageCommand,
@@ -44,6 +51,9 @@ export const MAIN_SOURCE = 'main';
 /** A page whose unsent data grows past this is closed; it reconnects and rebuilds from the history. */
 const SLOW_PAGE_BYTES = 16 * 1024 * 1024;
 const MAX_RAW_FRAMES = 5000;
+const MAX_RAW_BYTES = 32 * 1024 * 1024;
+/** Source connections open at once; more are refused (503). */
+const MAX_SOURCES = 64;
 
 export interface InspectorServerOptions {
   /** Interface to bind; default `127.0.0.1`. */
@@ -57,6 +67,8 @@ export interface InspectorServerOptions {
   graph?: LifecycleGraph;
   /** Entries kept per actor. */
   maxEntriesPerActor?: number;
+  /** The history's other limits (bytes per actor and in total, entries in total, actors). */
+  limits?: Partial<HistoryLimits>;
   /** Told about refused commands and ignored frames (one line each), e.g. to print them. */
   onNotice?: (line: string) => void;
 }
@@ -69,12 +81,16 @@ export interface ControlTarget {
 }
 
 export interface InspectorServer {
-  /** The page: `http://127.0.0.1:PORT/`. */
+  /** The page, with the session token: `http://127.0.0.1:PORT/?token=...`. */
   url: string;
-  /** What an app passes to `createWebSocketInspector({ url })`: `ws://127.0.0.1:PORT`. */
+  /** What an app passes to `createWebSocketInspector({ url })`: `ws://127.0.0.1:PORT/?token=...`. */
   wsUrl: string;
-  /** Stately's hosted inspector, fed by this server (needs internet): `http://127.0.0.1:PORT/stately`. */
+  /** Stately's hosted inspector, fed by this server (needs internet): `http://127.0.0.1:PORT/stately?token=...`. */
   statelyUrl: string;
+  /** The per-session token the URLs carry. */
+  token: string;
+  /** What the history holds and what its limits dropped (for tests and diagnostics). */
+  stats(): HistoryStats & { rawFrames: number; rawBytes: number; sources: number };
   host: string;
   port: number;
   /** A private source URL: actors inspected through it are the server's own (`main`), the ones the page controls. */
@@ -98,22 +114,28 @@ export interface InspectorServer {
 export async function startInspectorServer(options: InspectorServerOptions = {}): Promise<InspectorServer> {
   const bindHost = options.host ?? '127.0.0.1';
   const notice = options.onNotice ?? (() => {});
-  const token = randomBytes(16).toString('hex');
+  // Two secrets: the session token (printed: the page and other programs) and the main token (this process only).
+  const sessionToken = randomBytes(16).toString('hex');
+  const mainToken = randomBytes(16).toString('hex');
   const pages = new Set<WebSocket>();
   const rawPages = new Set<WebSocket>();
   const rawFrames: string[] = [];
+  let rawBytes = 0;
+  let sources = 0;
   let clients = 0;
   let target: ControlTarget | undefined;
 
   const broadcast = (message: ServerMessage) => {
     if (pages.size === 0) return;
-    const text = JSON.stringify(message);
+    const text = stringify(message);
+    if (text === undefined) return notice(`could not send a ${message.type} message to the page: it cannot be serialized`);
     for (const page of pages) sendText(page, text);
   };
   const history = createHistory({
     machine: options.machine,
     graph: options.graph,
     maxEntriesPerActor: options.maxEntriesPerActor,
+    limits: options.limits,
     onMessage: broadcast,
   });
 
@@ -172,6 +194,19 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
     if (!isLoopback(bindHost)) return true; // the user chose to serve beyond loopback
     return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost}:${port}`].includes(host.toLowerCase());
   };
+  /** An `Origin` header, when there is one, must be this server's own. */
+  const ownOrigin = (req: IncomingMessage): boolean => req.headers.origin === undefined || req.headers.origin === `http://${req.headers.host}`;
+  const tokenOf = (req: IncomingMessage): string | null => {
+    try {
+      return new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+    } catch {
+      return null;
+    }
+  };
+  const hasToken = (req: IncomingMessage, expected: string) => {
+    const given = tokenOf(req);
+    return given !== null && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const baseHeaders = {
@@ -183,11 +218,21 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
       res.writeHead(421, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('misdirected request: unknown Host\n');
       return;
     }
+    if (!ownOrigin(req)) {
+      res.writeHead(403, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('forbidden: a request from another origin\n');
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...baseHeaders, Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://x').pathname;
+    } catch {
+      res.writeHead(400, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('bad request URL\n');
+      return;
+    }
     if (path === '/favicon.ico') {
       res.writeHead(204, baseHeaders).end();
       return;
@@ -195,6 +240,11 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
     const file = files[path === '/index.html' ? '/' : path];
     if (!file) {
       res.writeHead(404, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    // The pages need the session token; the scripts and styles they load are public code, served without it.
+    if (file.type.startsWith('text/html') && !hasToken(req, sessionToken)) {
+      res.writeHead(403, { ...baseHeaders, 'Content-Type': 'text/plain' }).end('forbidden: open the URL the inspector printed (it carries the session token)\n');
       return;
     }
     try {
@@ -222,36 +272,65 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    socket.on('error', () => {});
     const refuse = (status: string) => {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      return refuse('400 Bad Request');
+    }
     if (!allowedHost(req.headers.host)) return refuse('421 Misdirected Request');
     const isPage = url.pathname === PAGE_PATH || url.pathname === RAW_PATH;
-    // A page must come from this server's own origin: another site open in the browser must not drive the actor.
-    if (isPage && req.headers.origin !== `http://${req.headers.host}`) return refuse('403 Forbidden');
+    // A page must come from this server's own origin, with the token: another site must not watch or drive the actor.
+    if (isPage && (req.headers.origin !== `http://${req.headers.host}` || !hasToken(req, sessionToken))) return refuse('403 Forbidden');
+    let source: string | undefined;
+    if (!isPage) {
+      if (hasToken(req, mainToken)) source = MAIN_SOURCE;
+      else if (hasToken(req, sessionToken) || isLocalProgram(req)) source = `client ${clients + 1}`;
+      else return refuse('403 Forbidden');
+      if (sources >= MAX_SOURCES && source !== MAIN_SOURCE) return refuse('503 Service Unavailable');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       if (url.pathname === PAGE_PATH) onPage(ws);
       else if (url.pathname === RAW_PATH) onRaw(ws);
-      else onSource(ws, url.searchParams.get('token') === token ? MAIN_SOURCE : `client ${++clients}`);
+      else onSource(ws, source === MAIN_SOURCE ? MAIN_SOURCE : `client ${++clients}`);
     });
   });
 
+  const keepRaw = (text: string) => {
+    rawFrames.push(text);
+    rawBytes += text.length;
+    while (rawFrames.length > 1 && (rawFrames.length > MAX_RAW_FRAMES || rawBytes > MAX_RAW_BYTES)) rawBytes -= rawFrames.shift()!.length;
+  };
+
   const onSource = (ws: WebSocket, source: string) => {
     let ignored = 0;
+    let refused = 0;
+    sources++;
+    ws.on('close', () => sources--);
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      const text = data.toString();
-      const message = parseInspectionMessage(text);
-      if (typeof message === 'string') {
-        if (ignored++ < 3) notice(`ignored a frame from ${source}: ${message}`);
-        return;
+      // Nothing a source sends may take the server down: a frame that cannot be handled is ignored, with a notice.
+      try {
+        if (isBinary) return;
+        const text = data.toString();
+        const message = parseInspectionMessage(text);
+        if (typeof message === 'string') {
+          if (ignored++ < 3) notice(`ignored a frame from ${source}: ${message}`);
+          return;
+        }
+        if (!history.add(source, message, text.length)) {
+          if (refused++ === 0) notice(`${source}: an actor over the inspector's limit was not recorded`);
+          return;
+        }
+        if (source === MAIN_SOURCE && message.type === '@xstate.snapshot') pushControl();
+        keepRaw(text);
+        for (const raw of rawPages) sendText(raw, text);
+      } catch (error) {
+        if (ignored++ < 3) notice(`ignored a frame from ${source}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      history.add(source, message);
-      if (source === MAIN_SOURCE && message.type === '@xstate.snapshot') pushControl();
-      rawFrames.push(text);
-      if (rawFrames.length > MAX_RAW_FRAMES) rawFrames.shift();
-      for (const raw of rawPages) sendText(raw, text);
     });
     ws.on('error', () => {});
   };
@@ -260,13 +339,17 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
     pages.add(ws);
     ws.on('close', () => pages.delete(ws));
     ws.on('error', () => {});
-    sendText(ws, JSON.stringify({ type: 'init', title: options.title ?? 'lifecycle inspector', ...history.snapshot(), control: controlState() } satisfies ServerMessage));
+    const limitNotice = history.notice();
+    const init = stringify({ type: 'init', title: options.title ?? 'lifecycle inspector', ...history.snapshot(), control: controlState(), ...(limitNotice ? { notice: limitNotice } : {}) } satisfies ServerMessage);
+    if (init !== undefined) sendText(ws, init);
+    else ws.close(1011, 'the history cannot be serialized');
     ws.on('message', (data, isBinary) => {
       const reply = (ok: boolean, message: string, requestId?: string) => {
         if (!ok) notice(`refused a command from the page: ${message}`);
         sendText(ws, JSON.stringify({ type: 'result', ok, message, ...(requestId ? { requestId } : {}) } satisfies ServerMessage));
       };
       if (isBinary) return reply(false, 'binary frames are not accepted');
+      if (jsonDepth(data.toString()) > MAX_FRAME_DEPTH) return reply(false, `command nested deeper than ${MAX_FRAME_DEPTH} levels`);
       const command = parsePageCommand(data.toString());
       const logRefusal = (event: { type: string; [key: string]: unknown }, message: string) => {
         if (target) history.addRefusal(history.keyOf(MAIN_SOURCE, target.actor.sessionId), event, message);
@@ -330,12 +413,14 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
 
   let closed: Promise<void> | undefined;
   return {
-    url: `http://${hostPort}/`,
-    wsUrl: `ws://${hostPort}`,
-    statelyUrl: `http://${hostPort}/stately`,
+    url: `http://${hostPort}/?token=${sessionToken}`,
+    wsUrl: `ws://${hostPort}/?token=${sessionToken}`,
+    statelyUrl: `http://${hostPort}/stately?token=${sessionToken}`,
+    token: sessionToken,
+    stats: () => ({ ...history.stats(), rawFrames: rawFrames.length, rawBytes, sources }),
     host: bindHost,
     port,
-    mainSourceUrl: `ws://${hostPort}/?token=${token}`,
+    mainSourceUrl: `ws://${hostPort}/?token=${mainToken}`,
     control(next) {
       target = next;
       history.setControlled(history.keyOf(MAIN_SOURCE, next.actor.sessionId));
@@ -359,6 +444,32 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
       return closed;
     },
   };
+}
+
+/** JSON text, or undefined when the value cannot be serialized (a cycle, a nesting too deep, a string too long). */
+function stringify(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A source on this machine that is not a web page: from a loopback address, with no `Origin` (Node's clients send
+ * none) or a loopback one. A browser always sends the page's origin, so a site cannot pass as one.
+ */
+function isLocalProgram(req: IncomingMessage): boolean {
+  const remote = req.socket.remoteAddress ?? '';
+  if (!(remote === '::1' || remote.startsWith('127.') || remote.startsWith('::ffff:127.'))) return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    const { protocol, hostname } = new URL(origin);
+    return (protocol === 'http:' || protocol === 'https:') && (hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.'));
+  } catch {
+    return false;
+  }
 }
 
 function sendText(ws: WebSocket, text: string): void {

@@ -65,6 +65,8 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
   } else if (options.builtin) {
     const services = await (options.loadServices ?? loadRegisteredServices)(options.builtin);
     actors = services.actors;
+    // Real services act on the machine: a given input is checked as `lifecycle run` checks it (one line naming the field).
+    if (input !== undefined && services.checkInput) input = services.checkInput(input, process.cwd());
     if (input === undefined) {
       sandbox = await mkdtemp(join(tmpdir(), `lifecycle-inspect-${options.builtin}-`));
       input = await services.sandboxInput(sandbox);

@@ -62,7 +62,7 @@ beforeAll(async () => {
   // Offline: anything but the inspector server is refused and remembered.
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(session.server.url)) return route.continue();
+    if (url.startsWith(new URL(session.server.url).origin)) return route.continue();
     offsite.push(url);
     return route.abort();
   });

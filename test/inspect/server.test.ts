@@ -23,8 +23,10 @@ import { extractGraph } from '../../src/model/extract.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A page connection: collects what the server sends, and sends commands. */
-async function openPage(wsUrl: string, origin = wsUrl.replace('ws:', 'http:')) {
-  const ws = new WebSocket(`${wsUrl}${PAGE_PATH}`, { origin });
+/** The page socket of a server whose (tokened) source URL is `wsUrl`: same host, same token, the page's own origin. */
+async function openPage(wsUrl: string, origin = `http://${new URL(wsUrl).host}`) {
+  const u = new URL(wsUrl);
+  const ws = new WebSocket(`ws://${u.host}${PAGE_PATH}${u.search}`, { origin });
   const messages: ServerMessage[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(String(data)) as ServerMessage));
   await once(ws, 'open');
@@ -68,16 +70,16 @@ describe('inspector server', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     expect(page.body).toContain('/vendor/mermaid.min.js');
-    const mermaid = await get(`${session.server.url}vendor/mermaid.min.js`);
+    const mermaid = await get(new URL('/vendor/mermaid.min.js', session.server.url).href);
     expect(mermaid.status).toBe(200);
     expect(mermaid.body.length).toBeGreaterThan(1_000_000);
-    expect((await get(`${session.server.url}package.json`)).status).toBe(404);
-    expect((await get(`${session.server.url}..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await get(new URL('/package.json', session.server.url).href)).status).toBe(404);
+    expect((await get(new URL('/..%2f..%2fpackage.json', session.server.url).href)).status).toBe(404);
   });
 
   it('refuses requests for another Host (DNS rebinding) and page sockets from another origin', async () => {
     expect((await get(session.server.url, { Host: 'attacker.example' })).status).toBe(421);
-    const foreign = new WebSocket(`${session.server.wsUrl}${PAGE_PATH}`, { origin: 'http://attacker.example' });
+    const foreign = new WebSocket(`ws://${new URL(session.server.wsUrl).host}${PAGE_PATH}${new URL(session.server.wsUrl).search}`, { origin: 'http://attacker.example' });
     foreign.on('error', () => {});
     const [, response] = (await once(foreign, 'unexpected-response')) as [unknown, { statusCode: number }];
     expect(response.statusCode).toBe(403);
@@ -146,7 +148,8 @@ describe('inspector server', () => {
   });
 
   it('replays raw frames to the Stately bridge, read-only', async () => {
-    const bridge = new WebSocket(`${session.server.wsUrl}${RAW_PATH}`, { origin: session.server.url.replace(/\/$/, '') });
+    const u = new URL(session.server.wsUrl);
+    const bridge = new WebSocket(`ws://${u.host}${RAW_PATH}${u.search}`, { origin: `http://${u.host}` });
     const frames: string[] = [];
     bridge.on('message', (d) => frames.push(String(d)));
     await once(bridge, 'open');
@@ -187,7 +190,7 @@ describe('attachInspector', () => {
     inspector.control(actor);
     actor.start();
     try {
-      expect(inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(inspector.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
       const page = await openPage(inspector.wsUrl);
       const init = await page.next('init');
       await expect.poll(() => page.messages.some((m) => m.type === 'control' && m.control.accepts.some((a) => a.type === 'OPEN')) || init.control.accepts.length > 0).toBe(true);
@@ -273,9 +276,9 @@ describe('lifecycle inspect (child process)', () => {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    await expect.poll(() => stdout, { timeout: 30_000 }).toMatch(/page: +http:\/\/127\.0\.0\.1:\d+\//);
+    await expect.poll(() => stdout, { timeout: 30_000 }).toMatch(/page: +http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}\n/);
     const url = /page: +(http:\/\/\S+)/.exec(stdout)![1]!;
-    expect(stdout).toContain("createWebSocketInspector({ url: 'ws://127.0.0.1:");
+    expect(stdout).toMatch(/createWebSocketInspector\(\{ url: 'ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}' \}\)/);
     expect((await get(url)).status).toBe(200);
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');

@@ -30,7 +30,9 @@ let requests = 0;
 
 function connect() {
   setConnection('connecting', 'connecting…');
-  socket = new WebSocket(`ws://${location.host}${PAGE_PATH}`);
+  // The session token of the printed URL guards the page's socket too.
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  socket = new WebSocket(`ws://${location.host}${PAGE_PATH}?token=${encodeURIComponent(token)}`);
   socket.onopen = () => {
     retryMs = 250;
     setConnection('live', 'live');
@@ -48,6 +50,16 @@ function connect() {
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 5000);
   };
+}
+
+const MAX_PAGE_ENTRIES = 5000;
+
+/** The server's notice about its limits (oldest history dropped, frames refused), shown above the page. */
+function showNotice(text) {
+  const el = $('notice');
+  if (!el) return;
+  el.hidden = !text;
+  el.textContent = text ?? '';
 }
 
 function setConnection(kind, text) {
@@ -75,6 +87,7 @@ function receive(message) {
       for (const entry of message.entries) entriesOf(entry.actor).push(entry);
       state.control = message.control;
       state.rendered = undefined;
+      showNotice(message.notice);
       if (!state.actors.has(state.selected)) state.selected = defaultActor();
       if (state.view !== undefined && state.view >= snapshotsOf(state.selected).length) state.view = undefined;
       document.title = `${message.title} · lifecycle inspector`;
@@ -91,12 +104,19 @@ function receive(message) {
       renderActors();
       if (message.actor.key === state.selected) renderSelected();
       break;
-    case 'entry':
-      entriesOf(message.entry.actor).push(message.entry);
+    case 'notice':
+      showNotice(message.text);
+      break;
+    case 'entry': {
+      const list = entriesOf(message.entry.actor);
+      list.push(message.entry);
+      // The server keeps a bounded history; so does the page.
+      if (list.length > MAX_PAGE_ENTRIES) list.splice(0, list.length - MAX_PAGE_ENTRIES);
       if (!state.selected) state.selected = defaultActor();
       renderActors();
       if (message.entry.actor === state.selected) renderSelected();
       break;
+    }
     case 'control':
       state.control = message.control;
       renderControls();

@@ -15,7 +15,8 @@ window.addEventListener('message', (e) => {
   }
 });
 
-const socket = new WebSocket(`ws://${location.host}/_lifecycle/raw`);
+const token = new URLSearchParams(location.search).get('token') ?? '';
+const socket = new WebSocket(`ws://${location.host}/_lifecycle/raw?token=${encodeURIComponent(token)}`);
 socket.onmessage = (message) => {
   const event = JSON.parse(message.data);
   if (connected) iframe.contentWindow.postMessage(event, 'https://stately.ai');
