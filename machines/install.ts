@@ -32,10 +32,12 @@
  * "service X is not provided"; real ones are swapped in with `installMachine.provide({ actors })`.
  */
 import { assign, setup } from 'xstate';
+import { retryingStep } from '../src/steps/index.ts';
 import { notProvided } from './not-provided.ts';
 import {
   backoffDelay,
   canRetryStep,
+  DEFAULT_RETRY_POLICY,
   initialProgress,
   resolveRetryPolicy,
   toStepError,
@@ -330,51 +332,31 @@ const installSetup = setup({
 });
 
 /** One install step: the service runs; on error it is retried with backoff, then the run recovers. `next` null: the last step. */
-function stepState(
-  step: InstallStep,
-  src:
+function stepState<
+  const S extends
     | 'installKibanaAssets'
     | 'installIlmPolicies'
     | 'installIndexTemplatesAndPipelines'
     | 'installTransforms'
     | 'installMlModels'
     | 'saveInstallationRecord',
-  next: InstallStep | null,
-  description: string,
-) {
+>(step: InstallStep, src: S, next: InstallStep | null, description: string) {
   const onSuccess = next === null ? '#install.installed' : `#install.installing.${next}`;
-  return installSetup.createStateConfig({
-    description,
-    entry: { type: 'enterStep', params: { step } },
-    initial: 'running',
-    states: {
-      running: {
-        description: `Run ${step} (cleaning up first on a re-run)`,
-        invoke: {
-          src,
-          input: ({ context }) => stepInput(context, step),
-          onDone: { target: onSuccess, actions: { type: 'markStepDone', params: { step } } },
-          onError: [
-            {
-              guard: { type: 'canRetry', params: ({ event }) => ({ error: event.error }) },
-              target: 'retrying',
-              actions: { type: 'recordError', params: ({ event }) => ({ error: event.error }) },
-            },
-            {
-              target: '#install.recovering',
-              actions: { type: 'recordError', params: ({ event }) => ({ error: event.error }) },
-            },
-          ],
-        },
-      },
-      retrying: {
-        description: `Wait with backoff, then run ${step} again`,
-        tags: ['retrying'],
-        after: { backoff: { target: 'running', actions: 'countAttempt' } },
-        on: { RETRY_NOW: { target: 'running', actions: 'countAttempt' } },
-      },
-    },
-  });
+  return retryingStep({
+      step,
+      src,
+      description,
+      input: ({ context }: { context: InstallContext }) => stepInput(context, step),
+      enter: { type: 'enterStep', params: { step } },
+      onDone: { target: onSuccess, actions: { type: 'markStepDone', params: { step } } },
+      onError: { target: '#install.recovering' },
+      // The run's input may replace the policy (context.retry); the default is what the diagrams show.
+      retry: { ...DEFAULT_RETRY_POLICY, overridable: true },
+      states: { attempt: 'running', backoff: 'retrying' },
+      attemptDescription: `Run ${step} (cleaning up first on a re-run)`,
+      backoffDescription: `Wait with backoff, then run ${step} again`,
+      retryNow: ['RETRY_NOW'],
+    });
 }
 
 export const installMachine = installSetup.createMachine({

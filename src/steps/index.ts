@@ -1,0 +1,236 @@
+/**
+ * Steps as a building block: `retryingStep(...)` returns the state config of a step — a service run in an
+ * `attempt` state, a `backoff` state that waits and tries again while the retry policy allows, and the exits on
+ * success and on giving up — with the progress bookkeeping every lifecycle repeats (enter the step, count
+ * attempts, record the error) and a mark in `meta` that tells tools "this is a step, with this policy".
+ *
+ * Pure and imports only `xstate`: machines import it like any building block.
+ *
+ * @example
+ * import { setup } from 'xstate';
+ * import { retryingStep, stepImplementations } from 'lifecycle-kit/steps';
+ *
+ * const m = setup({
+ *   types: { context: {} as StepProgress & { url: string } },
+ *   actors: { download },
+ *   ...stepImplementations, // enterStep, countAttempt, recordError, canRetry, backoff
+ * }).createMachine({
+ *   context: { ...initialStepProgress(), url: 'https://…' },
+ *   initial: 'downloading',
+ *   states: {
+ *     downloading: retryingStep({
+ *       step: 'download',
+ *       src: 'download',
+ *       input: ({ context }) => ({ url: context.url }),
+ *       retry: { maxAttempts: 5, initialIntervalMs: 500 },
+ *       onDone: { target: 'done' },
+ *       onError: { target: 'failed' },
+ *     }),
+ *     done: { type: 'final' },
+ *     failed: { type: 'final' },
+ *   },
+ * });
+ */
+import { assign } from 'xstate';
+import { STEP_META_KEY, type StepMarker } from './marker.ts';
+
+export { readStepMarker, STEP_META_KEY, type StepMarker } from './marker.ts';
+
+/** A retry policy, in the spirit of Temporal's and AWS Step Functions' retriers. */
+export interface RetryPolicy {
+  /** Total attempts, first one included. */
+  maxAttempts: number;
+  /** Delay before the second attempt, in ms. */
+  initialIntervalMs: number;
+  /** Each further delay is multiplied by this. */
+  backoffRate: number;
+  /** Upper bound of a delay, in ms. */
+  maxIntervalMs: number;
+  /** 0..1: a delay is drawn uniformly from [d * (1 - jitter), d]. */
+  jitter: number;
+  /** Error kinds that are never retried. */
+  nonRetryable: string[];
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  initialIntervalMs: 1000,
+  backoffRate: 2,
+  maxIntervalMs: 30_000,
+  jitter: 0,
+  nonRetryable: [],
+};
+
+/** The delay before the next attempt, after `attempt` attempts have failed (attempt >= 1). */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffRate ** Math.max(0, attempt - 1));
+  const jitter = Math.min(1, Math.max(0, policy.jitter));
+  return Math.round(base * (1 - jitter * random()));
+}
+
+/** Whether a step that failed on attempt `attempt` with an error of `kind` may run again under `policy`. */
+export function shouldRetry(policy: RetryPolicy, attempt: number, kind: string | undefined): boolean {
+  if (attempt >= policy.maxAttempts) return false;
+  return !(kind && policy.nonRetryable.includes(kind));
+}
+
+/** The machine-readable kind of a thrown value: its `kind`, else its `code` (`ENOENT`), else undefined. */
+export function errorKind(thrown: unknown): string | undefined {
+  if (!thrown || typeof thrown !== 'object') return undefined;
+  const { kind, code } = thrown as { kind?: unknown; code?: unknown };
+  return typeof kind === 'string' ? kind : typeof code === 'string' ? code : undefined;
+}
+
+/** What the bookkeeping keeps in context. */
+export interface StepProgress {
+  /** The step running now (or that ran last). */
+  step: string | null;
+  /** Attempts made at the current step (1 on the first try). */
+  attempts: number;
+  lastError: { step: string; message: string; attempt: number; time: string; kind?: string } | null;
+  /** The policy of the step running now, when it declares one; else the run's `retry`, else the default. */
+  stepRetry?: RetryPolicy | null;
+  /** The run's policy, if the machine takes one from its input. */
+  retry?: RetryPolicy;
+}
+
+/** The initial bookkeeping fields. */
+export function initialStepProgress(): StepProgress {
+  return { step: null, attempts: 0, lastError: null, stepRetry: null };
+}
+
+const policyOf = (context: StepProgress): RetryPolicy => context.stepRetry ?? context.retry ?? DEFAULT_RETRY_POLICY;
+
+/**
+ * Ready implementations of the names `retryingStep` uses by default, to spread into `setup(...)`:
+ * actions `enterStep`, `countAttempt`, `recordError`, guard `canRetry` and delay `backoff`.
+ */
+export const stepImplementations = {
+  actions: {
+    enterStep: assign((_: unknown, params: { step: string; retry?: RetryPolicy }) => ({ step: params.step, attempts: 1, stepRetry: params.retry ?? null })),
+    countAttempt: assign(({ context }: { context: StepProgress }) => ({ attempts: context.attempts + 1 })),
+    recordError: assign(({ context }: { context: StepProgress }, params: { error: unknown }) => ({
+      lastError: {
+        step: context.step ?? '',
+        message: params.error instanceof Error ? params.error.message : String(params.error),
+        attempt: context.attempts,
+        time: new Date().toISOString(),
+        ...(errorKind(params.error) ? { kind: errorKind(params.error)! } : {}),
+      },
+    })),
+  },
+  guards: {
+    canRetry: ({ context }: { context: StepProgress }, params: { error: unknown }) => shouldRetry(policyOf(context), context.attempts, errorKind(params.error)),
+  },
+  delays: {
+    backoff: ({ context }: { context: StepProgress }) => backoffDelay(policyOf(context), context.attempts),
+  },
+};
+
+/** Params of `recordError` and `canRetry`, from a service's error event. */
+export const errorParams = ({ event }: { event: { error?: unknown } }) => ({ error: event.error });
+
+/** Where a step goes on success or when it gives up. */
+export interface StepExit<TActions> {
+  target: string;
+  actions?: TActions;
+}
+
+export interface RetryingStepConfig<
+  TSrc extends string,
+  TInput,
+  TEnter,
+  TDoneActions,
+  TExitActions,
+  TRecord,
+  TCount,
+  TGuard,
+  TDelay extends string,
+  TTag extends string,
+  TRetryEvent extends string,
+> {
+  /** The step's name: what the bookkeeping records as `context.step`, and the picture's name for it. */
+  step: string;
+  /** The service, by its name in `setup({ actors })`. */
+  src: TSrc;
+  /** The service's input. */
+  input?: TInput;
+  /** The invoke's id (XState generates one otherwise). */
+  id?: string;
+  description?: string;
+  /** Where the step goes when the service resolves. */
+  onDone: StepExit<TDoneActions>;
+  /** Where it goes when an attempt fails and no retry is left (or the error is not retryable). */
+  onError: StepExit<TExitActions>;
+  /**
+   * The retry policy (over {@link DEFAULT_RETRY_POLICY}). With `overridable`, the run's `context.retry` governs at
+   * run time and this is what diagrams show; otherwise the default `enterStep` makes it the step's policy.
+   */
+  retry?: Partial<RetryPolicy> & { overridable?: boolean };
+  /** Keys of the two inner states; default `attempt` and `backoff`. */
+  states?: { attempt?: string; backoff?: string };
+  attemptDescription?: string;
+  backoffDescription?: string;
+  /** Tags of the backoff state; default `['retrying']`. */
+  backoffTags?: readonly TTag[];
+  /** Events that end the wait at once (e.g. `RETRY_NOW`). */
+  retryNow?: readonly TRetryEvent[];
+  /** The bookkeeping, when a machine names it differently from {@link stepImplementations}. */
+  enter?: TEnter;
+  recordError?: TRecord;
+  countAttempt?: TCount;
+  canRetry?: TGuard;
+  delay?: TDelay;
+}
+
+/**
+ * The state config of a retried step. Its `meta` carries the {@link StepMarker}, so the graph model records it
+ * as a step with its policy and diagrams draw it as one state with a badge (`↻ 3× backoff 1s×2`).
+ *
+ * @example
+ * kibana_assets: retryingStep({ step: 'kibana_assets', src: 'installKibanaAssets', onDone: { target: 'ilm_policies' }, onError: { target: '#install.recovering' } })
+ */
+export function retryingStep<
+  const TSrc extends string,
+  TInput = undefined,
+  const TEnter = { type: 'enterStep'; params: { step: string; retry?: RetryPolicy } },
+  const TDoneActions = never,
+  const TExitActions = { type: 'recordError'; params: typeof errorParams },
+  const TRecord = { type: 'recordError'; params: typeof errorParams },
+  const TCount = 'countAttempt',
+  const TGuard = { type: 'canRetry'; params: typeof errorParams },
+  const TDelay extends string = 'backoff',
+  const TTag extends string = 'retrying',
+  const TRetryEvent extends string = never,
+>(config: RetryingStepConfig<TSrc, TInput, TEnter, TDoneActions, TExitActions, TRecord, TCount, TGuard, TDelay, TTag, TRetryEvent>) {
+  const attempt = config.states?.attempt ?? 'attempt';
+  const backoff = config.states?.backoff ?? 'backoff';
+  const { overridable, ...partial } = config.retry ?? {};
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...partial };
+  const marker: StepMarker = { name: config.step, attempt, backoff, retry: { ...policy, ...(overridable ? { overridable: true } : {}) } };
+  const record = (config.recordError ?? { type: 'recordError', params: errorParams }) as TRecord;
+  const count = (config.countAttempt ?? 'countAttempt') as TCount;
+  const again = { target: attempt, actions: count };
+  const enter = (config.enter ?? { type: 'enterStep', params: { step: config.step, ...(overridable || !config.retry ? {} : { retry: policy }) } }) as TEnter;
+  const onError = [
+    { guard: (config.canRetry ?? { type: 'canRetry', params: errorParams }) as TGuard, target: backoff, actions: record },
+    { target: config.onError.target, actions: (config.onError.actions ?? record) as TExitActions | TRecord },
+  ] as const;
+  const attemptState = {
+    ...(config.attemptDescription !== undefined ? { description: config.attemptDescription } : {}),
+    invoke: { src: config.src, id: config.id, input: config.input as TInput, onDone: config.onDone, onError },
+  };
+  const backoffState = {
+    ...(config.backoffDescription !== undefined ? { description: config.backoffDescription } : {}),
+    tags: (config.backoffTags ?? ['retrying']) as readonly TTag[],
+    after: { [(config.delay ?? 'backoff') as TDelay]: again } as Record<TDelay, typeof again>,
+    on: Object.fromEntries((config.retryNow ?? []).map((e) => [e, again])) as Record<TRetryEvent, typeof again>,
+  };
+  return {
+    ...(config.description !== undefined ? { description: config.description } : {}),
+    entry: enter,
+    initial: attempt,
+    meta: { [STEP_META_KEY]: marker },
+    states: { [attempt]: attemptState, [backoff]: backoffState } as Record<string, typeof attemptState | typeof backoffState>,
+  };
+}
