@@ -30,8 +30,8 @@ describe('run --inspect', () => {
         inspect: (event) => inspector.inspect.next?.(event),
       });
       expect(result.status).toBe('succeeded');
-      const origin = inspector.url.replace(/\/$/, '');
-      const page = new WebSocket(`${origin.replace(/^http/, 'ws')}${PAGE_PATH}`, { headers: { origin } });
+      const { origin, search } = new URL(inspector.url); // the printed URL carries the session token
+      const page = new WebSocket(`${origin.replace(/^http/, 'ws')}${PAGE_PATH}${search}`, { headers: { origin } });
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, 1500);
         page.on('message', (data) => received.push(String(data)));
@@ -55,7 +55,7 @@ describe('run --inspect', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lk-run-inspect-'));
     const r = await lifecycle(['run', `${FIXTURES}#stepsMachine`, '--store', join(dir, 'store'), '--input', JSON.stringify({ steps: 1, dir }), '--inspect']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/m);
+    expect(r.stdout).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/m);
     const bad = await lifecycle(['run', `${FIXTURES}#stepsMachine`, '--store', join(dir, 'store2'), '--input', '{}', '--inspect', 'nope']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim()).toBe("lifecycle: --inspect takes a port from 0 to 65535, not 'nope'");
