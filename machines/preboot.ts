@@ -34,9 +34,11 @@
  * services) so that `releaseResources` knows exactly what is open; only the hold watcher is long-lived.
  */
 import { assign, setup, type CallbackActorLogic, type EventObject } from 'xstate';
+import { retryingStep } from '../src/steps/index.ts';
 import { notProvided, notProvidedCallback } from './not-provided.ts';
 import {
   backoffDelay,
+  DEFAULT_RETRY_POLICY,
   canRetryStep,
   initialProgress,
   resolveRetryPolicy,
@@ -434,19 +436,14 @@ const holdSettlements = {
   },
 } as const satisfies Parameters<typeof prebootSetup.createStateConfig>[0]['on'];
 
-/** The error transitions of a retried step: retry with backoff while the policy allows, else stop (failed). */
-const retryOrStop = [
-  { guard: { type: 'canRetry', params: errorParams }, target: 'backoff', actions: { type: 'recordError', params: errorParams } },
-  { target: '#preboot.stopping', actions: [{ type: 'recordError', params: errorParams }, 'markFailed'] },
-] as const;
+/** Where a retried step goes when it gives up: the run stops (failed). */
+const retryOrStopExit = {
+  target: '#preboot.stopping',
+  actions: [{ type: 'recordError', params: errorParams }, 'markFailed'],
+} as const;
 
-/** The backoff state of a retried step. */
-const backoff = (step: PrebootStep) =>
-  prebootSetup.createStateConfig({
-    description: `Wait with backoff, then run ${step} again`,
-    tags: ['retrying'],
-    after: { backoff: { target: 'attempt', actions: 'countAttempt' } },
-  });
+/** The run's policy (`context.retry`, from the input) governs the retries; diagrams show the default. */
+const RUN_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, overridable: true };
 
 // ─────────────────────────────────────────── machine ─────────────────────────────────────────────
 
@@ -491,36 +488,26 @@ export const prebootMachine = prebootSetup.createMachine({
         ...holdSettlements,
       },
       states: {
-        loadingConfig: {
+        loadingConfig: retryingStep({
+          step: 'loadConfig',
+          src: 'loadConfig',
           description: 'Read the configuration file',
-          entry: { type: 'startStep', params: { step: 'loadConfig' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run loadConfig',
-              invoke: {
-                src: 'loadConfig',
-                input: ({ context }) => ({ configPath: context.configPath, dataDir: context.dataDir }),
-                onDone: {
+          input: ({ context }: { context: PrebootContext }) => ({ configPath: context.configPath, dataDir: context.dataDir }),
+          enter: { type: 'startStep', params: { step: 'loadConfig' } },
+          onDone: {
                   target: '#preboot.preboot.startingServer',
-                  actions: ['stepSucceeded', { type: 'storeConfig', params: ({ event }) => event.output }],
+                  actions: ['stepSucceeded', { type: 'storeConfig', params: ({ event }: { event: { output: ConfigOutput } }) => event.output }],
                 },
-                onError: retryOrStop,
-              },
-            },
-            backoff: backoff('loadConfig'),
-          },
-        },
-        startingServer: {
+          onError: retryOrStopExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run loadConfig',
+          backoffDescription: 'Wait with backoff, then run loadConfig again',
+        }),
+        startingServer: retryingStep({
+          step: 'startPrebootServer',
+          src: 'startPrebootServer',
           description: 'Start the preboot HTTP server on loopback and set the preboot plugins up',
-          entry: { type: 'startStep', params: { step: 'startPrebootServer' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run startPrebootServer',
-              invoke: {
-                src: 'startPrebootServer',
-                input: ({ context }) => ({
+          input: ({ context }: { context: PrebootContext }) => ({
                   host: context.host,
                   port: context.port,
                   dataDir: context.dataDir,
@@ -528,16 +515,16 @@ export const prebootMachine = prebootSetup.createMachine({
                   config: context.config ?? {},
                   plugins: context.plugins,
                 }),
-                onDone: {
+          enter: { type: 'startStep', params: { step: 'startPrebootServer' } },
+          onDone: {
                   target: '#preboot.preboot.awaitingSetupHolds',
-                  actions: ['stepSucceeded', { type: 'storePrebootServer', params: ({ event }) => event.output }],
+                  actions: ['stepSucceeded', { type: 'storePrebootServer', params: ({ event }: { event: { output: StartPrebootServerOutput } }) => event.output }],
                 },
-                onError: retryOrStop,
-              },
-            },
-            backoff: backoff('startPrebootServer'),
-          },
-        },
+          onError: retryOrStopExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run startPrebootServer',
+          backoffDescription: 'Wait with backoff, then run startPrebootServer again',
+        }),
         awaitingSetupHolds: {
           description: 'Preboot server up; wait until no setup hold is pending (waitUntilCanSetup)',
           tags: ['waiting', 'preboot-server-up'],
@@ -558,27 +545,22 @@ export const prebootMachine = prebootSetup.createMachine({
           tags: ['preboot-server-up'],
           always: [{ guard: 'reloadRequested', target: 'reloadingConfig' }, { target: '#preboot.setup' }],
         },
-        reloadingConfig: {
+        reloadingConfig: retryingStep({
+          step: 'reloadConfig',
+          src: 'reloadConfig',
           description: 'Read the configuration file again (a hold resolved with shouldReloadConfig)',
           tags: ['preboot-server-up'],
-          entry: { type: 'startStep', params: { step: 'reloadConfig' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run reloadConfig',
-              invoke: {
-                src: 'reloadConfig',
-                input: ({ context }) => ({ configPath: context.configPath, dataDir: context.dataDir }),
-                onDone: {
+          input: ({ context }: { context: PrebootContext }) => ({ configPath: context.configPath, dataDir: context.dataDir }),
+          enter: { type: 'startStep', params: { step: 'reloadConfig' } },
+          onDone: {
                   target: '#preboot.setup',
-                  actions: ['stepSucceeded', { type: 'storeConfig', params: ({ event }) => event.output }],
+                  actions: ['stepSucceeded', { type: 'storeConfig', params: ({ event }: { event: { output: ConfigOutput } }) => event.output }],
                 },
-                onError: retryOrStop,
-              },
-            },
-            backoff: backoff('reloadConfig'),
-          },
-        },
+          onError: retryOrStopExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run reloadConfig',
+          backoffDescription: 'Wait with backoff, then run reloadConfig again',
+        }),
       },
     },
 
@@ -601,26 +583,21 @@ export const prebootMachine = prebootSetup.createMachine({
         ...holdSettlements,
       },
       states: {
-        settingUp: {
+        settingUp: retryingStep({
+          step: 'setupServices',
+          src: 'setupServices',
           description: 'Set up the standard services and plugins with the (possibly reloaded) config',
-          entry: { type: 'startStep', params: { step: 'setupServices' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run setupServices',
-              invoke: {
-                src: 'setupServices',
-                input: ({ context }) => ({ dataDir: context.dataDir, config: context.config ?? {} }),
-                onDone: {
+          input: ({ context }: { context: PrebootContext }) => ({ dataDir: context.dataDir, config: context.config ?? {} }),
+          enter: { type: 'startStep', params: { step: 'setupServices' } },
+          onDone: {
                   target: '#preboot.setup.awaitingStartHolds',
-                  actions: ['stepSucceeded', { type: 'storeComponents', params: ({ event }) => event.output }],
+                  actions: ['stepSucceeded', { type: 'storeComponents', params: ({ event }: { event: { output: SetupServicesOutput } }) => event.output }],
                 },
-                onError: retryOrStop,
-              },
-            },
-            backoff: backoff('setupServices'),
-          },
-        },
+          onError: retryOrStopExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run setupServices',
+          backoffDescription: 'Wait with backoff, then run setupServices again',
+        }),
         awaitingStartHolds: {
           description: 'Wait until no start hold is pending (waitUntilCanStart)',
           tags: ['waiting'],
@@ -655,32 +632,27 @@ export const prebootMachine = prebootSetup.createMachine({
             },
           },
         },
-        startingMainServer: {
+        startingMainServer: retryingStep({
+          step: 'startMainServer',
+          src: 'startMainServer',
           description: 'Start the main server (port of the preboot server, so /?next= redirects stay valid)',
-          entry: { type: 'startStep', params: { step: 'startMainServer' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run startMainServer',
-              invoke: {
-                src: 'startMainServer',
-                input: ({ context }) => ({
+          input: ({ context }: { context: PrebootContext }) => ({
                   host: context.host,
                   port: context.boundPort ?? context.port,
                   dataDir: context.dataDir,
                   config: context.config ?? {},
                   components: context.components,
                 }),
-                onDone: {
+          enter: { type: 'startStep', params: { step: 'startMainServer' } },
+          onDone: {
                   target: '#preboot.running',
-                  actions: ['stepSucceeded', { type: 'storeMainServer', params: ({ event }) => event.output }],
+                  actions: ['stepSucceeded', { type: 'storeMainServer', params: ({ event }: { event: { output: StartMainServerOutput } }) => event.output }],
                 },
-                onError: retryOrStop,
-              },
-            },
-            backoff: backoff('startMainServer'),
-          },
-        },
+          onError: retryOrStopExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run startMainServer',
+          backoffDescription: 'Wait with backoff, then run startMainServer again',
+        }),
       },
     },
 
@@ -691,38 +663,23 @@ export const prebootMachine = prebootSetup.createMachine({
       on: { STOP: 'stopping' },
     },
 
-    stopping: {
+    stopping: retryingStep({
+      step: 'releaseResources',
+      src: 'releaseResources',
       description: 'Stop stage: release every resource still held (servers, watchers)',
-      entry: ['beginStop', { type: 'startStep', params: { step: 'releaseResources' } }],
-      initial: 'attempt',
-      states: {
-        attempt: {
-          description: 'Run releaseResources',
-          invoke: {
-            src: 'releaseResources',
-            input: ({ context }) => ({
-              dataDir: context.dataDir,
-              prebootServer: context.prebootServer,
-              mainServer: context.mainServer,
-            }),
-            onDone: { target: '#preboot.stopped', actions: ['stepSucceeded', 'resourcesReleased'] },
-            onError: [
-              {
-                guard: { type: 'canRetry', params: errorParams },
-                target: 'backoff',
-                actions: { type: 'recordError', params: errorParams },
-              },
-              // Give up: the run still ends, with the error exposed.
-              {
-                target: '#preboot.stopped',
-                actions: [{ type: 'recordError', params: errorParams }, 'markReleaseFailed'],
-              },
-            ],
-          },
-        },
-        backoff: backoff('releaseResources'),
-      },
-    },
+      input: ({ context }: { context: PrebootContext }) => ({
+        dataDir: context.dataDir,
+        prebootServer: context.prebootServer,
+        mainServer: context.mainServer,
+      }),
+      enter: ['beginStop', { type: 'startStep', params: { step: 'releaseResources' } }],
+      onDone: { target: '#preboot.stopped', actions: ['stepSucceeded', 'resourcesReleased'] },
+      // Give up: the run still ends, with the error exposed.
+      onError: { target: '#preboot.stopped', actions: [{ type: 'recordError', params: errorParams }, 'markReleaseFailed'] },
+      retry: RUN_RETRY_POLICY,
+      attemptDescription: 'Run releaseResources',
+      backoffDescription: 'Wait with backoff, then run releaseResources again',
+    }),
 
     stopped: {
       description: 'Everything released; the run is over',

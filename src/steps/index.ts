@@ -148,6 +148,7 @@ export interface RetryingStepConfig<
   TDelay extends string,
   TTag extends string,
   TRetryEvent extends string,
+  TStepTag extends string = never,
 > {
   /** The step's name: what the bookkeeping records as `context.step`, and the picture's name for it. */
   step: string;
@@ -158,6 +159,8 @@ export interface RetryingStepConfig<
   /** The invoke's id (XState generates one otherwise). */
   id?: string;
   description?: string;
+  /** Tags of the step state itself. */
+  tags?: readonly TStepTag[];
   /** Where the step goes when the service resolves. */
   onDone: StepExit<TDoneActions>;
   /** Where it goes when an attempt fails and no retry is left (or the error is not retryable). */
@@ -202,7 +205,30 @@ export function retryingStep<
   const TDelay extends string = 'backoff',
   const TTag extends string = 'retrying',
   const TRetryEvent extends string = never,
->(config: RetryingStepConfig<TSrc, TInput, TEnter, TDoneActions, TExitActions, TRecord, TCount, TGuard, TDelay, TTag, TRetryEvent>) {
+  const TStepTag extends string = never,
+>(
+  config: RetryingStepConfig<TSrc, TInput, TEnter, TDoneActions, TExitActions, TRecord, TCount, TGuard, TDelay, TTag, TRetryEvent, TStepTag>,
+): NoInfer<ReturnType<typeof buildStep<TSrc, TInput, TEnter, TDoneActions, TExitActions, TRecord, TCount, TGuard, TDelay, TTag, TRetryEvent, TStepTag>>> {
+  // NoInfer: the state config is checked against the machine's types where it is used, but the machine's types
+  // must not be inferred back into the helper's parameters (they would widen the action and event types).
+  return buildStep(config);
+}
+
+function buildStep<
+  const TSrc extends string,
+  TInput = undefined,
+  const TEnter = { type: 'enterStep'; params: { step: string; retry?: RetryPolicy } },
+  const TDoneActions = never,
+  const TExitActions = { type: 'recordError'; params: typeof errorParams },
+  const TRecord = { type: 'recordError'; params: typeof errorParams },
+  const TCount = 'countAttempt',
+  const TGuard = { type: 'canRetry'; params: typeof errorParams },
+  const TDelay extends string = 'backoff',
+  const TTag extends string = 'retrying',
+  const TRetryEvent extends string = never,
+  const TStepTag extends string = never,
+>(config: RetryingStepConfig<TSrc, TInput, TEnter, TDoneActions, TExitActions, TRecord, TCount, TGuard, TDelay, TTag, TRetryEvent, TStepTag>) {
+
   const attempt = config.states?.attempt ?? 'attempt';
   const backoff = config.states?.backoff ?? 'backoff';
   const { overridable, ...partial } = config.retry ?? {};
@@ -228,6 +254,7 @@ export function retryingStep<
   };
   return {
     ...(config.description !== undefined ? { description: config.description } : {}),
+    ...(config.tags !== undefined ? { tags: config.tags } : {}),
     entry: enter,
     initial: attempt,
     meta: { [STEP_META_KEY]: marker },
