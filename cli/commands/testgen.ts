@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
-import { resolveCatalogue } from '../../src/model/catalogue.ts';
 import { extractGraph } from '../../src/model/extract.ts';
+import { resolveSamples } from '../../src/model/samples.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { buildSuite, existingSuiteFiles, staleSuiteFiles } from '../../src/testgen/index.ts';
 import type { Register } from '../io.ts';
@@ -16,6 +16,7 @@ export const registerTestgen: Register = (program, { io, setExitCode }) => {
     .option('-o, --out <dir>', 'directory of the generated tests', 'test/model')
     .option('--check', 'exit 1 if the committed generated tests differ from what the machine gives now')
     .option('--catalogue <ref>', 'event payload samples: file.json or file.ts#export')
+    .option('--no-infer', "use only the hand-written catalogue: no samples inferred from the machine's TypeScript types")
     .option('--harness <module>', 'module the tests import the harness from', 'lifecycle-kit/testing')
     .option('--max-steps-per-file <n>', 'split larger suites into several files (for vitest --shard)', '400')
     .addHelpText(
@@ -26,10 +27,10 @@ Examples:
   $ lifecycle testgen ./src/checkout.ts#checkoutMachine -o test/generated
   $ lifecycle testgen install --check         # in CI`,
     )
-    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; harness: string; maxStepsPerFile: string }) => {
+    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string }) => {
       const loaded = await loadMachine(ref);
       const graph = extractGraph(loaded.machine);
-      const catalogue = await resolveCatalogue(loaded, opts.catalogue);
+      const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
       const { files, stem, coverage } = buildSuite(loaded, graph, {
         outDir: opts.out,
         catalogue,
@@ -54,6 +55,6 @@ Examples:
       }
       const t = coverage.transitions;
       io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
-      for (const u of t.uncovered) io.stdout.write(`uncovered: ${u.id} (${u.reason})\n`);
+      for (const u of t.uncovered) io.stdout.write(`uncovered: ${u.id} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
     });
 };

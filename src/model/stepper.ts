@@ -7,13 +7,32 @@ import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, creat
  */
 export interface Stepper {
   /** The initial snapshot (after eventless transitions) and the transitions taken to get there. */
-  initial(input?: unknown): StepResult;
+  initial(input?: unknown, guards?: GuardChoices): StepResult;
   /** The next snapshot for `event` and the transitions taken. */
-  step(snapshot: AnyMachineSnapshot, event: EventObject): StepResult;
+  step(snapshot: AnyMachineSnapshot, event: EventObject, guards?: GuardChoices): StepResult;
   /** Event descriptors the snapshot's active states handle (`GO`, `xstate.after.…`, `xstate.done.actor.…`, `*`). */
   candidates(snapshot: AnyMachineSnapshot): string[];
   /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context). */
   delayOf(snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined;
+  /** Top-level context keys that guards have read in the steps so far (what can make a guard's outcome differ). */
+  guardReads(): string[];
+}
+
+/** Outcomes chosen for named guards whose implementation throws (placeholders left to `provide`). */
+export type GuardChoices = Record<string, boolean>;
+
+/**
+ * Thrown by a step when a named guard's implementation throws and no outcome was chosen for it: the caller may
+ * choose (`true` and `false`) and step again. Machines often declare guards as placeholders
+ * (`isReady: () => { throw new Error('not implemented') }`) and provide them where they are used.
+ */
+export class GuardThrew extends Error {
+  constructor(
+    readonly guard: string,
+    readonly cause: unknown,
+  ) {
+    super(`guard ${guard} threw: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
 }
 
 export interface StepResult {
@@ -32,8 +51,14 @@ export interface StepResult {
  * const { snapshot } = stepper.initial(input);
  * stepper.step(snapshot, { type: 'GO' }).taken; // ['m.idle:GO:0']
  */
-export function createStepper(machine: AnyStateMachine): Stepper {
-  const ids = transitionIds(machine);
+export function createStepper(original: AnyStateMachine): Stepper {
+  let choices: GuardChoices = {};
+  const reads = new Set<string>();
+  const machine = withGuardChoices(original, () => choices, reads);
+  // Snapshots of the original machine (a live actor's, in the inspector) step with the original's state nodes, so
+  // both machines' transition objects map to the same ids.
+  const ids = new Map([...transitionIds(original), ...transitionIds(machine)]);
+  recordInlineGuardReads(machine, reads);
   let sink: string[] = [];
   const capture = (event: { type: string; _transitions?: unknown[] }) => {
     if (event.type === '@xstate.microstep' && event._transitions) {
@@ -61,16 +86,25 @@ export function createStepper(machine: AnyStateMachine): Stepper {
     return error ? { snapshot, taken, error } : { snapshot, taken };
   };
 
+  const withChoices = <T>(guards: GuardChoices | undefined, fn: () => T): T => {
+    choices = guards ?? {};
+    try {
+      return fn();
+    } finally {
+      choices = {};
+    }
+  };
+
   return {
-    initial(input) {
+    initial(input, guards) {
       scope = makeScope(input);
       sink = [];
       const s = scope;
-      return run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot);
+      return withChoices(guards, () => run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot));
     },
-    step(snapshot, event) {
+    step(snapshot, event, guards) {
       const s = freshScopePerStep || !scope ? (scope = makeScope(undefined)) : scope;
-      return run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot);
+      return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot));
     },
     candidates(snapshot) {
       return [...new Set(getNextTransitions(snapshot).map((t) => t.eventType as string))];
@@ -78,7 +112,62 @@ export function createStepper(machine: AnyStateMachine): Stepper {
     delayOf(snapshot, afterEvent) {
       return resolveDelay(machine, snapshot, afterEvent);
     },
+    guardReads() {
+      return [...reads].sort();
+    },
   };
+}
+
+/**
+ * The machine with every named guard wrapped: a chosen outcome wins; otherwise the implementation runs, and if it
+ * throws, `GuardThrew` names the guard. Guard objects of `and`/`or`/`not`/`stateIn` refer to named guards by name,
+ * so wrapping the named ones reaches inside them too.
+ */
+export function withGuardChoices(machine: AnyStateMachine, current: () => GuardChoices, reads?: Set<string>): AnyStateMachine {
+  const guards = (machine.implementations.guards ?? {}) as Record<string, unknown>;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, impl] of Object.entries(guards)) {
+    if (typeof impl !== 'function' || 'check' in impl) continue;
+    wrapped[name] = (args: { context?: unknown }, params: unknown) => {
+      const chosen = current()[name];
+      if (chosen !== undefined) return chosen;
+      try {
+        return (impl as (a: unknown, p: unknown) => boolean)(reads ? recording(args, reads) : args, params);
+      } catch (error) {
+        throw new GuardThrew(name, error);
+      }
+    };
+  }
+  // provide() makes state nodes of our own, so the inline guards can be wrapped below without touching the user's.
+  return machine.provide({ guards: wrapped } as never);
+}
+
+/** Wraps the inline guard functions of the (private) machine's transitions so that their context reads are seen. */
+function recordInlineGuardReads(machine: AnyStateMachine, reads: Set<string>): void {
+  const wrap = (t: { guard?: unknown }) => {
+    const g = t.guard;
+    if (typeof g !== 'function' || 'check' in g) return;
+    t.guard = (args: { context?: unknown }, params: unknown) => (g as (a: unknown, p: unknown) => boolean)(recording(args, reads), params);
+  };
+  const walk = (node: AnyStateNode) => {
+    for (const list of node.transitions.values()) for (const t of list) wrap(t as { guard?: unknown });
+    for (const t of node.always ?? []) wrap(t as { guard?: unknown });
+    for (const child of Object.values(node.states as Record<string, AnyStateNode>)) walk(child);
+  };
+  walk(machine.root as AnyStateNode);
+}
+
+/** Guard arguments whose context records the top-level keys read. */
+function recording(args: { context?: unknown }, reads: Set<string>): unknown {
+  const context = args?.context;
+  if (!context || typeof context !== 'object') return args;
+  const proxy = new Proxy(context as object, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') reads.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { ...args, context: proxy };
 }
 
 /** Resolves an `after` delay the way XState does: a number, or a named delay (number or function of context). */

@@ -13,11 +13,13 @@ export function accountCoverage(
   taken: Iterable<string>,
   visitedValues: Iterable<string>,
   diagnostics: PathDiagnostic[] = [],
+  truncated = spaces.some((s) => s.truncated),
 ): Coverage {
   const covered = new Set(taken);
-  const truncated = spaces.some((s) => s.truncated);
   const activeStates = new Set<string>();
   for (const space of spaces) for (const node of space.nodes) if (node.value !== null) for (const id of activeStateIds(graph.id, node.value)) activeStates.add(id);
+  // A transient state never shows in a state value; a taken transition out of it shows it was entered.
+  for (const t of graph.transitions) if (covered.has(t.id)) activeStates.add(t.source);
   const coveredStates = new Set<string>();
   for (const v of visitedValues) for (const id of activeStateIds(graph.id, JSON.parse(v))) coveredStates.add(id);
   // Transient states (left at once by an eventless transition) never show in a state value: a taken transition

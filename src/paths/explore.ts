@@ -1,6 +1,6 @@
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } from 'xstate';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
-import { createStepper } from '../model/stepper.ts';
+import { createStepper, type GuardChoices, GuardThrew, type Stepper, type StepResult } from '../model/stepper.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 
 /** How two explored snapshots are told apart. */
@@ -46,6 +46,8 @@ export interface ExploredEdge {
   to: number;
   event: EventObject;
   transitions: string[];
+  /** Outcomes chosen for guards whose implementation threw (see `GuardThrew`); a test provides the same. */
+  guards?: GuardChoices;
 }
 
 export interface StateSpace {
@@ -60,6 +62,10 @@ export interface StateSpace {
   maxStates: number;
   /** Steps that threw (a guard, an action or the context factory), with the message. */
   errors: ExploreError[];
+  /** Named guards whose implementation threw, explored with both outcomes. */
+  chosenGuards: string[];
+  /** Top-level context keys the guards read while exploring. */
+  guardReads: string[];
   /**
    * Replays a path of edges on real snapshots from its start edge. Nodes merge states that agree on the chosen
    * identity, so an edge found from one context may not hold in another: the replay follows XState and stops at
@@ -98,6 +104,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const until = options.until;
   const takenTargets = new Set<string>();
+  const chosenGuards = new Set<string>();
   const note = (taken: string[]) => {
     if (until) for (const t of taken) if (until.has(t)) takenTargets.add(t);
   };
@@ -126,24 +133,27 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   // every given input fails to start the machine, the same fallback is tried before giving up.
   const given = catalogue.inputs ?? (catalogue.input === undefined ? undefined : [catalogue.input]);
   const start = (input: unknown): boolean => {
-    let first: ReturnType<typeof stepper.initial>;
-    try {
-      first = stepper.initial(input);
-    } catch (error) {
-      errors.push({ node: 0, event: START_EVENT, message: oneLine(error) });
-      return false;
+    let ok = false;
+    for (const outcome of choosing((guards) => stepper.initial(input, guards))) {
+      if ('message' in outcome) {
+        errors.push({ node: 0, event: START_EVENT, message: outcome.message });
+        continue;
+      }
+      const { result: first, guards } = outcome;
+      if (first.error) {
+        // The context factory (or an entry action) threw with this input: the machine cannot start from it.
+        errors.push({ node: 0, event: START_EVENT, message: first.error, errored: true });
+        continue;
+      }
+      if (guards) for (const g of Object.keys(guards)) chosenGuards.add(g);
+      const to = addNode(first.snapshot, 1);
+      if (to === undefined) continue;
+      note(first.taken);
+      edges.push({ from: 0, to, event: { type: START_EVENT, input } as EventObject, transitions: first.taken, ...(guards ? { guards } : {}) });
+      out[0].push(edges.length - 1);
+      ok = true;
     }
-    if (first.error) {
-      // The context factory (or an entry action) threw with this input: the machine cannot start from it.
-      errors.push({ node: 0, event: START_EVENT, message: first.error, errored: true });
-      return false;
-    }
-    const to = addNode(first.snapshot, 1);
-    if (to === undefined) return false;
-    note(first.taken);
-    edges.push({ from: 0, to, event: { type: START_EVENT, input } as EventObject, transitions: first.taken });
-    out[0].push(edges.length - 1);
-    return true;
+    return ok;
   };
   let started = 0;
   for (const input of given ?? []) if (start(input)) started++;
@@ -163,26 +173,27 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     for (const event of alphabet(timersInOrder(stepper, snapshot), catalogue, srcOf)) {
       const isTimer = event.type.startsWith('xstate.after.');
       if (isTimer && timerFired) continue; // an earlier timer already left this state
-      let result: ReturnType<typeof stepper.step>;
-      try {
-        result = stepper.step(snapshot, event);
-      } catch (error) {
-        // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
-        errors.push({ node: i, event: event.type, message: oneLine(error) });
-        continue;
+      for (const outcome of stepChoosing(stepper, snapshot, event)) {
+        if ('message' in outcome) {
+          // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
+          errors.push({ node: i, event: event.type, message: outcome.message });
+          continue;
+        }
+        const { result, guards } = outcome;
+        if (result.taken.length === 0) continue; // no transition enabled (a guard said no)
+        if (result.error) {
+          // The step ran into an action that threw: a real actor would stop in error, so no test can take it.
+          errors.push({ node: i, event: event.type, message: result.error, errored: true });
+          continue;
+        }
+        if (guards) for (const g of Object.keys(guards)) chosenGuards.add(g);
+        if (isTimer && JSON.stringify(result.snapshot.value) !== here) timerFired = true;
+        const to = addNode(result.snapshot, node.depth + 1);
+        if (to === undefined) continue;
+        note(result.taken);
+        edges.push({ from: i, to, event, transitions: result.taken, ...(guards ? { guards } : {}) });
+        out[i].push(edges.length - 1);
       }
-      if (result.taken.length === 0) continue; // no transition enabled (a guard said no)
-      if (result.error) {
-        // The step ran into an action that threw: a real actor would stop in error, so no test can take it.
-        errors.push({ node: i, event: event.type, message: result.error, errored: true });
-        continue;
-      }
-      if (isTimer && JSON.stringify(result.snapshot.value) !== here) timerFired = true;
-      const to = addNode(result.snapshot, node.depth + 1);
-      if (to === undefined) continue;
-      note(result.taken);
-      edges.push({ from: i, to, event, transitions: result.taken });
-      out[i].push(edges.length - 1);
     }
   }
   const replay = (path: number[]): { edge: number; value: StateValue }[] => {
@@ -192,7 +203,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       const edge = edges[e];
       let result: ReturnType<typeof stepper.step>;
       try {
-        result = snapshot ? stepper.step(snapshot, edge.event) : stepper.initial((edge.event as { input?: unknown }).input);
+        result = snapshot ? stepper.step(snapshot, edge.event, edge.guards) : stepper.initial((edge.event as { input?: unknown }).input, edge.guards);
       } catch {
         break;
       }
@@ -202,7 +213,31 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     }
     return held;
   };
-  return { nodes, edges, out, truncated, ...(cut ? { cut } : {}), maxStates, errors, replay };
+  return { nodes, edges, out, truncated, ...(cut ? { cut } : {}), maxStates, errors, chosenGuards: [...chosenGuards].sort(), guardReads: stepper.guardReads(), replay };
+}
+
+const MAX_CHOSEN_GUARDS = 3;
+
+/**
+ * Steps, and where a named guard's implementation throws (a placeholder the app provides later), steps again with
+ * each outcome chosen for it, up to three such guards in one step. Each outcome says which choices it needed.
+ */
+function stepChoosing(
+  stepper: Stepper,
+  snapshot: AnyMachineSnapshot,
+  event: EventObject,
+): ({ result: StepResult; guards?: GuardChoices } | { message: string })[] {
+  return choosing((guards) => stepper.step(snapshot, event, guards));
+}
+
+function choosing(step: (guards?: GuardChoices) => StepResult, guards?: GuardChoices): ({ result: StepResult; guards?: GuardChoices } | { message: string })[] {
+  try {
+    return [{ result: step(guards), ...(guards ? { guards } : {}) }];
+  } catch (error) {
+    const guard = thrownGuard(error);
+    if (guard === undefined || guard in (guards ?? {}) || Object.keys(guards ?? {}).length >= MAX_CHOSEN_GUARDS) return [{ message: oneLine(error) }];
+    return [true, false].flatMap((value) => choosing(step, { ...guards, [guard]: value }));
+  }
 }
 
 /**
@@ -250,6 +285,13 @@ function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf: Map<s
     }
   }
   return events;
+}
+
+/** The guard a step's error came from: a `GuardThrew`, or XState's "Unable to evaluate guard" wrapping of one. */
+function thrownGuard(error: unknown): string | undefined {
+  if (error instanceof GuardThrew) return error.guard;
+  const m = error instanceof Error ? /\bguard (\S+) threw: /.exec(error.message) : null;
+  return m?.[1];
 }
 
 function oneLine(error: unknown): string {

@@ -61,7 +61,7 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
   const spaces = [space];
   let search: GuardSearchReport | undefined;
   if (o.cover === 'transitions' && o.guardSearch && !space.truncated) {
-    const found = searchGuards(machine, graph, o.catalogue, paths, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
+    const found = searchGuards(machine, graph, o.catalogue, paths, space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
     if (found) {
       search = found.report;
       spaces.push(found.space);
@@ -81,7 +81,8 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
     }
   }
   const diagnostics = diagnose(graph, spaces).filter((d) => d.transitions.length === 0 || d.transitions.some((id) => !taken.has(id)));
-  const coverage = accountCoverage(graph, spaces, taken, visited, diagnostics);
+  // The first exploration decides whether a bound cut the reasons short; the guard search is bounded by design.
+  const coverage = accountCoverage(graph, spaces, taken, visited, diagnostics, space.truncated);
   const steps = paths.reduce((sum, p) => sum + p.steps.length, 0);
   const cut = space.cut ?? search?.cut;
   return {
@@ -92,13 +93,14 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
     stats: { paths: paths.length, steps, exploredStates: space.nodes.length, truncated: bounded, ...(cut ? { cut } : {}), ms: Date.now() - began },
     diagnostics,
     ...(search ? { search } : {}),
+    chosenGuards: [...new Set(spaces.flatMap((sp) => sp.chosenGuards))].sort(),
   };
 }
 
 /**
  * The guard search: the first exploration merges states that share a state value, so a guard that reads context
  * set by an earlier sample (an output's status, an input flag, a counter) may only ever be evaluated in the context
- * that arrived first. This explores again with the whole context as identity, stopping once every untaken
+ * that arrived first. This explores again with the context keys guards read as identity, stopping once every untaken
  * transition is found or a bound is met, and adds a shortest path to each one found.
  */
 function searchGuards(
@@ -106,13 +108,17 @@ function searchGuards(
   graph: LifecycleGraph,
   catalogue: EventCatalogue | undefined,
   paths: (LifecyclePath & { initialTransitions: string[] })[],
+  guardReads: string[],
   maxStates: number,
   deadline: number,
 ): { space: StateSpace; paths: (LifecyclePath & { initialTransitions: string[] })[]; report: GuardSearchReport } | undefined {
   const taken = new Set(paths.flatMap((p) => [...p.initialTransitions, ...p.steps.flatMap((s) => s.transitions)]));
   const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
-  if (missing.size === 0 || Date.now() >= deadline) return undefined;
-  const full = exploreStateSpace(machine, graph, { catalogue, identity: 'full', maxStates, deadline, until: missing });
+  // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
+  // apart (a counter or a timestamp that no guard reads would make every state new).
+  if (missing.size === 0 || guardReads.length === 0 || Date.now() >= deadline) return undefined;
+  const identity = { context: [...new Set([...(catalogue?.identity ?? []), ...guardReads])] };
+  const full = exploreStateSpace(machine, graph, { catalogue, identity, maxStates, deadline, until: missing });
   const via = shortestPathTree(full);
   const found: (LifecyclePath & { initialTransitions: string[] })[] = [];
   const covered = new Set<string>();
@@ -169,10 +175,11 @@ function toPath(space: StateSpace, held: { edge: number; value: StateValue }[]):
   return {
     ...(input === undefined ? {} : { input }),
     initial: start.value,
+    ...(first.guards ? { initialGuards: first.guards } : {}),
     initialTransitions: first.transitions,
     steps: rest.map(({ edge: e, value }) => {
       const edge = space.edges[e];
-      return { event: edge.event, state: value, transitions: edge.transitions };
+      return { event: edge.event, state: value, transitions: edge.transitions, ...(edge.guards ? { guards: edge.guards } : {}) };
     }),
   };
 }

@@ -6,6 +6,8 @@ export interface PathStep {
   state: StateValue;
   /** Graph transition ids taken by this step (eventless follow-ups included). */
   transitions: string[];
+  /** Outcomes chosen for guards whose implementation throws (placeholders); the test provides them. */
+  guards?: Record<string, boolean>;
 }
 
 /** A path from the initial state: plain data. */
@@ -14,6 +16,8 @@ export interface LifecyclePath {
   input?: unknown;
   /** The state value the path starts from (the initial state). */
   initial: StateValue;
+  /** Guard outcomes chosen for the start (eventless transitions out of the initial state). */
+  initialGuards?: Record<string, boolean>;
   steps: PathStep[];
 }
 
@@ -81,4 +85,9 @@ export interface PathsResult {
   diagnostics: PathDiagnostic[];
   /** The guard search, when it ran. */
   search?: GuardSearchReport;
+  /**
+   * Named guards whose implementation throws (placeholders the app provides): explored with both outcomes; the
+   * generated tests provide the outcome each step needs.
+   */
+  chosenGuards: string[];
 }

@@ -73,9 +73,10 @@ function fileSource(paths: LifecyclePath[], names: string[], result: PathsResult
   paths.forEach((path, i) => {
     lines.push(`  it(${JSON.stringify(names[i])}, async () => {`);
     lines.push(`    await run(${JSON.stringify(names[i])}, [`);
-    for (const step of path.steps) lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)} },`);
+    for (const step of path.steps) lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)}${step.guards ? `, guards: ${json(step.guards, 6)}` : ''} },`);
     const sandbox = options.services && isDefaultScenario(path, graph, options.catalogue);
-    lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)}${sandbox ? ', { sandbox: true }' : ''});`);
+    const runOptions = [...(sandbox ? ['sandbox: true'] : []), ...(path.initialGuards ? [`guards: ${json(path.initialGuards, 4)}`] : [])];
+    lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)}${runOptions.length ? `, { ${runOptions.join(', ')} }` : ''});`);
     lines.push('  });');
   });
   lines.push('});', '');

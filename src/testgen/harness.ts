@@ -23,6 +23,8 @@ export interface TestStep {
   /** The event with its payload (`output` of a service's done event, `error` of its error event, ...). */
   event: { type: string; [key: string]: unknown };
   state: StateValue;
+  /** Outcomes for guards whose implementation is a placeholder that throws, while this step runs. */
+  guards?: Record<string, boolean>;
 }
 
 export interface PathRunnerOptions {
@@ -45,6 +47,8 @@ export interface RunOptions {
    * only the state is checked. The path's string fields (paths, URLs) give way to the sandbox's.
    */
   sandbox?: boolean;
+  /** Outcomes for placeholder guards while the machine starts (eventless transitions out of the initial state). */
+  guards?: Record<string, boolean>;
 }
 
 interface Pending {
@@ -80,7 +84,9 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const controllable = (src: string): AnyActorLogic =>
       fromPromise(({ self, input: serviceInput }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput })));
     const actors = Object.fromEntries([...services].map((s) => [s, controllable(s)]));
-    const provided = machine.provide({ actors } as never);
+    // A step's chosen guard outcomes stand in for guards the machine's module leaves as throwing placeholders.
+    let chosen: Record<string, boolean> = runOptions.guards ?? {};
+    const provided = machine.provide({ actors, guards: chooseGuards(machine, () => chosen), actions: skipPlaceholderActions(machine) } as never);
 
     // Against the real system, services use real timers; the machine's own timers still move only when a step
     // says (a real step may take longer than a backoff, but the machine's timers are advanced explicitly).
@@ -114,6 +120,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
       await settle();
       if (initial !== undefined) await check(-1, initial);
       for (const [k, step] of steps.entries()) {
+        chosen = step.guards ?? {};
         const { type } = step.event;
         if (type.startsWith('xstate.done.actor.') || type.startsWith('xstate.error.actor.')) {
           const done = type.startsWith('xstate.done.actor.');
@@ -153,6 +160,37 @@ export async function createPathRunner(options: PathRunnerOptions) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/** Named guards wrapped so that an outcome chosen by the path wins over the implementation. */
+function chooseGuards(machine: { implementations: { guards?: unknown } }, current: () => Record<string, boolean>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, impl] of Object.entries((machine.implementations.guards ?? {}) as Record<string, unknown>)) {
+    if (typeof impl !== 'function' || 'check' in impl) continue;
+    out[name] = (args: unknown, params: unknown) => current()[name] ?? (impl as (a: unknown, p: unknown) => boolean)(args, params);
+  }
+  return out;
+}
+
+/**
+ * Named actions that are placeholders (they throw "not implemented" / "not provided": the app provides the real
+ * ones with `machine.provide`) are skipped, so a test of the machine's own module can run; any other error of an
+ * action still fails the test.
+ */
+function skipPlaceholderActions(machine: { implementations: { actions?: unknown } }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, impl] of Object.entries((machine.implementations.actions ?? {}) as Record<string, unknown>)) {
+    if (typeof impl !== 'function' || 'resolve' in impl || 'type' in impl) continue;
+    out[name] = (args: unknown, params: unknown) => {
+      try {
+        return (impl as (a: unknown, p: unknown) => unknown)(args, params);
+      } catch (error) {
+        if (error instanceof Error && /not (yet )?(implemented|provided)/i.test(error.message)) return undefined;
+        throw error;
+      }
+    };
+  }
+  return out;
 }
 
 async function builtinServices(machine: string): Promise<LifecycleServices | undefined> {

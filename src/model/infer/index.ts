@@ -84,8 +84,32 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
     services[src] = { done: sampleValues(output, hints, { max: MAX_OUTPUT_SAMPLES }) };
     origins[`services.${src}.done`] = `from the output type of actor '${src}': ${clip(printShape(output))}`;
   }
+  // Errors are untyped in XState; guards that tell errors apart compare a field such as `kind` or `code` with
+  // literals the source names. Each such literal becomes an error sample beside the default one.
+  const errors = errorSamples(hints);
+  if (errors.length) {
+    for (const src of srcs) {
+      if (src === 'inline') continue;
+      (services[src] ??= {}).error = [{ message: 'injected failure' }, ...errors];
+      origins[`services.${src}.error`] = `error fields the source compares with literals (${errors.map((e) => JSON.stringify(e)).slice(0, 3).join(', ')}${errors.length > 3 ? ', …' : ''})`;
+    }
+  }
   if (Object.keys(services).length) catalogue.services = services;
   return { catalogue, origins, typed: true };
+}
+
+const ERROR_FIELDS = ['kind', 'code', 'name', 'type', 'status', 'reason', 'errorCode', 'statusCode'];
+const MAX_ERROR_SAMPLES = 8;
+
+function errorSamples(hints: SampleHints): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const field of ERROR_FIELDS) {
+    for (const lit of hints.byField.get(field) ?? []) {
+      if (out.length >= MAX_ERROR_SAMPLES) return out;
+      if (typeof lit === 'string' || typeof lit === 'number') out.push({ message: `injected failure (${field} ${lit})`, [field]: lit });
+    }
+  }
+  return out;
 }
 
 /** Lengths of the arrays in a machine's static initial context (a board of 9 cells: an index is 0..8). */

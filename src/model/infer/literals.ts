@@ -17,7 +17,14 @@ export function comparedLiterals(sources: readonly ts.SourceFile[]): Map<string,
     if (!set) byField.set(field, (set = new Set()));
     if (set.size < MAX_PER_FIELD) set.add(value);
   };
+  // `list: ['a', 'b']` anywhere, and `x.list.includes(y.kind)` elsewhere: kind may be 'a' or 'b'.
+  const arraysByField = new Map<string, Literal[]>();
+  const includes: { item: string; list: string }[] = [];
   const visit = (node: ts.Node) => {
+    if (ts.isPropertyAssignment(node) && ts.isArrayLiteralExpression(node.initializer) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
+      const lits = node.initializer.elements.map(literalOf).filter((l): l is Literal => l !== undefined);
+      if (lits.length) arraysByField.set(node.name.text, [...(arraysByField.get(node.name.text) ?? []), ...lits]);
+    }
     if (ts.isBinaryExpression(node) && COMPARISONS.has(node.operatorToken.kind)) {
       const l = literalOf(node.left);
       const r = literalOf(node.right);
@@ -32,6 +39,10 @@ export function comparedLiterals(sources: readonly ts.SourceFile[]): Map<string,
       if (method === 'includes' && ts.isArrayLiteralExpression(receiver)) {
         const field = fieldOf(node.arguments[0]);
         for (const el of receiver.elements) add(field, literalOf(el));
+      } else if (method === 'includes' && literalOf(node.arguments[0]) === undefined) {
+        const item = fieldOf(node.arguments[0]);
+        const list = fieldOf(receiver);
+        if (item && list) includes.push({ item, list });
       } else if (method === 'startsWith' || method === 'endsWith' || method === 'includes') {
         const lit = literalOf(node.arguments[0]);
         if (typeof lit === 'string') add(fieldOf(receiver), method === 'endsWith' ? `sample${lit}` : `${lit}${method === 'includes' ? '' : 'sample'}`);
@@ -40,6 +51,7 @@ export function comparedLiterals(sources: readonly ts.SourceFile[]): Map<string,
     ts.forEachChild(node, visit);
   };
   for (const source of sources) visit(source);
+  for (const { item, list } of includes) for (const lit of arraysByField.get(list) ?? []) add(item, lit);
   return new Map([...byField].map(([k, v]) => [k, [...v]]));
 }
 

@@ -40,10 +40,10 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
     if (!types) return undefined;
     if (ts.isObjectLiteralExpression(types)) {
       const p = property(types, name);
-      return p ? checker.getTypeAtLocation(p) : undefined;
+      return p ? typeOfExpression(checker, p) : undefined;
     }
     // `types: {} as { events: E; ... }`
-    const prop = checker.getTypeAtLocation(types).getProperty(name);
+    const prop = typeOfExpression(checker, types).getProperty(name);
     return prop ? checker.getTypeOfSymbol(prop) : undefined;
   };
   const event = typeOfProp('events');
@@ -56,8 +56,7 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
       if (!name) continue;
       const at = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
       if (!at) continue;
-      const logic = checker.getTypeAtLocation(at);
-      const output = logicOutput(checker, logic);
+      const output = actorOutput(checker, at);
       actors[name] = { output: output ? shapeOf(checker, output) : undefined };
     }
   }
@@ -66,6 +65,49 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
     input: input && isUseful(input) ? shapeOf(checker, input) : undefined,
     actors,
   };
+}
+
+/**
+ * The type of an expression, cheaply where the source spells it out: `{} as T` is T without checking the call
+ * around it (asking the checker for an expression inside `setup({...})` makes it infer the whole call first).
+ */
+function typeOfExpression(checker: ts.TypeChecker, expr: ts.Expression): ts.Type {
+  if (ts.isAsExpression(expr) || ts.isTypeAssertionExpression(expr) || ts.isSatisfiesExpression(expr)) return checker.getTypeFromTypeNode(expr.type);
+  return checker.getTypeAtLocation(expr);
+}
+
+/**
+ * What an actor in `setup({ actors })` finishes with. Read from the source where it is written down (the first type
+ * argument of `fromPromise<Output, Input>`, the function's return annotation); callbacks finish with nothing; the
+ * checker infers the rest.
+ */
+function actorOutput(checker: ts.TypeChecker, at: ts.Expression): ts.Type | undefined {
+  const expr = skipWrappers(at) as ts.Expression;
+  if (ts.isCallExpression(expr)) {
+    const callee = skipWrappers(expr.expression);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+    if (name === 'fromCallback') return undefined;
+    if (name === 'fromPromise') {
+      const explicit = expr.typeArguments?.[0];
+      if (explicit) return checker.getTypeFromTypeNode(explicit);
+      const fn = expr.arguments[0] && skipWrappers(expr.arguments[0]);
+      if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.type) {
+        const declared = checker.getTypeFromTypeNode(fn.type);
+        return checker.getAwaitedType(declared) ?? declared;
+      }
+    }
+  }
+  const logic = ts.isIdentifier(expr) ? identifierType(checker, expr) : checker.getTypeAtLocation(expr);
+  const machineArgs = logic ? machineTypeArguments(checker, logic) : undefined;
+  if (machineArgs) return isUseful(machineArgs[10]) ? machineArgs[10] : undefined;
+  return logic ? logicOutput(checker, logic) : undefined;
+}
+
+/** The type of what an identifier names, from its own declaration (outside any call being inferred). */
+function identifierType(checker: ts.TypeChecker, id: ts.Identifier): ts.Type | undefined {
+  let symbol = checker.getSymbolAtLocation(id);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  return symbol ? checker.getTypeOfSymbol(symbol) : undefined;
 }
 
 /** The expensive way, for machines built in ways `machineCalls` does not follow: the export's own type. */
