@@ -6,6 +6,7 @@ import { hasAbandonedLoad } from '../src/model/load.ts';
 import { registerDiagram } from './commands/diagram.ts';
 import { registerDocs } from './commands/docs.ts';
 import { registerCoverage } from './commands/coverage.ts';
+import { registerCatalogue } from './commands/catalogue.ts';
 import { registerList } from './commands/list.ts';
 import { registerPaths } from './commands/paths.ts';
 import { registerTestgen } from './commands/testgen.ts';
@@ -54,6 +55,7 @@ Examples:
   registerDocs(program, ctx);
   registerInspect(program, ctx);
   registerPaths(program, ctx);
+  registerCatalogue(program, ctx);
   registerTestgen(program, ctx);
   registerCoverage(program, ctx);
   registerRun(program, ctx);
@@ -78,7 +80,7 @@ Examples:
     if (isUserFsError(error) && !debug) {
       // A filesystem error no code path turned into a UserError still names its path, the fault and the fix.
       const { path, syscall } = error;
-      io.stderr.write(`lifecycle: ${fsUserError(error, path ?? '(a file)', SYSCALLS[syscall ?? ''] ?? syscall ?? 'use').message}\n`);
+      io.stderr.write(`lifecycle: ${fsUserError(error, path ?? 'the given path', SYSCALLS[syscall ?? ''] ?? syscall ?? 'use').message}\n`);
       return 1;
     }
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);

@@ -4,6 +4,7 @@ import { INSTALL_STEPS } from '../machines/install.ts';
 import { PREBOOT_STEPS } from '../machines/preboot.ts';
 import { UPGRADE_STEPS } from '../machines/upgrade.ts';
 import { UserError, toErrorLine } from '../src/errors.ts';
+import { fsUserError } from '../src/io/fs-errors.ts';
 import { progressOf } from '../src/runtime/progress-view.ts';
 import type { ResolvedLifecycle } from '../src/runtime/resolve-lifecycle.ts';
 import type { ActorRunOptions, Notice } from '../src/runtime/run-actor.ts';
@@ -31,8 +32,14 @@ export function parseInputOption(value: string): unknown {
     }
   }
   if (!existsSync(value)) throw new UserError(`--input: '${value}' is neither JSON nor an existing file`);
+  let fileText: string;
   try {
-    return JSON.parse(readFileSync(value, 'utf8'));
+    fileText = readFileSync(value, 'utf8');
+  } catch (error) {
+    throw fsUserError(error, value, 'read the --input file');
+  }
+  try {
+    return JSON.parse(fileText);
   } catch (error) {
     throw new UserError(`--input file ${value} is not valid JSON (${(error as Error).message})`);
   }

@@ -12,6 +12,7 @@ import { loadMachine } from '../../src/model/load.ts';
 import { activeStateIds, generatePaths } from '../../src/paths/index.ts';
 import type { Register } from '../io.ts';
 import { addPictureOptions, type PictureFlags, viewFromFlags } from './diagram.ts';
+import { fsUserError } from '../../src/io/fs-errors.ts';
 
 export const registerCoverage: Register = (program, { io }) => {
   const command = program
@@ -88,7 +89,13 @@ interface JournalLine {
 
 function readJournal(file: string): JournalLine[] {
   if (!existsSync(file)) throw new UserError(`journal not found: ${file}`);
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw fsUserError(error, file, 'read the journal');
+  }
+  const lines = text.split('\n').filter((l) => l.trim());
   return lines.flatMap((line, i) => {
     try {
       return [JSON.parse(line) as JournalLine];

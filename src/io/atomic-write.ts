@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.ts';
 import { ensureDir, fsUserError } from './fs-errors.ts';
 
 /**
@@ -29,6 +30,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     rmSync(temp, { force: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // The folder exists (made just above), yet a file cannot be created in it: /proc, /sys and the like.
+      throw new UserError(`cannot write ${path}: the filesystem of ${dir} does not allow creating files (ENOENT): choose a path on a regular filesystem`);
+    }
     throw fsUserError(error, path, 'write');
   }
   fsyncDir(dir);

@@ -5,7 +5,7 @@ import { UserError } from '../errors.ts';
 /** What a filesystem error code means to a user, and what to do about it. */
 const REASONS: Record<string, (path: string) => [reason: string, fix: string]> = {
   ENOENT: (p) => [`${p} (or a folder above it) does not exist`, 'create the folder first, or choose another path'],
-  ENOTDIR: (p) => [`a part of ${p} is a file, not a folder`, 'choose another path'],
+  ENOTDIR: (p) => [`${p} or a folder above it is a file, not a folder`, 'choose another path'],
   EISDIR: (p) => [`${p} is a folder, not a file`, 'remove the folder, or choose another path'],
   EEXIST: (p) => [`${p} already exists and is not a folder`, 'remove it, or choose another path'],
   EACCES: () => ['permission denied', 'check the permissions of the path, or choose another one'],

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { BUILTINS } from '../../machines/index.ts';
@@ -23,6 +23,13 @@ async function loadCatalogue(ref: string, cwd: string): Promise<EventCatalogue> 
   const hash = ref.lastIndexOf('#');
   const file = hash >= 0 ? ref.slice(0, hash) : ref;
   const path = resolve(cwd, file);
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new UserError(`catalogue file not found: ${file}`);
+  }
+  if (!isFile) throw new UserError(`catalogue ${file} is a folder, not a file: pass a .json file or file.ts#export`);
   if (extname(path) === '.json') {
     let text: string;
     try {

@@ -128,6 +128,26 @@ describe('store and output paths a user gets wrong', () => {
   });
 });
 
+describe('files given on the command line that are folders or cannot be created', () => {
+  it('--input, --journal and --catalogue naming a folder; -o in /proc: one line each, the path named', async () => {
+    const dir = temp();
+    mkdirSync(join(dir, 'folder'));
+    const cases: [string[], RegExp][] = [
+      [['run', STEPS, '--store', join(dir, 'store'), '--input', join(dir, 'folder')], new RegExp(`^lifecycle: cannot read the --input file ${dir}/folder: ${dir}/folder is a folder, not a file \\(EISDIR\\)`)],
+      [['coverage', 'install', '--journal', join(dir, 'folder')], new RegExp(`^lifecycle: cannot read the journal ${dir}/folder: ${dir}/folder is a folder, not a file`)],
+      [['paths', 'install', '--catalogue', join(dir, 'folder')], new RegExp(`^lifecycle: catalogue ${dir}/folder is a folder, not a file`)],
+      [['diagram', 'install', '-o', '/proc/lifecycle-kit-test.mmd'], /^lifecycle: cannot write \/proc\/lifecycle-kit-test\.mmd: the filesystem of \/proc does not allow creating files/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await inProcess(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      oneLine(r.stderr);
+      expect(r.stderr).toMatch(expected);
+    }
+    expect(readdirSync(dir)).toEqual(['folder']);
+  });
+});
+
 // Read-only and full filesystems need a mount: in a user namespace where one can be made (Linux), else skipped.
 const canMount = process.platform === 'linux' && spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs tmpfs /tmp'], { timeout: 5000 }).status === 0;
 
