@@ -42,9 +42,11 @@
  * an abort `signal` (fromPromise); a pass interrupted by SHUTDOWN/DELETE stops its in-flight service.
  */
 import { assign, setup } from 'xstate';
+import { retryingStep } from '../src/steps/index.ts';
 import { notProvided } from './not-provided.ts';
 import {
   backoffDelay,
+  DEFAULT_RETRY_POLICY,
   canRetryStep,
   initialProgress,
   resolveRetryPolicy,
@@ -618,22 +620,14 @@ const edge = <F extends AppNode, T extends AppState>(from: F, to: T) =>
     description: `${from} → ${to}${isDefaultChild(from, to) ? ' (default child)' : ''}`,
   }) as const;
 
-/** The backoff state of a retried step. */
-const backoff = (step: string) =>
-  operatorSetup.createStateConfig({
-    description: `Wait with backoff, then run ${step} again`,
-    tags: ['retrying'],
-    after: { backoff: { target: 'attempt', actions: 'countAttempt' } },
-  });
-
 /** A read step (readSpec, observeApp) that failed for good: this pass ends degraded. */
-const retryOrDegrade = [
-  { guard: { type: 'canRetry', params: errorParams }, target: 'backoff', actions: { type: 'recordError', params: errorParams } },
-  {
-    target: '#operator.reconciling.settling',
-    actions: [{ type: 'recordError', params: errorParams }, 'markPassFailed'],
-  },
-] as const;
+const retryOrDegradeExit = {
+  target: '#operator.reconciling.settling',
+  actions: [{ type: 'recordError', params: errorParams }, 'markPassFailed'],
+} as const;
+
+/** The run's policy (`context.retry`, from the input) governs the retries; diagrams show the default. */
+const RUN_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, overridable: true };
 
 // ─────────────────────────────────────────── machine ─────────────────────────────────────────────
 
@@ -687,46 +681,36 @@ export const operatorMachine = operatorSetup.createMachine({
       entry: 'beginReconcile',
       initial: 'readingSpec',
       states: {
-        readingSpec: {
+        readingSpec: retryingStep({
+          step: 'readSpec',
+          src: 'readSpec',
           description: 'Read the instance spec (desired state)',
-          entry: { type: 'startStep', params: { step: 'readSpec' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run readSpec',
-              invoke: {
-                src: 'readSpec',
-                input: ({ context }) => ({ specPath: context.specPath }),
-                onDone: {
-                  target: '#operator.reconciling.observing',
-                  actions: ['stepSucceeded', { type: 'storeSpec', params: ({ event }) => event.output }],
-                },
-                onError: retryOrDegrade,
-              },
-            },
-            backoff: backoff('readSpec'),
+          input: ({ context }: { context: OperatorContext }) => ({ specPath: context.specPath }),
+          enter: { type: 'startStep', params: { step: 'readSpec' } },
+          onDone: {
+            target: '#operator.reconciling.observing',
+            actions: ['stepSucceeded', { type: 'storeSpec', params: ({ event }: { event: { output: ReadSpecOutput } }) => event.output }],
           },
-        },
-        observing: {
+          onError: retryOrDegradeExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run readSpec',
+          backoffDescription: 'Wait with backoff, then run readSpec again',
+        }),
+        observing: retryingStep({
+          step: 'observeApp',
+          src: 'observeApp',
           description: 'Observe the app (current state); advance the active plan to where the app is',
-          entry: { type: 'startStep', params: { step: 'observeApp' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run observeApp',
-              invoke: {
-                src: 'observeApp',
-                input: ({ context }) => ({ workDir: context.workDir }),
-                onDone: {
-                  target: '#operator.reconciling.planning',
-                  actions: ['stepSucceeded', { type: 'storeAppState', params: ({ event }) => event.output }],
-                },
-                onError: retryOrDegrade,
-              },
-            },
-            backoff: backoff('observeApp'),
+          input: ({ context }: { context: OperatorContext }) => ({ workDir: context.workDir }),
+          enter: { type: 'startStep', params: { step: 'observeApp' } },
+          onDone: {
+            target: '#operator.reconciling.planning',
+            actions: ['stepSucceeded', { type: 'storeAppState', params: ({ event }: { event: { output: { appState: AppNode } } }) => event.output }],
           },
-        },
+          onError: retryOrDegradeExit,
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run observeApp',
+          backoffDescription: 'Wait with backoff, then run observeApp again',
+        }),
         planning: {
           description: 'KUDO: continue the one active plan, refuse spec changes meanwhile, or start the plan needed',
           always: [
@@ -767,60 +751,50 @@ export const operatorMachine = operatorSetup.createMachine({
             { target: 'settling' },
           ],
         },
-        acting: {
+        acting: retryingStep({
+          step: 'runAction',
+          src: 'runAction',
           description: "Run the target node's action (a plan step, or a resume/teardown edge)",
-          entry: { type: 'startStep', params: ({ context }) => ({ step: actionStepName(context) }) },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run runAction',
-              invoke: {
-                src: 'runAction',
-                input: ({ context }) => {
-                  const run = activeRun(context);
-                  const step = nextPlanStep(context);
-                  const inPlan = run !== null && step !== null && context.edge?.to === step.to;
-                  return {
-                    workDir: context.workDir,
-                    from: context.edge?.from ?? context.appState,
-                    to: context.edge?.to ?? 'running',
-                    spec: run?.spec ?? context.spec,
-                    plan: inPlan ? { name: run.plan, runId: run.id, phase: step.phase, step: step.step } : null,
-                  };
-                },
-                onDone: {
-                  target: '#operator.reconciling.settling',
-                  actions: ['stepSucceeded', { type: 'storeAppState', params: ({ event }) => event.output }],
-                },
-                onError: [
-                  {
-                    guard: { type: 'canRetry', params: errorParams },
-                    target: 'backoff',
-                    actions: { type: 'recordError', params: errorParams },
-                  },
-                  {
-                    guard: { type: 'isNonRetryable', params: errorParams },
-                    target: '#operator.reconciling.settling',
-                    actions: [
-                      { type: 'recordError', params: errorParams },
-                      { type: 'failActivePlan', params: { status: 'FATAL_ERROR' } },
-                      'markPassFailed',
-                    ],
-                  },
-                  {
-                    target: '#operator.reconciling.settling',
-                    actions: [
-                      { type: 'recordError', params: errorParams },
-                      { type: 'failActivePlan', params: { status: 'ERROR' } },
-                      'markPassFailed',
-                    ],
-                  },
-                ],
-              },
-            },
-            backoff: backoff('runAction'),
+          enter: { type: 'startStep', params: ({ context }: { context: OperatorContext }) => ({ step: actionStepName(context) }) },
+          input: ({ context }: { context: OperatorContext }) => {
+            const run = activeRun(context);
+            const step = nextPlanStep(context);
+            const inPlan = run !== null && step !== null && context.edge?.to === step.to;
+            return {
+              workDir: context.workDir,
+              from: context.edge?.from ?? context.appState,
+              to: context.edge?.to ?? 'running',
+              spec: run?.spec ?? context.spec,
+              plan: inPlan ? { name: run.plan, runId: run.id, phase: step.phase, step: step.step } : null,
+            };
           },
-        },
+          onDone: {
+            target: '#operator.reconciling.settling',
+            actions: ['stepSucceeded', { type: 'storeAppState', params: ({ event }: { event: { output: { appState: AppNode } } }) => event.output }],
+          },
+          onError: [
+            {
+              guard: { type: 'isNonRetryable', params: errorParams },
+              target: '#operator.reconciling.settling',
+              actions: [
+                { type: 'recordError', params: errorParams },
+                { type: 'failActivePlan', params: { status: 'FATAL_ERROR' } },
+                'markPassFailed',
+              ],
+            },
+            {
+              target: '#operator.reconciling.settling',
+              actions: [
+                { type: 'recordError', params: errorParams },
+                { type: 'failActivePlan', params: { status: 'ERROR' } },
+                'markPassFailed',
+              ],
+            },
+          ],
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run runAction',
+          backoffDescription: 'Wait with backoff, then run runAction again',
+        }),
         settling: {
           description: 'Conclude the pass: ended, blocked, degraded, converged, or requeue (current ≠ desired)',
           always: [
@@ -843,54 +817,32 @@ export const operatorMachine = operatorSetup.createMachine({
             { target: 'reporting', actions: { type: 'setOutcome', params: { outcome: 'requeue' } } },
           ],
         },
-        reporting: {
+        reporting: retryingStep({
+          step: 'writeStatus',
+          src: 'writeStatus',
           description: 'Write the status beside the spec, then go where the outcome says',
-          entry: { type: 'startStep', params: { step: 'writeStatus' } },
-          initial: 'attempt',
-          states: {
-            attempt: {
-              description: 'Run writeStatus',
-              invoke: {
-                src: 'writeStatus',
-                input: ({ context }) => ({ statusPath: context.statusPath, status: toInstanceStatus(context) }),
-                onDone: [
-                  { guard: { type: 'outcomeIs', params: { outcome: 'ended' } }, target: '#operator.ended', actions: 'stepSucceeded' },
-                  {
-                    guard: { type: 'outcomeIs', params: { outcome: 'converged' } },
-                    target: '#operator.converged',
-                    actions: 'stepSucceeded',
-                  },
-                  {
-                    guard: { type: 'outcomeIs', params: { outcome: 'blocked' } },
-                    target: '#operator.blocked',
-                    actions: 'stepSucceeded',
-                  },
-                  {
-                    guard: { type: 'outcomeIs', params: { outcome: 'degraded' } },
-                    target: '#operator.degraded',
-                    actions: 'stepSucceeded',
-                  },
-                  { target: '#operator.requeued', actions: 'stepSucceeded' },
-                ],
-                onError: [
-                  {
-                    guard: { type: 'canRetry', params: errorParams },
-                    target: 'backoff',
-                    actions: { type: 'recordError', params: errorParams },
-                  },
-                  // The status could not be written: finish anyway if the app has ended, else try next pass.
-                  {
-                    guard: { type: 'outcomeIs', params: { outcome: 'ended' } },
-                    target: '#operator.ended',
-                    actions: { type: 'recordError', params: errorParams },
-                  },
-                  { target: '#operator.requeued', actions: { type: 'recordError', params: errorParams } },
-                ],
-              },
+          enter: { type: 'startStep', params: { step: 'writeStatus' } },
+          input: ({ context }: { context: OperatorContext }) => ({ statusPath: context.statusPath, status: toInstanceStatus(context) }),
+          onDone: [
+            { guard: { type: 'outcomeIs', params: { outcome: 'ended' } }, target: '#operator.ended', actions: 'stepSucceeded' },
+            { guard: { type: 'outcomeIs', params: { outcome: 'converged' } }, target: '#operator.converged', actions: 'stepSucceeded' },
+            { guard: { type: 'outcomeIs', params: { outcome: 'blocked' } }, target: '#operator.blocked', actions: 'stepSucceeded' },
+            { guard: { type: 'outcomeIs', params: { outcome: 'degraded' } }, target: '#operator.degraded', actions: 'stepSucceeded' },
+            { target: '#operator.requeued', actions: 'stepSucceeded' },
+          ],
+          // The status could not be written: finish anyway if the app has ended, else try next pass.
+          onError: [
+            {
+              guard: { type: 'outcomeIs', params: { outcome: 'ended' } },
+              target: '#operator.ended',
+              actions: { type: 'recordError', params: errorParams },
             },
-            backoff: backoff('writeStatus'),
-          },
-        },
+            { target: '#operator.requeued', actions: { type: 'recordError', params: errorParams } },
+          ],
+          retry: RUN_RETRY_POLICY,
+          attemptDescription: 'Run writeStatus',
+          backoffDescription: 'Wait with backoff, then run writeStatus again',
+        }),
       },
     },
     requeued: {

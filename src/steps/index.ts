@@ -127,6 +127,13 @@ export const stepImplementations = {
   },
 };
 
+function isExitList(exit: unknown): exit is readonly unknown[] {
+  return Array.isArray(exit);
+}
+
+/** The give-up branches as XState gets them: a list as given, or the one exit (with `recordError` by default). */
+type ExitsOf<E, R> = E extends readonly unknown[] ? E : E extends { actions: unknown } ? readonly [E] : readonly [E & { actions: R }];
+
 /** Params of `recordError` and `canRetry`, from a service's error event. */
 export const errorParams = ({ event }: { event: { error?: unknown } }) => ({ error: event.error });
 
@@ -136,12 +143,19 @@ export interface StepExit<TActions> {
   actions?: TActions;
 }
 
+/** One of several guarded exits (tried in order, the last one usually unguarded). */
+export interface GuardedExit<TGuardRef, TActions> {
+  guard?: TGuardRef;
+  target: string;
+  actions?: TActions;
+}
+
 export interface RetryingStepConfig<
   TSrc extends string,
   TInput,
   TEnter,
-  TDoneActions,
-  TExitActions,
+  TDoneActions extends StepExit<unknown> | readonly GuardedExit<unknown, unknown>[],
+  TExitActions extends StepExit<unknown> | readonly GuardedExit<unknown, unknown>[],
   TRecord,
   TCount,
   TGuard,
@@ -161,10 +175,13 @@ export interface RetryingStepConfig<
   description?: string;
   /** Tags of the step state itself. */
   tags?: readonly TStepTag[];
-  /** Where the step goes when the service resolves. */
-  onDone: StepExit<TDoneActions>;
-  /** Where it goes when an attempt fails and no retry is left (or the error is not retryable). */
-  onError: StepExit<TExitActions>;
+  /** Where the step goes when the service resolves (one exit, or guarded branches). */
+  onDone: TDoneActions;
+  /**
+   * Where it goes when an attempt fails and no retry is left (or the error is not retryable): one exit (its
+   * actions default to `recordError`), or guarded branches tried in order after the retry.
+   */
+  onError: TExitActions;
   /**
    * The retry policy (over {@link DEFAULT_RETRY_POLICY}). With `overridable`, the run's `context.retry` governs at
    * run time and this is what diagrams show; otherwise the default `enterStep` makes it the step's policy.
@@ -197,8 +214,8 @@ export function retryingStep<
   const TSrc extends string,
   TInput = undefined,
   const TEnter = { type: 'enterStep'; params: { step: string; retry?: RetryPolicy } },
-  const TDoneActions = never,
-  const TExitActions = { type: 'recordError'; params: typeof errorParams },
+  const TDoneActions extends StepExit<unknown> | readonly GuardedExit<unknown, unknown>[] = StepExit<never>,
+  const TExitActions extends StepExit<unknown> | readonly GuardedExit<unknown, unknown>[] = StepExit<never>,
   const TRecord = { type: 'recordError'; params: typeof errorParams },
   const TCount = 'countAttempt',
   const TGuard = { type: 'canRetry'; params: typeof errorParams },
@@ -218,8 +235,8 @@ function buildStep<
   const TSrc extends string,
   TInput = undefined,
   const TEnter = { type: 'enterStep'; params: { step: string; retry?: RetryPolicy } },
-  const TDoneActions = never,
-  const TExitActions = { type: 'recordError'; params: typeof errorParams },
+  const TDoneActions extends StepExit<unknown> | readonly GuardedExit<unknown, unknown>[] = StepExit<never>,
+  const TExitActions extends StepExit<unknown> | readonly GuardedExit<unknown, unknown>[] = StepExit<never>,
   const TRecord = { type: 'recordError'; params: typeof errorParams },
   const TCount = 'countAttempt',
   const TGuard = { type: 'canRetry'; params: typeof errorParams },
@@ -240,7 +257,9 @@ function buildStep<
   const enter = (config.enter ?? { type: 'enterStep', params: { step: config.step, ...(overridable || !config.retry ? {} : { retry: policy }) } }) as TEnter;
   const onError = [
     { guard: (config.canRetry ?? { type: 'canRetry', params: errorParams }) as TGuard, target: backoff, actions: record },
-    { target: config.onError.target, actions: (config.onError.actions ?? record) as TExitActions | TRecord },
+    ...((isExitList(config.onError)
+      ? config.onError
+      : [{ ...config.onError, actions: (config.onError as StepExit<unknown>).actions ?? record }]) as ExitsOf<TExitActions, TRecord>),
   ] as const;
   const attemptState = {
     ...(config.attemptDescription !== undefined ? { description: config.attemptDescription } : {}),
