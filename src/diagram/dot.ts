@@ -60,11 +60,30 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
     return [...(c.fill ? [`fillcolor=${q(c.fill)}`] : []), ...(c.stroke ? [`color=${q(c.stroke)}`] : []), ...(c.text ? [`fontcolor=${q(c.text)}`] : [])];
   };
 
+  // A transition that stays in its state (targetless, or back to itself) is written inside the state, as UML
+  // writes internal transitions (`↺ EVENT / action`), not as a loop: Graphviz puts a loop's label beside the
+  // state where nothing keeps other labels off it.
+  const selfs = new Map<string, { lines: string[]; ids: string[] }>();
+  for (const t of graph.transitions) {
+    if (!(t.targets.length === 0 || (t.targets.length === 1 && t.targets[0] === t.source))) continue;
+    if (states.get(t.source)!.kind === 'history') continue;
+    const entry = selfs.get(t.source) ?? { lines: [], ids: [] };
+    const line = wrapLabel(`↺ ${options.transitionPrefix?.[t.id] ?? ''}${transitionLabel(t)}`, width + 4);
+    if (!entry.lines.includes(line)) entry.lines.push(line);
+    entry.ids.push(t.id);
+    selfs.set(t.source, entry);
+  }
+  const selfAttrs = (id: string): string[] => {
+    const entry = selfs.get(id);
+    return entry ? [`comment=${q(entry.ids.join('\n'))}`] : [];
+  };
+
   const declare = (state: GraphState, indent: string): void => {
     if (isCluster(state)) {
       out.push(`${indent}subgraph ${q(`cluster_${state.id}`)} {`);
-      const lines = [`${state.key}${state.kind === 'parallel' ? ' (parallel)' : ''}`, ...state.invoke.map((i) => `invoke ${i.src}`)];
+      const lines = [`${state.key}${state.kind === 'parallel' ? ' (parallel)' : ''}`, ...state.invoke.map((i) => `invoke ${i.src}`), ...(selfs.get(state.id)?.lines ?? [])];
       out.push(`${indent}  label=${q(lines.join('\n'))}; labeljust=l;`);
+      if (selfs.has(state.id)) out.push(`${indent}  ${selfAttrs(state.id).join('; ')};`);
       out.push(`${indent}  style=${state.kind === 'parallel' ? '"dashed,rounded"' : 'rounded'}; color="#8a97b1";`);
       out.push(`${indent}  ${q(anchor(state.id))} [shape=point, width=0.12, label="", style=filled, fillcolor="#4a5a7a"];`);
       for (const child of state.children) declare(states.get(child)!, `${indent}  `);
@@ -75,8 +94,8 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
     if (state.kind === 'history') attrs.push(`label=${q(state.history === 'deep' ? 'H*' : 'H')}`, 'shape=circle');
     else {
       const collapsed = view?.collapsed.get(state.id);
-      const lines = [state.key, ...state.invoke.map((i) => `invoke ${i.src}`), ...(collapsed ? [collapsed.badge] : [])];
-      attrs.push(`label=${q(lines.join('\n'))}`);
+      const lines = [state.key, ...state.invoke.map((i) => `invoke ${i.src}`), ...(collapsed ? [collapsed.badge] : []), ...(selfs.get(state.id)?.lines ?? [])];
+      attrs.push(`label=${q(lines.join('\n'))}`, ...selfAttrs(state.id));
       if (collapsed) attrs.push(collapsed.reason === 'step' ? 'penwidth=1.6' : 'style="rounded,filled,bold", peripheries=2');
     }
     if (state.kind === 'final') attrs.push('peripheries=2');
@@ -85,6 +104,9 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
   };
 
   const root = states.get(graph.root)!;
+  // The machine's own internal transitions, above the picture.
+  const rootSelf = selfs.get(root.id);
+  if (rootSelf) out.push(`  label=${q(`${graph.id}\n${rootSelf.lines.join('\n')}`)}; labelloc=t; labeljust=l; ${selfAttrs(root.id).join('; ')};`);
   out.push(`  ${q(anchor(root.id))} [shape=point, width=0.15, label=""];`);
   for (const child of root.children) declare(states.get(child)!, '  ');
 
@@ -97,18 +119,28 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
   };
   // Arrows between the same two nodes are drawn as one, its labels stacked: Graphviz places the labels of
   // parallel (and same-rank) edges on top of each other, and one arrow with a list reads better anyway.
-  interface Arrow { tail: string; head: string; clip: string[]; labels: string[]; ids: string[]; dashed: boolean; style?: string }
+  // An arrow back between two states already joined is declared in the same direction with `dir=back`:
+  // Graphviz lays the pair out as parallel edges (labels side by side) instead of two edges on one rank whose
+  // labels it draws on top of each other.
+  interface Arrow { tail: string; head: string; clip: string[]; labels: string[]; ids: string[]; dashed: boolean; back: boolean; style?: string }
   const arrows = new Map<string, Arrow>();
+  const joined = new Set<string>();
   const edge = (from: string, to: string, label: string, id: string, dashed: boolean, style?: string) => {
-    const [a, ta] = end(from, 'tail', to);
-    const [b, hb] = end(to, 'head', from);
-    const key = JSON.stringify([a, b, ta, hb, style]);
+    let [a, ta] = end(from, 'tail', to);
+    let [b, hb] = end(to, 'head', from);
+    let clip = [...ta, ...hb];
+    const back = a !== b && joined.has(JSON.stringify([b, a])) && !joined.has(JSON.stringify([a, b]));
+    if (back) {
+      [a, b] = [b, a];
+      clip = clip.map((c) => (c.startsWith('ltail=') ? `lhead=${c.slice(6)}` : `ltail=${c.slice(6)}`));
+    } else joined.add(JSON.stringify([a, b]));
+    const key = JSON.stringify([a, b, clip, back, style]);
     const arrow = arrows.get(key);
     if (arrow) {
       if (!arrow.labels.includes(label)) arrow.labels.push(label);
       arrow.ids.push(id);
       arrow.dashed &&= dashed;
-    } else arrows.set(key, { tail: a, head: b, clip: [...ta, ...hb], labels: label ? [label] : [], ids: [id], dashed, ...(style ? { style } : {}) });
+    } else arrows.set(key, { tail: a, head: b, clip, labels: label ? [label] : [], ids: [id], dashed, back, ...(style ? { style } : {}) });
   };
 
   for (const s of graph.states) {
@@ -119,7 +151,7 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
     const prefix = options.transitionPrefix?.[t.id] ?? '';
     const label = wrapLabel(`${prefix}${transitionLabel(t)}`, width);
     const dashed = options.dashed?.has(t.id) ?? false;
-    if (t.targets.length === 0) edge(t.source, t.source, label, t.id, dashed, 'dotted');
+    if (selfs.get(t.source)?.ids.includes(t.id)) continue; // written inside the state
     // One edge per target of a multi-target transition; DOT ids must stay unique.
     else t.targets.forEach((target, k) => edge(t.source, target, label, k ? `${t.id}/${k}` : t.id, dashed));
   }
@@ -130,6 +162,7 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
       `id=${q(arrow.ids[0]!)}`,
       ...(arrow.ids.length > 1 ? [`comment=${q(arrow.ids.join('\n'))}`] : []),
       ...(arrow.style ? [`style=${arrow.style}`] : arrow.dashed ? ['style=dashed'] : []),
+      ...(arrow.back ? ['dir=back'] : []),
     ];
     out.push(`  ${q(arrow.tail)} -> ${q(arrow.head)} [${attrs.join(', ')}];`);
   }
