@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
 import type { EventCatalogue } from '../../../machines/catalogue.ts';
 import type { LifecycleGraph } from '../types.ts';
+import { inferenceCache } from './cache.ts';
 import { comparedLiterals } from './literals.ts';
 import { readMachineTypes, type MachineTypes } from './machine-types.ts';
 import { openTypedModule } from './program.ts';
@@ -18,7 +19,7 @@ export interface InferredCatalogue {
 }
 
 const MAX_EVENT_SAMPLES = 16;
-const MAX_OUTPUT_SAMPLES = 12;
+const MAX_OUTPUT_SAMPLES = 16;
 const MAX_INPUTS = 4;
 
 /**
@@ -33,13 +34,18 @@ const MAX_INPUTS = 4;
  * catalogue.services?.checkJob?.done; // [{ jobStatus: 'SUCCEEDED' }, { jobStatus: 'FAILED' }]
  */
 export function inferCatalogue(target: { file: string; exportName: string; machine: AnyStateMachine }, graph: LifecycleGraph): InferredCatalogue {
+  const cache = inferenceCache<InferredCatalogue>(target.file, target.exportName);
+  const cached = cache.get();
+  if (cached) return cached;
   const mod = openTypedModule(target.file);
   const where = relative(process.cwd(), target.file) || target.file;
   if (!mod) return { catalogue: {}, origins: {}, typed: false };
+  const sources = mod.ownSources();
   const types = readMachineTypes(mod, target.exportName);
-  const hints: SampleHints = { byField: comparedLiterals(mod.ownSources()), indexRange: indexRange(target.machine) };
-  if (!types) return { catalogue: {}, origins: {}, typed: false };
-  return buildCatalogue(types, graph, hints, where);
+  const hints: SampleHints = { byField: comparedLiterals(sources, mod.checker), indexRange: indexRange(target.machine) };
+  const result = types ? buildCatalogue(types, graph, hints, where) : { catalogue: {}, origins: {}, typed: false };
+  cache.set(result, sources.map((s) => s.fileName));
+  return result;
 }
 
 function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: SampleHints, where: string): InferredCatalogue {
@@ -98,14 +104,21 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
   return { catalogue, origins, typed: true };
 }
 
-const ERROR_FIELDS = ['kind', 'code', 'name', 'type', 'status', 'reason', 'errorCode', 'statusCode'];
+/** Fields errors are told apart by; `name` only with literals that name an error class (`AbortError`). */
+const ERROR_FIELDS = ['kind', 'code', 'errorCode', 'errorType', 'statusCode', 'name'];
 const MAX_ERROR_SAMPLES = 8;
 
-function errorSamples(hints: SampleHints): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
+function errorSamples(hints: SampleHints): unknown[] {
+  const out: unknown[] = [];
+  // `event.error === Failure.SESSION_EXPIRED`: the error itself is the literal (a promise rejected with it).
+  for (const lit of hints.byField.get('error') ?? []) {
+    if (out.length >= MAX_ERROR_SAMPLES) return out;
+    if (typeof lit === 'string' || typeof lit === 'number') out.push(lit);
+  }
   for (const field of ERROR_FIELDS) {
     for (const lit of hints.byField.get(field) ?? []) {
       if (out.length >= MAX_ERROR_SAMPLES) return out;
+      if (field === 'name' && !(typeof lit === 'string' && /Error$/.test(lit))) continue;
       if (typeof lit === 'string' || typeof lit === 'number') out.push({ message: `injected failure (${field} ${lit})`, [field]: lit });
     }
   }

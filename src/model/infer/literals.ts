@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import ts from './ts.ts';
 
 type Literal = string | number | boolean | null;
 
@@ -9,7 +10,8 @@ const MAX_PER_FIELD = 12;
  * `event.value > 8`, `switch (event.kind) { case 'a': … }`, `['a', 'b'].includes(x.mode)`. A guard that
  * compares a `string` field with a literal is satisfied by that literal; a number compared with 8 by 7, 8, 9.
  */
-export function comparedLiterals(sources: readonly ts.SourceFile[]): Map<string, Literal[]> {
+export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS.TypeChecker): Map<string, Literal[]> {
+  const literalOf = (node: TS.Node): Literal | undefined => syntaxLiteral(node) ?? (checker ? checkedLiteral(checker, node) : undefined);
   const byField = new Map<string, Set<Literal>>();
   const add = (field: string | undefined, value: Literal | undefined) => {
     if (!field || value === undefined) return;
@@ -20,7 +22,7 @@ export function comparedLiterals(sources: readonly ts.SourceFile[]): Map<string,
   // `list: ['a', 'b']` anywhere, and `x.list.includes(y.kind)` elsewhere: kind may be 'a' or 'b'.
   const arraysByField = new Map<string, Literal[]>();
   const includes: { item: string; list: string }[] = [];
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if (ts.isPropertyAssignment(node) && ts.isArrayLiteralExpression(node.initializer) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
       const lits = node.initializer.elements.map(literalOf).filter((l): l is Literal => l !== undefined);
       if (lits.length) arraysByField.set(node.name.text, [...(arraysByField.get(node.name.text) ?? []), ...lits]);
@@ -66,7 +68,26 @@ const COMPARISONS = new Set([
   ts.SyntaxKind.GreaterThanEqualsToken,
 ]);
 
-function literalOf(node: ts.Node): Literal | undefined {
+/**
+ * A constant that is not spelled as a literal: an enum member (`Failure.SESSION_EXPIRED`) or a `const` with a
+ * literal type. Asked of the checker only for names and property accesses, which it answers without inferring
+ * anything around them.
+ */
+function checkedLiteral(checker: TS.TypeChecker, node: TS.Node): Literal | undefined {
+  if (!ts.isPropertyAccessExpression(node) && !ts.isIdentifier(node)) return undefined;
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  if (!symbol || !(symbol.flags & (ts.SymbolFlags.EnumMember | ts.SymbolFlags.BlockScopedVariable))) return undefined;
+  if (symbol.flags & ts.SymbolFlags.BlockScopedVariable) {
+    const decl = symbol.valueDeclaration;
+    if (!decl || !ts.isVariableDeclaration(decl) || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return undefined;
+  }
+  const type = checker.getTypeAtLocation(node);
+  if (type.isStringLiteral() || type.isNumberLiteral()) return type.value;
+  return undefined;
+}
+
+function syntaxLiteral(node: TS.Node): Literal | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (ts.isNumericLiteral(node)) return Number(node.text);
   if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)) return -Number(node.operand.text);
@@ -77,7 +98,7 @@ function literalOf(node: ts.Node): Literal | undefined {
 }
 
 /** The field an expression reads: `context.a.b` → b, `x['k']` → k, `n` → n, `s.trim()` → s's field. */
-function fieldOf(node: ts.Node): string | undefined {
+function fieldOf(node: TS.Node): string | undefined {
   let n = node;
   while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
   if (ts.isPropertyAccessExpression(n)) return n.name.text === 'length' ? fieldOf(n.expression) : n.name.text;

@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import ts from './ts.ts';
 import type { TypedModule } from './program.ts';
 import type { Shape, ShapeField } from './shape.ts';
 
@@ -12,7 +13,7 @@ export interface MachineTypes {
   actors: Record<string, { input?: Shape; output?: Shape }>;
 }
 
-const MAX_DEPTH = 6;
+const MAX_DEPTH = 10;
 const MAX_FIELDS = 40;
 const MAX_OPTIONS = 24;
 
@@ -34,9 +35,9 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
   const { checker } = mod;
   const calls = machineCalls(checker, mod.exportDeclaration(exportName));
   if (!calls) return undefined;
-  const typesOf = (obj: ts.ObjectLiteralExpression | undefined) => property(obj, 'types');
+  const typesOf = (obj: TS.ObjectLiteralExpression | undefined) => property(obj, 'types');
   const types = typesOf(calls.setup) ?? typesOf(calls.config);
-  const typeOfProp = (name: string): ts.Type | undefined => {
+  const typeOfProp = (name: string): TS.Type | undefined => {
     if (!types) return undefined;
     if (ts.isObjectLiteralExpression(types)) {
       const p = property(types, name);
@@ -71,7 +72,7 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
  * The type of an expression, cheaply where the source spells it out: `{} as T` is T without checking the call
  * around it (asking the checker for an expression inside `setup({...})` makes it infer the whole call first).
  */
-function typeOfExpression(checker: ts.TypeChecker, expr: ts.Expression): ts.Type {
+function typeOfExpression(checker: TS.TypeChecker, expr: TS.Expression): TS.Type {
   if (ts.isAsExpression(expr) || ts.isTypeAssertionExpression(expr) || ts.isSatisfiesExpression(expr)) return checker.getTypeFromTypeNode(expr.type);
   return checker.getTypeAtLocation(expr);
 }
@@ -81,8 +82,8 @@ function typeOfExpression(checker: ts.TypeChecker, expr: ts.Expression): ts.Type
  * argument of `fromPromise<Output, Input>`, the function's return annotation); callbacks finish with nothing; the
  * checker infers the rest.
  */
-function actorOutput(checker: ts.TypeChecker, at: ts.Expression): ts.Type | undefined {
-  const expr = skipWrappers(at) as ts.Expression;
+function actorOutput(checker: TS.TypeChecker, at: TS.Expression): TS.Type | undefined {
+  const expr = skipWrappers(at) as TS.Expression;
   if (ts.isCallExpression(expr)) {
     const callee = skipWrappers(expr.expression);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
@@ -104,7 +105,7 @@ function actorOutput(checker: ts.TypeChecker, at: ts.Expression): ts.Type | unde
 }
 
 /** The type of what an identifier names, from its own declaration (outside any call being inferred). */
-function identifierType(checker: ts.TypeChecker, id: ts.Identifier): ts.Type | undefined {
+function identifierType(checker: TS.TypeChecker, id: TS.Identifier): TS.Type | undefined {
   let symbol = checker.getSymbolAtLocation(id);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   return symbol ? checker.getTypeOfSymbol(symbol) : undefined;
@@ -131,7 +132,7 @@ function readFromMachineType(mod: TypedModule, exportName: string): MachineTypes
   return { events: eventShapes(checker, event), input: isUseful(input) ? shapeOf(checker, input) : undefined, actors };
 }
 
-function eventShapes(checker: ts.TypeChecker, event: ts.Type): MachineTypes['events'] {
+function eventShapes(checker: TS.TypeChecker, event: TS.Type): MachineTypes['events'] {
   const events: MachineTypes['events'] = [];
   for (const member of unionMembers(event)) {
     const typeProp = member.getProperty('type');
@@ -145,8 +146,8 @@ function eventShapes(checker: ts.TypeChecker, event: ts.Type): MachineTypes['eve
 }
 
 /** The `setup(...)` and `createMachine(...)` object arguments an expression is built from. */
-function machineCalls(checker: ts.TypeChecker, start: ts.Node | undefined): { setup?: ts.ObjectLiteralExpression; config?: ts.ObjectLiteralExpression } | undefined {
-  let node: ts.Node | undefined = start;
+function machineCalls(checker: TS.TypeChecker, start: TS.Node | undefined): { setup?: TS.ObjectLiteralExpression; config?: TS.ObjectLiteralExpression } | undefined {
+  let node: TS.Node | undefined = start;
   if (node && ts.isVariableDeclaration(node)) node = node.initializer;
   if (node && ts.isExportAssignment(node)) node = node.expression;
   for (let hops = 0; node && hops < 8; hops++) {
@@ -177,8 +178,8 @@ function machineCalls(checker: ts.TypeChecker, start: ts.Node | undefined): { se
   return undefined;
 }
 
-function resolveSetupCall(checker: ts.TypeChecker, expr: ts.Node): ts.ObjectLiteralExpression | undefined {
-  let node: ts.Node | undefined = expr;
+function resolveSetupCall(checker: TS.TypeChecker, expr: TS.Node): TS.ObjectLiteralExpression | undefined {
+  let node: TS.Node | undefined = expr;
   for (let hops = 0; node && hops < 8; hops++) {
     node = skipWrappers(node);
     if (ts.isIdentifier(node)) {
@@ -199,7 +200,7 @@ function resolveSetupCall(checker: ts.TypeChecker, expr: ts.Node): ts.ObjectLite
   return undefined;
 }
 
-function declarationOf(checker: ts.TypeChecker, id: ts.Identifier): ts.Node | undefined {
+function declarationOf(checker: TS.TypeChecker, id: TS.Identifier): TS.Node | undefined {
   let symbol = checker.getSymbolAtLocation(id);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const decl = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
@@ -207,13 +208,13 @@ function declarationOf(checker: ts.TypeChecker, id: ts.Identifier): ts.Node | un
   return decl;
 }
 
-function skipWrappers(node: ts.Node): ts.Node {
+function skipWrappers(node: TS.Node): TS.Node {
   let n = node;
   while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n) || ts.isNonNullExpression(n) || ts.isTypeAssertionExpression(n)) n = n.expression;
   return n;
 }
 
-function property(obj: ts.ObjectLiteralExpression | undefined, name: string): ts.Expression | undefined {
+function property(obj: TS.ObjectLiteralExpression | undefined, name: string): TS.Expression | undefined {
   if (!obj) return undefined;
   for (const p of obj.properties) {
     if (!p.name || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || p.name.text !== name) continue;
@@ -223,12 +224,12 @@ function property(obj: ts.ObjectLiteralExpression | undefined, name: string): ts
   return undefined;
 }
 
-function machineTypeArguments(checker: ts.TypeChecker, type: ts.Type): readonly ts.Type[] | undefined {
+function machineTypeArguments(checker: TS.TypeChecker, type: TS.Type): readonly TS.Type[] | undefined {
   // Through a union (`machine | undefined`) or an alias, find the StateMachine reference.
   for (const t of unionMembers(type)) {
     const symbol = t.getSymbol();
-    if (symbol?.name === 'StateMachine' && (t as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) {
-      const args = checker.getTypeArguments(t as ts.TypeReference);
+    if (symbol?.name === 'StateMachine' && (t as TS.ObjectType).objectFlags & ts.ObjectFlags.Reference) {
+      const args = checker.getTypeArguments(t as TS.TypeReference);
       if (args.length >= 11) return args;
     }
   }
@@ -236,7 +237,7 @@ function machineTypeArguments(checker: ts.TypeChecker, type: ts.Type): readonly 
 }
 
 /** ActorLogic's input: the second parameter of `getInitialSnapshot(actorScope, input)`. */
-function logicInput(checker: ts.TypeChecker, logic: ts.Type): ts.Type | undefined {
+function logicInput(checker: TS.TypeChecker, logic: TS.Type): TS.Type | undefined {
   const sig = methodSignature(checker, logic, 'getInitialSnapshot');
   const param = sig?.getParameters()[1];
   if (!param) return undefined;
@@ -245,11 +246,11 @@ function logicInput(checker: ts.TypeChecker, logic: ts.Type): ts.Type | undefine
 }
 
 /** ActorLogic's output: `output` of the snapshot variant whose `status` is `'done'`. */
-function logicOutput(checker: ts.TypeChecker, logic: ts.Type): ts.Type | undefined {
+function logicOutput(checker: TS.TypeChecker, logic: TS.Type): TS.Type | undefined {
   const sig = methodSignature(checker, logic, 'getInitialSnapshot');
   if (!sig) return undefined;
   const snapshot = checker.getReturnTypeOfSignature(sig);
-  const outputs: ts.Type[] = [];
+  const outputs: TS.Type[] = [];
   for (const variant of unionMembers(snapshot)) {
     const status = variant.getProperty('status');
     const output = variant.getProperty('output');
@@ -261,22 +262,22 @@ function logicOutput(checker: ts.TypeChecker, logic: ts.Type): ts.Type | undefin
   return out && isUseful(out) ? out : undefined;
 }
 
-function methodSignature(checker: ts.TypeChecker, type: ts.Type, name: string): ts.Signature | undefined {
+function methodSignature(checker: TS.TypeChecker, type: TS.Type, name: string): TS.Signature | undefined {
   const prop = type.getProperty(name);
   if (!prop) return undefined;
   return checker.getTypeOfSymbol(prop).getCallSignatures()[0];
 }
 
-function isUseful(t: ts.Type): boolean {
+function isUseful(t: TS.Type): boolean {
   return !(t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.Void));
 }
 
-function unionMembers(t: ts.Type): ts.Type[] {
+function unionMembers(t: TS.Type): TS.Type[] {
   return t.isUnion() ? t.types : [t];
 }
 
 /** The checker's type as a Shape, bounded in depth and breadth; cycles become `unknown`. */
-export function shapeOf(checker: ts.TypeChecker, type: ts.Type, depth = 0, seen = new Set<ts.Type>()): Shape {
+export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen = new Set<TS.Type>()): Shape {
   const f = type.flags;
   if (depth > MAX_DEPTH) return { kind: 'unknown' };
   if (f & (ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.Never | ts.TypeFlags.NonPrimitive)) return { kind: 'unknown' };
@@ -291,17 +292,17 @@ export function shapeOf(checker: ts.TypeChecker, type: ts.Type, depth = 0, seen 
   if (f & ts.TypeFlags.Boolean) return { kind: 'boolean' };
   if (type.isUnion()) {
     // `boolean` is `true | false` inside a union.
-    const options = type.types.map((t) => shapeOf(checker, t, depth + 1, seen));
+    const options = type.types.map((t) => shapeOf(checker, t, depth, seen));
     return union(options);
   }
   if (seen.has(type)) return { kind: 'unknown' };
   seen.add(type);
   try {
     if (checker.isTupleType(type)) {
-      return { kind: 'tuple', items: checker.getTypeArguments(type as ts.TypeReference).map((t) => shapeOf(checker, t, depth + 1, seen)) };
+      return { kind: 'tuple', items: checker.getTypeArguments(type as TS.TypeReference).map((t) => shapeOf(checker, t, depth + 1, seen)) };
     }
     if (checker.isArrayType(type)) {
-      const [item] = checker.getTypeArguments(type as ts.TypeReference);
+      const [item] = checker.getTypeArguments(type as TS.TypeReference);
       return { kind: 'array', item: item ? shapeOf(checker, item, depth + 1, seen) : { kind: 'unknown' } };
     }
     if (type.getCallSignatures().length > 0) return { kind: 'unknown' };
@@ -318,7 +319,7 @@ export function shapeOf(checker: ts.TypeChecker, type: ts.Type, depth = 0, seen 
   }
 }
 
-function objectShape(checker: ts.TypeChecker, type: ts.Type, skip: Set<string>, depth: number, seen = new Set<ts.Type>()): Shape {
+function objectShape(checker: TS.TypeChecker, type: TS.Type, skip: Set<string>, depth: number, seen = new Set<TS.Type>()): Shape {
   const fields: ShapeField[] = [];
   for (const prop of checker.getPropertiesOfType(type).slice(0, MAX_FIELDS)) {
     if (skip.has(prop.name)) continue;
@@ -339,6 +340,8 @@ function union(options: Shape[]): Shape {
   }
   const bools = flat.filter((o) => o.kind === 'literal' && typeof o.value === 'boolean');
   const rest = flat.filter((o) => !(o.kind === 'literal' && typeof o.value === 'boolean'));
-  const merged = bools.length === 2 ? [{ kind: 'boolean' } as Shape, ...rest] : flat;
+  // `undefined` last: an optional field's default sample is the field present.
+  const ordered = [...rest.filter((o) => o.kind !== 'undefined'), ...rest.filter((o) => o.kind === 'undefined')];
+  const merged = bools.length === 2 ? [{ kind: 'boolean' } as Shape, ...ordered] : bools.length === 1 ? [...bools, ...ordered] : ordered;
   return merged.length === 1 ? merged[0] : { kind: 'union', options: merged.slice(0, MAX_OPTIONS) };
 }

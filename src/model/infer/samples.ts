@@ -48,8 +48,10 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       return dedupe(out).slice(0, Math.max(max, shape.options.length));
     }
     case 'array': {
+      // One item, none, one of each kind of item together, and one array per other kind (a list of a union).
       const item = valuesOf(shape.item, hints, singular(field), max, depth + 1);
-      return [[item[0]], []];
+      const each = item.slice(0, 4);
+      return [[item[0]], [], ...(each.length > 1 ? [each] : []), ...item.slice(1, 4).map((i) => [i])];
     }
     case 'tuple': {
       const items = shape.items.map((s) => valuesOf(s, hints, field, max, depth + 1));
@@ -74,7 +76,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
         });
         return o;
       };
-      return variants(per, max, build);
+      return variants(per, max, build, fields.map((f) => finite(f.shape)));
     }
     default:
       return [{}];
@@ -86,7 +88,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
  * other values one at a time (the rest at their defaults), then pairs of non-default values while the budget lasts:
  * guards that compare two fields (a version against another) need two to differ from the default at once.
  */
-function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T): T[] {
+function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T, first: boolean[] = []): T[] {
   const defaults = per.map((v) => v[0]);
   const total = per.reduce((n, v) => n * Math.max(1, v.length), 1);
   if (total <= max) {
@@ -98,11 +100,18 @@ function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => 
     walk(0, []);
     return out;
   }
+  // Round-robin over the parts, so that every part varies before any varies twice (a budget spent on the first
+  // field's twelve values would leave the second one at its default). Parts with a finite domain (literal unions,
+  // booleans) go first: their values are what guards compare with; free strings and numbers are guesses.
   const out: T[] = [build(defaults)];
-  for (let i = 0; i < per.length && out.length < max; i++) {
-    for (const v of per[i].slice(1)) {
-      if (out.length >= max) break;
-      out.push(build(defaults.map((d, k) => (k === i ? v : d))));
+  for (const tier of [true, false]) {
+    const parts = per.map((_, i) => i).filter((i) => (first[i] ?? false) === tier);
+    const longest = Math.max(0, ...parts.map((i) => per[i].length));
+    for (let r = 1; r < longest && out.length < max; r++) {
+      for (const i of parts) {
+        if (out.length >= max) break;
+        if (r < per[i].length) out.push(build(defaults.map((d, k) => (k === i ? per[i][r] : d))));
+      }
     }
   }
   for (let i = 0; i < per.length && out.length < max; i++) {
@@ -116,6 +125,13 @@ function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => 
     }
   }
   return out;
+}
+
+/** Whether a shape has a small closed set of values (literal unions, booleans, undefined). */
+function finite(shape: Shape): boolean {
+  if (shape.kind === 'literal' || shape.kind === 'boolean' || shape.kind === 'undefined') return true;
+  if (shape.kind === 'union') return shape.options.every(finite);
+  return false;
 }
 
 function numbers(hints: SampleHints, field: string): number[] {

@@ -1,0 +1,94 @@
+import type { EventCatalogue } from '../../machines/catalogue.ts';
+
+/**
+ * The merged catalogue as a TypeScript module a user can start editing from: `satisfies EventCatalogue`, and a
+ * comment on each entry saying where it came from (hand-written, an exported input, or what it was inferred from).
+ * Pure.
+ *
+ * @example
+ * writeFileSync('jobs.catalogue.ts', catalogueSource(catalogue, origins, { machine: './jobs.ts#jobMachine' }));
+ */
+export function catalogueSource(catalogue: EventCatalogue, origins: Record<string, string>, options: { machine: string; typesFrom?: string }): string {
+  const lines: string[] = [
+    `// Event catalogue for ${options.machine}, written by \`lifecycle catalogue\`: hand-written entries and samples`,
+    '// inferred from the machine. Edit it freely, then pass it with --catalogue <this file>#catalogue (or export it',
+    '// as `catalogue` beside the machine): its entries win over inference, which fills only what it leaves out.',
+    `import type { EventCatalogue } from ${JSON.stringify(options.typesFrom ?? 'lifecycle-kit')};`,
+    '',
+    'export const catalogue = {',
+  ];
+  const comment = (key: string, indent: string) => {
+    const origin = origins[key];
+    if (origin) for (const l of wrap(origin, 110 - indent.length)) lines.push(`${indent}// ${l}`);
+  };
+  if (catalogue.inputs !== undefined) {
+    comment('input', '  ');
+    lines.push(`  inputs: ${literal(catalogue.inputs, '  ')},`);
+  } else if (catalogue.input !== undefined) {
+    comment('input', '  ');
+    lines.push(`  input: ${literal(catalogue.input, '  ')},`);
+  }
+  if (catalogue.events && Object.keys(catalogue.events).length) {
+    lines.push('  events: {');
+    for (const [event, samples] of Object.entries(catalogue.events)) {
+      comment(`events.${event}`, '    ');
+      lines.push(`    ${key(event)}: ${literal(samples, '    ')},`);
+    }
+    lines.push('  },');
+  }
+  if (catalogue.services && Object.keys(catalogue.services).length) {
+    lines.push('  services: {');
+    for (const [src, outcomes] of Object.entries(catalogue.services)) {
+      lines.push(`    ${key(src)}: {`);
+      for (const kind of ['done', 'error', 'snapshot'] as const) {
+        if (outcomes[kind] === undefined) continue;
+        comment(`services.${src}.${kind}`, '      ');
+        lines.push(`      ${kind}: ${literal(outcomes[kind], '      ')},`);
+      }
+      lines.push('    },');
+    }
+    lines.push('  },');
+  }
+  if (catalogue.identity?.length) lines.push(`  identity: ${literal(catalogue.identity, '  ')},`);
+  lines.push('} satisfies EventCatalogue;', '');
+  return lines.join('\n');
+}
+
+/** A JavaScript literal: like JSON, with `undefined` kept, identifier keys bare, short values on one line. */
+function literal(value: unknown, indent: string): string {
+  const flat = inline(value);
+  if (flat.length + indent.length <= 100) return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${literal(v, inner)},`).join('\n')}\n${indent}]`;
+  if (value && typeof value === 'object') {
+    return `{\n${Object.entries(value).map(([k, v]) => `${inner}${key(k)}: ${literal(v, inner)},`).join('\n')}\n${indent}}`;
+  }
+  return flat;
+}
+
+function inline(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return entries.length ? `{ ${entries.map(([k, v]) => `${key(k)}: ${inline(v)}`).join(', ')} }` : '{}';
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+function key(k: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}
