@@ -56,8 +56,10 @@ export function buildView(graph: LifecycleGraph, options: ViewOptions = {}): Dia
   const expanded = resolveExpanded(graph, options.expand);
   const depthOf = (s: GraphState) => s.path.length;
   const focus = options.focus === undefined ? undefined : resolveStateName(graph, options.focus);
+  // Named states are drawn open with their ancestors; `expand: true` only opens steps that are drawn at all.
+  const named = Array.isArray(options.expand) ? expanded : new Set<string>();
   const keepOpen = (s: GraphState) =>
-    [...expanded].some((e) => isDescendant(states, e, s.id)) ||
+    [...named].some((e) => isDescendant(states, e, s.id)) ||
     (focus !== undefined && (isDescendant(states, focus, s.id) || isDescendant(states, s.id, focus)));
 
   // Outermost first: a state inside a collapsed one is hidden, not collapsed itself.

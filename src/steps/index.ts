@@ -4,17 +4,20 @@
  * success and on giving up — with the progress bookkeeping every lifecycle repeats (enter the step, count
  * attempts, record the error) and a mark in `meta` that tells tools "this is a step, with this policy".
  *
- * Pure and imports only `xstate`: machines import it like any building block.
+ * Pure, and imports nothing but its own marker (plain config objects XState reads): machines import it like any building block.
  *
  * @example
- * import { setup } from 'xstate';
- * import { retryingStep, stepImplementations } from 'lifecycle-kit/steps';
+ * import { assign, setup } from 'xstate';
+ * import { retryingStep, stepAssigners as a, stepDelays, stepGuards } from 'lifecycle-kit/steps';
  *
  * const m = setup({
  *   types: { context: {} as StepProgress & { url: string } },
  *   actors: { download },
- *   ...stepImplementations, // enterStep, countAttempt, recordError, canRetry, backoff
+ *   actions: { enterStep: assign(a.enterStep), countAttempt: assign(a.countAttempt), recordError: assign(a.recordError) },
+ *   guards: stepGuards, // canRetry
+ *   delays: stepDelays, // backoff
  * }).createMachine({
+ *   id: 'dl',
  *   context: { ...initialStepProgress(), url: 'https://…' },
  *   initial: 'downloading',
  *   states: {
@@ -23,15 +26,14 @@
  *       src: 'download',
  *       input: ({ context }) => ({ url: context.url }),
  *       retry: { maxAttempts: 5, initialIntervalMs: 500 },
- *       onDone: { target: 'done' },
- *       onError: { target: 'failed' },
+ *       onDone: { target: '#dl.done' }, // exits start from the inner attempt state: use #ids
+ *       onError: { target: '#dl.failed' },
  *     }),
  *     done: { type: 'final' },
  *     failed: { type: 'final' },
  *   },
  * });
  */
-import { assign } from 'xstate';
 import { STEP_META_KEY, type StepMarker } from './marker.ts';
 
 export { readStepMarker, STEP_META_KEY, type StepMarker } from './marker.ts';
@@ -102,29 +104,38 @@ export function initialStepProgress(): StepProgress {
 const policyOf = (context: StepProgress): RetryPolicy => context.stepRetry ?? context.retry ?? DEFAULT_RETRY_POLICY;
 
 /**
- * Ready implementations of the names `retryingStep` uses by default, to spread into `setup(...)`:
- * actions `enterStep`, `countAttempt`, `recordError`, guard `canRetry` and delay `backoff`.
+ * Ready implementations of the names `retryingStep` uses by default. The actions are the assigners to give to
+ * XState's `assign` inside your `setup` (there they get your machine's types); guards and delays go in as they are.
+ *
+ * @example
+ * setup({
+ *   actions: { enterStep: assign(stepAssigners.enterStep), countAttempt: assign(stepAssigners.countAttempt), recordError: assign(stepAssigners.recordError) },
+ *   guards: { ...stepGuards },
+ *   delays: { ...stepDelays },
+ * })
  */
-export const stepImplementations = {
-  actions: {
-    enterStep: assign((_: unknown, params: { step: string; retry?: RetryPolicy }) => ({ step: params.step, attempts: 1, stepRetry: params.retry ?? null })),
-    countAttempt: assign(({ context }: { context: StepProgress }) => ({ attempts: context.attempts + 1 })),
-    recordError: assign(({ context }: { context: StepProgress }, params: { error: unknown }) => ({
-      lastError: {
-        step: context.step ?? '',
-        message: params.error instanceof Error ? params.error.message : String(params.error),
-        attempt: context.attempts,
-        time: new Date().toISOString(),
-        ...(errorKind(params.error) ? { kind: errorKind(params.error)! } : {}),
-      },
-    })),
-  },
-  guards: {
-    canRetry: ({ context }: { context: StepProgress }, params: { error: unknown }) => shouldRetry(policyOf(context), context.attempts, errorKind(params.error)),
-  },
-  delays: {
-    backoff: ({ context }: { context: StepProgress }) => backoffDelay(policyOf(context), context.attempts),
-  },
+export const stepAssigners = {
+  enterStep: (_: unknown, params: { step: string; retry?: RetryPolicy }) => ({ step: params.step, attempts: 1, stepRetry: params.retry ?? null }),
+  countAttempt: ({ context }: { context: StepProgress }) => ({ attempts: context.attempts + 1 }),
+  recordError: ({ context }: { context: StepProgress }, params: { error: unknown }) => ({
+    lastError: {
+      step: context.step ?? '',
+      message: params.error instanceof Error ? params.error.message : String(params.error),
+      attempt: context.attempts,
+      time: new Date().toISOString(),
+      ...(errorKind(params.error) ? { kind: errorKind(params.error)! } : {}),
+    },
+  }),
+};
+
+/** The `canRetry` guard: attempts left under the step's (or the run's) policy, and the error's kind retryable. */
+export const stepGuards = {
+  canRetry: ({ context }: { context: StepProgress }, params: { error: unknown }) => shouldRetry(policyOf(context), context.attempts, errorKind(params.error)),
+};
+
+/** The `backoff` delay: the policy's delay after the attempts made so far. */
+export const stepDelays = {
+  backoff: ({ context }: { context: StepProgress }) => backoffDelay(policyOf(context), context.attempts),
 };
 
 function isExitList(exit: unknown): exit is readonly unknown[] {
@@ -137,7 +148,10 @@ type ExitsOf<E, R> = E extends readonly unknown[] ? E : E extends { actions: unk
 /** Params of `recordError` and `canRetry`, from a service's error event. */
 export const errorParams = ({ event }: { event: { error?: unknown } }) => ({ error: event.error });
 
-/** Where a step goes on success or when it gives up. */
+/**
+ * Where a step goes on success or when it gives up. The transition starts from the inner attempt state, so a
+ * target outside the step is written as an id: `#machine.next` (a bare `next` would name a sibling of `attempt`).
+ */
 export interface StepExit<TActions> {
   target: string;
   actions?: TActions;
