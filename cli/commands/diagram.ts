@@ -15,6 +15,7 @@ export interface PictureFlags {
   width?: number;
   expand?: boolean | string;
   depth?: number;
+  focus?: string;
 }
 
 const wholeNumber = (name: string, min: number, max: number) => (value: string) => {
@@ -32,13 +33,18 @@ export function addPictureOptions(command: Command, { images = true } = {}): Com
   }
   return command
     .option('--expand [states]', 'draw the inner states of steps: all of them, or the comma-separated states named')
-    .addOption(new Option('--depth <n>', 'draw compound states deeper than n as one node').argParser(wholeNumber('--depth', 0, 99)));
+    .addOption(new Option('--depth <n>', 'draw compound states deeper than n as one node').argParser(wholeNumber('--depth', 0, 99)))
+    .option('--focus <state>', 'draw one state in full (steps inside it expanded) and the states around it collapsed');
 }
 
 /** The view the flags ask for: steps collapsed unless expanded, compound states cut at --depth. */
-export function viewFromFlags(flags: Pick<PictureFlags, 'expand' | 'depth'>): ViewOptions {
+export function viewFromFlags(flags: Pick<PictureFlags, 'expand' | 'depth' | 'focus'>): ViewOptions {
   const expand = flags.expand === undefined ? undefined : flags.expand === true ? true : String(flags.expand).split(',').map((s) => s.trim()).filter(Boolean);
-  return { ...(expand !== undefined ? { expand } : {}), ...(flags.depth !== undefined ? { depth: flags.depth } : {}) };
+  return {
+    ...(expand !== undefined ? { expand } : {}),
+    ...(flags.depth !== undefined ? { depth: flags.depth } : {}),
+    ...(flags.focus !== undefined ? { focus: flags.focus } : {}),
+  };
 }
 
 export const registerDiagram: Register = (program, { io }) => {
@@ -68,6 +74,7 @@ Examples:
   $ lifecycle diagram upgrade -f png --width 2400 -o upgrade.png
   $ lifecycle diagram upgrade -f svg --expand downloading -o upgrade.svg
   $ lifecycle diagram operator -f svg --depth 1 --engine mermaid -o operator.svg
+  $ lifecycle diagram install -f png --focus installing -o installing.png
   $ lifecycle diagram upgrade --format dot | dot -Tsvg > upgrade.svg
   $ lifecycle diagram ./machines/checkout.ts#checkoutMachine -f png -o checkout.png`,
   );
