@@ -7,7 +7,7 @@ import { render as renderDot } from './dot.ts';
 import { DEFAULT_ENGINE, type Engine, renderImages } from './engines/index.ts';
 import { render as renderMarkdown } from './markdown.ts';
 import { render as renderMermaid } from './mermaid.ts';
-import type { ViewOptions } from './view.ts';
+import { stepBadge, type ViewOptions } from './view.ts';
 
 /** A lifecycle to document. */
 export interface DocEntry {
@@ -62,7 +62,7 @@ function picturesFor(entry: DocEntry): Picture[] {
 
 function pageFor(entry: DocEntry): string {
   const links = drillDowns(entry.graph).map((s) => {
-    const what = s.step ? `step, ${s.step.services.join(', ')}` : s.kind;
+    const what = s.step ? `step: ${s.step.services.join(', ')} ${stepBadge(s.step)}` : s.kind;
     return `| [\`${statePath(s)}\`](${drillDownPath(entry, s)}) | ${what} | ${s.description ?? ''} |`.replace(/\r?\n/g, ' ');
   });
   const after = links.length
