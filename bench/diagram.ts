@@ -27,30 +27,26 @@ function timed(args: string[]): number {
 }
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-const rows: string[][] = [];
+const header = ['engine', 'diagram', '-f svg', '-f png', 'svg size', 'png', 'svg width × height', 'width at 16 px text', 'labels on labels / states', 'docs'];
+// Rows print as they are measured, so a long run shows progress (and a failure keeps what was measured).
+const print = (r: string[]) => console.log(`| ${[...r, ...Array(header.length - r.length).fill('')].join(' | ')} |`);
+print(header);
+print(header.map(() => '---'));
 for (const engine of ENGINES) {
-  const svgs: string[] = [];
   for (const name of NAMES) {
     const svg = join(dir, `${engine}-${name}.svg`);
     const png = join(dir, `${engine}-${name}.png`);
     const svgMs = timed(['diagram', name, '-f', 'svg', '--engine', engine, '-o', svg]);
     const pngMs = timed(['diagram', name, '-f', 'png', '--engine', engine, '-o', png]);
-    svgs.push(readFileSync(svg, 'utf8'));
-    rows.push([engine, name, s(svgMs), s(pngMs), `${Math.round(statSync(svg).size / 1024)} KiB`, pngSize(readFileSync(png))]);
+    const [q] = await measureSvgs([readFileSync(svg, 'utf8')]);
+    print([engine, name, s(svgMs), s(pngMs), `${Math.round(statSync(svg).size / 1024)} KiB`, pngSize(readFileSync(png)), `${Math.round(q!.width)} × ${Math.round(q!.height)}`, String(q!.widthAt16px), `${q!.labelLabelOverlaps} / ${q!.labelStateOverlaps}`]);
   }
-  const quality = await measureSvgs(svgs);
-  quality.forEach((q, i) => rows[rows.length - NAMES.length + i]!.push(`${Math.round(q.width)} × ${Math.round(q.height)}`, String(q.widthAt16px), `${q.labelLabelOverlaps} / ${q.labelStateOverlaps}`));
   const docsMs = timed(['docs', '--engine', engine, '--dir', join(dir, `docs-${engine}`)]);
-  rows.push([engine, 'docs (4 lifecycles, every picture)', '', '', '', '', '', '', '', s(docsMs)]);
+  print([engine, 'docs (4 lifecycles, every picture)', '', '', '', '', '', '', '', s(docsMs)]);
 }
-const checkMs = timed(['docs', '--check', '--dir', join(dir, 'docs-graphviz')]);
-rows.push(['—', 'docs --check', '', '', '', '', '', '', '', s(checkMs)]);
+print(['—', 'docs --check', '', '', '', '', '', '', '', s(timed(['docs', '--check', '--dir', join(dir, 'docs-graphviz')]))]);
+console.log(`\nmedian of ${RUNS} runs per command (whole process, node ${process.version}); files in ${dir}`);
 
 function pngSize(png: Buffer): string {
   return `${png.readUInt32BE(16)} × ${png.readUInt32BE(20)} px`;
 }
-
-const header = ['engine', 'diagram', '-f svg', '-f png', 'svg size', 'png', 'svg width × height', 'width at 16 px text', 'labels on labels / states', 'docs'];
-const table = [header, header.map(() => '---'), ...rows.map((r) => [...r, ...Array(header.length - r.length).fill('')])];
-console.log(table.map((r) => `| ${r.join(' | ')} |`).join('\n'));
-console.log(`\nmedian of ${RUNS} runs per command (whole process, node ${process.version}); files in ${dir}`);
