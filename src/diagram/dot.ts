@@ -85,7 +85,8 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
       out.push(`${indent}  label=${q(lines.join('\n'))}; labeljust=l;`);
       if (selfs.has(state.id)) out.push(`${indent}  ${selfAttrs(state.id).join('; ')};`);
       out.push(`${indent}  style=${state.kind === 'parallel' ? '"dashed,rounded"' : 'rounded'}; color="#8a97b1";`);
-      out.push(`${indent}  ${q(anchor(state.id))} [shape=point, width=0.12, label="", style=filled, fillcolor="#4a5a7a"];`);
+      // The point is the `[*]` of the initial arrow; without one (parallel, or a pruned drill-down) it only anchors edges.
+      out.push(`${indent}  ${q(anchor(state.id))} [shape=point, width=0.12, label="", ${state.initial?.length ? 'style=filled, fillcolor="#4a5a7a"' : 'style=invis'}];`);
       for (const child of state.children) declare(states.get(child)!, `${indent}  `);
       out.push(`${indent}}`);
       return;
@@ -107,7 +108,7 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
   // The machine's own internal transitions, above the picture.
   const rootSelf = selfs.get(root.id);
   if (rootSelf) out.push(`  label=${q(`${graph.id}\n${rootSelf.lines.join('\n')}`)}; labelloc=t; labeljust=l; ${selfAttrs(root.id).join('; ')};`);
-  out.push(`  ${q(anchor(root.id))} [shape=point, width=0.15, label=""];`);
+  out.push(`  ${q(anchor(root.id))} [shape=point, width=0.15, label=""${root.initial?.length || root.kind === 'parallel' ? '' : ', style=invis'}];`);
   for (const child of root.children) declare(states.get(child)!, '  ');
 
   // An edge to or from a cluster is drawn to its point node and clipped at the cluster's border.

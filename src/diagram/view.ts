@@ -1,5 +1,5 @@
 import { UserError } from '../errors.ts';
-import { indexStates, isDescendant } from '../model/query.ts';
+import { ancestors, indexStates, isDescendant } from '../model/query.ts';
 import type { GraphState, GraphStep, GraphTransition, LifecycleGraph } from '../model/types.ts';
 import { formatDelay } from './labels.ts';
 
@@ -75,7 +75,7 @@ export function buildView(graph: LifecycleGraph, options: ViewOptions = {}): Dia
     if (s.step && !expanded.has(s.id)) collapsed.set(s.id, { reason: 'step', hidden, badge: stepBadge(s.step), step: s.step });
     else if ((options.depth !== undefined && depthOf(s) > options.depth) || (focus !== undefined && !s.step)) collapsed.set(s.id, { reason: 'depth', hidden, badge: `▸ ${hidden} state${hidden === 1 ? '' : 's'} inside` });
   }
-  if (collapsed.size === 0) return { graph, collapsed, members: new Map(graph.transitions.map((t) => [t.id, [t.id]])) };
+  if (collapsed.size === 0 && focus === undefined) return { graph, collapsed, members: new Map(graph.transitions.map((t) => [t.id, [t.id]])) };
 
   const drawnAs = (id: string) => owner.get(id) ?? id;
   const viewStates = graph.states
@@ -106,7 +106,33 @@ export function buildView(graph: LifecycleGraph, options: ViewOptions = {}): Dia
     members.set(moved.id, [t.id]);
     transitions.push(moved);
   }
-  return { graph: { ...graph, states: viewStates, transitions }, collapsed, members };
+  const view = { graph: { ...graph, states: viewStates, transitions }, collapsed, members };
+  return focus === undefined ? view : prune(view, focus);
+}
+
+/**
+ * A drill-down shows the focused state, its ancestors (as the frames around it) and the states one transition
+ * away from it, not the whole machine: states and transitions that do not touch it are left out.
+ */
+function prune(view: DiagramView, focus: string): DiagramView {
+  const states = indexStates(view.graph);
+  const inside = (id: string) => isDescendant(states, id, focus);
+  const keep = new Set<string>([view.graph.root, ...ancestors(states, focus).map((s) => s.id)]);
+  for (const s of view.graph.states) if (inside(s.id)) keep.add(s.id);
+  for (const t of view.graph.transitions) {
+    const ends = [t.source, ...t.targets];
+    if (ends.some(inside)) for (const e of ends) for (const id of [e, ...ancestors(states, e).map((a) => a.id)]) keep.add(id);
+  }
+  const kept = view.graph.states
+    .filter((s) => keep.has(s.id))
+    .map((s) => {
+      const children = s.children.filter((c) => keep.has(c));
+      const initial = s.initial?.filter((i) => keep.has(i));
+      const { initial: _initial, ...rest } = s;
+      return { ...rest, children, ...(initial?.length ? { initial } : {}), ...(s.children.length && !children.length ? { kind: 'atomic' as const } : {}) };
+    });
+  const transitions = view.graph.transitions.filter((t) => keep.has(t.source) && t.targets.every((x) => keep.has(x)) && [t.source, ...t.targets].some(inside));
+  return { ...view, graph: { ...view.graph, states: kept, transitions } };
 }
 
 /**
