@@ -1,14 +1,45 @@
 #!/usr/bin/env node
-// The `lifecycle` command. tsx is registered so that the CLI and users' `.ts` machines load without a build step.
-import { register } from 'tsx/esm/api';
+// The `lifecycle` command. It runs the build (dist/), which needs no transpiler: tsx is loaded only to read a user's
+// `.ts` machine. In a clone (tsconfig.build.json beside it) whose sources changed since the last `npm run build`, it
+// runs the sources through tsx instead, so a stale build never answers for edited code; LIFECYCLE_DEV=1 forces the
+// sources, LIFECYCLE_DEV=0 the build.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 
-register();
+const root = new URL('../', import.meta.url);
+const built = new URL('dist/cli/main.js', root);
+const stamp = new URL('dist/.build-stamp', root);
+
+/** True in a clone whose sources are newer than its build (or that has none). */
+function buildIsStale() {
+  if (!existsSync(new URL('tsconfig.build.json', root))) return false; // an installed package: only the build ships
+  if (!existsSync(stamp)) return true;
+  const builtAt = statSync(stamp).mtimeMs;
+  const newer = (dir) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    for (const entry of entries) {
+      const url = new URL(entry.name + (entry.isDirectory() ? '/' : ''), dir);
+      if (entry.isDirectory() ? newer(url) : statSync(url).mtimeMs > builtAt) return true;
+    }
+    return false;
+  };
+  return ['src/', 'cli/', 'machines/'].some((dir) => newer(new URL(dir, root)));
+}
+
+const dev = process.env.LIFECYCLE_DEV;
+const fromSources = dev === '1' || (dev !== '0' && buildIsStale());
+if (fromSources) (await import('tsx/esm/api')).register();
+
 // A reader that stops early (`lifecycle diagram x | head`) is not an error.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-const { run, mustExit } = await import('../cli/main.ts');
+const { run, mustExit } = await import(fromSources ? '../cli/main.ts' : built.href);
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
 // A user's module given up on while loading may have left a timer or a socket running: do not wait for it.
 if (mustExit()) process.exit();

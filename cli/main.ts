@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../src/package-root.ts';
+import { Command, CommanderError, Help } from 'commander';
 import { UserError, toErrorLine } from '../src/errors.ts';
 import { fsUserError, isUserFsError } from '../src/io/fs-errors.ts';
-import { hasAbandonedLoad } from '../src/model/load.ts';
-import { registerDiagram } from './commands/diagram.ts';
-import { registerDocs } from './commands/docs.ts';
-import { registerCoverage } from './commands/coverage.ts';
-import { registerCatalogue } from './commands/catalogue.ts';
-import { registerList } from './commands/list.ts';
-import { registerPaths } from './commands/paths.ts';
-import { registerTestgen } from './commands/testgen.ts';
-import { registerValidate } from './commands/validate.ts';
-import { registerInspect } from './commands/inspect.ts';
-import { registerRun } from './commands/run.ts';
-import { registerStatus } from './commands/status.ts';
-import { registerResume } from './commands/resume.ts';
-import type { Io } from './io.ts';
+import { hasAbandonedLoad } from '../src/model/abandoned-load.ts';
+import type { Io, Register } from './io.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 /**
  * Runs the `lifecycle` program on `argv` (without `node` and the script) and returns the exit code:
@@ -49,18 +39,13 @@ Examples:
     );
 
   const ctx = { io, setExitCode: (code: number) => (state.exitCode = code) };
-  registerList(program, ctx);
-  registerDiagram(program, ctx);
-  registerValidate(program, ctx);
-  registerDocs(program, ctx);
-  registerInspect(program, ctx);
-  registerPaths(program, ctx);
-  registerCatalogue(program, ctx);
-  registerTestgen(program, ctx);
-  registerCoverage(program, ctx);
-  registerRun(program, ctx);
-  registerStatus(program, ctx);
-  registerResume(program, ctx);
+  // Only the command named in argv is loaded (with what it imports); the others are listed by name for the help.
+  const named = commandIn(argv);
+  program.configureHelp({ subcommandTerm: (command) => COMMANDS.find((c) => c.name === command.name() && c.name !== named)?.term ?? defaultTerm(command) });
+  for (const entry of COMMANDS) {
+    if (entry.name === named) (await entry.load())(program, ctx);
+    else program.command(entry.name).description(entry.description);
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -88,6 +73,90 @@ Examples:
     if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 1;
   }
+}
+
+/**
+ * The commands, in the order help lists them: what help says of each (kept equal to the command's own registration
+ * by test/package/commands.test.ts) and how to load it. A start loads commander and the one command it runs.
+ */
+export const COMMANDS: { name: string; term: string; description: string; load: () => Promise<Register> }[] = [
+  { name: 'list', term: 'list [options]', description: 'list the built-in lifecycles', load: async () => (await import('./commands/list.ts')).registerList },
+  {
+    name: 'diagram',
+    term: 'diagram [options] <machine>',
+    description: 'draw a lifecycle as Mermaid, DOT, JSON, a Markdown page, SVG or PNG (steps drawn as one state unless --expand)',
+    load: async () => (await import('./commands/diagram.ts')).registerDiagram,
+  },
+  {
+    name: 'validate',
+    term: 'validate [options] <machine>',
+    description: 'lint a lifecycle: unreachable states, dead ends, states that cannot finish, unhandled service errors, shadowed transitions',
+    load: async () => (await import('./commands/validate.ts')).registerValidate,
+  },
+  {
+    name: 'docs',
+    term: 'docs [options]',
+    description: 'write docs/lifecycles/<name>.md, its overview picture and one picture per compound state for the built-in lifecycles, or check that they are fresh',
+    load: async () => (await import('./commands/docs.ts')).registerDocs,
+  },
+  {
+    name: 'inspect',
+    term: 'inspect [options] <machine>',
+    description: 'run a lifecycle under a live inspector page (state diagram, log, context, coverage, controls)',
+    load: async () => (await import('./commands/inspect.ts')).registerInspect,
+  },
+  {
+    name: 'paths',
+    term: 'paths [options] <machine>',
+    description: 'generate event paths that cover every state, every transition, or the simple paths of a lifecycle',
+    load: async () => (await import('./commands/paths.ts')).registerPaths,
+  },
+  {
+    name: 'catalogue',
+    term: 'catalogue [options] <machine>',
+    description: 'print the event catalogue paths use for a machine: hand-written entries plus samples inferred from its types, as a TypeScript module to edit',
+    load: async () => (await import('./commands/catalogue.ts')).registerCatalogue,
+  },
+  {
+    name: 'testgen',
+    term: 'testgen [options] <machine>',
+    description: 'write vitest files that drive the lifecycle along paths taking every transition',
+    load: async () => (await import('./commands/testgen.ts')).registerTestgen,
+  },
+  {
+    name: 'coverage',
+    term: 'coverage [options] <machine>',
+    description: 'show which transitions the generated suite (or a recorded run journal) takes',
+    load: async () => (await import('./commands/coverage.ts')).registerCoverage,
+  },
+  {
+    name: 'run',
+    term: 'run [options] <lifecycle>',
+    description: 'run a lifecycle durably: its snapshot and a journal line are saved after every transition, so a crashed run resumes',
+    load: async () => (await import('./commands/run.ts')).registerRun,
+  },
+  {
+    name: 'status',
+    term: 'status [options]',
+    description: 'show the run in a store: current state, latest executed step, attempts, last error and history',
+    load: async () => (await import('./commands/status.ts')).registerStatus,
+  },
+  {
+    name: 'resume',
+    term: 'resume [options]',
+    description: 'continue the run in a store from its last saved snapshot (after a crash, a kill or Ctrl-C); the step in flight runs again',
+    load: async () => (await import('./commands/resume.ts')).registerResume,
+  },
+];
+
+/** The command argv runs, or asks help for (`help <command>`): its first word that is not an option. */
+function commandIn(argv: string[]): string | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+function defaultTerm(command: Command): string {
+  return new Help().subcommandTerm(command);
 }
 
 /** What a failed system call was doing, for a message. */

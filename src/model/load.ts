@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
 import { BUILTINS, BUILTIN_NAMES } from '../../machines/index.ts';
 import { UserError } from '../errors.ts';
+import { markAbandonedLoad } from './abandoned-load.ts';
 
 /** A machine together with where it came from. */
 export interface LoadedMachine {
@@ -18,7 +19,8 @@ export interface LoadedMachine {
   exportName?: string;
 }
 
-const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+const TS_EXTENSIONS = ['.ts', '.mts', '.cts'];
+const EXTENSIONS = [...TS_EXTENSIONS, '.js', '.mjs', '.cjs'];
 
 /**
  * Loads a machine from a built-in name (`install`) or a module reference (`path/to/file.ts#exportName`).
@@ -67,20 +69,12 @@ async function importModule(path: string, file: string): Promise<Record<string, 
 /** How long loading a user's module may take by default; `LIFECYCLE_LOAD_TIMEOUT_MS` overrides it. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
 
-let abandonedLoad = false;
-
-/**
- * True once a user's module was given up on while loading (it timed out, awaited forever, or tried to exit): its
- * timers or sockets may still keep the process alive, so the CLI exits instead of waiting for them.
- */
-export function hasAbandonedLoad(): boolean {
-  return abandonedLoad;
-}
+export { hasAbandonedLoad } from './abandoned-load.ts';
 
 class ExitDuringLoad extends Error {}
 
 /**
- * Imports a user's module (through tsx, so `.ts` needs no build), guarded, since its top level runs arbitrary code:
+ * Imports a user's module (`.ts` through tsx, loaded only then, so it needs no build), guarded, since its top level runs arbitrary code:
  * - a time limit (`LIFECYCLE_LOAD_TIMEOUT_MS`, default 10 s), for a top-level await that waits on a live timer or
  *   socket that never delivers;
  * - a top-level await left with nothing to wait on (which would make Node exit 13 without a word) is caught when the
@@ -94,14 +88,13 @@ class ExitDuringLoad extends Error {}
  */
 export async function importUserModule(path: string, file: string, what: string): Promise<Record<string, unknown>> {
   const timeoutMs = loadTimeoutMs();
-  const { tsImport } = await import('tsx/esm/api');
   const realExit = process.exit;
   return new Promise<Record<string, unknown>>((resolve, reject) => {
     let settled = false;
     const finish = (settle: () => void, abandon = false) => {
       if (settled) return;
       settled = true;
-      if (abandon) abandonedLoad = true;
+      if (abandon) markAbandonedLoad();
       clearTimeout(timer);
       process.exit = realExit;
       process.off('beforeExit', onBeforeExit);
@@ -146,11 +139,27 @@ export async function importUserModule(path: string, file: string, what: string)
       );
       throw new ExitDuringLoad(`process.exit() called while loading ${file}`);
     }) as typeof process.exit;
-    tsImport(pathToFileURL(path).href, import.meta.url).then(
+    importModuleFile(path).then(
       (mod) => finish(() => resolve(mod as Record<string, unknown>)),
       (error: unknown) => finish(() => reject(error instanceof ExitDuringLoad ? new UserError(error.message) : error)),
     );
   });
+}
+
+/** TypeScript through tsx (loaded only then); JavaScript natively, through tsx only when Node cannot read it as it is. */
+async function importModuleFile(path: string): Promise<unknown> {
+  const url = pathToFileURL(path).href;
+  const viaTsx = async () => (await import('tsx/esm/api')).tsImport(url, import.meta.url);
+  if (TS_EXTENSIONS.includes(extname(path))) return viaTsx();
+  try {
+    return await import(url);
+  } catch (error) {
+    // Failures before the module ran (it could not be parsed or linked as it is): ESM syntax in a CommonJS `.js`, an
+    // import of a `.ts` sibling. Anything else is the module's own error.
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof SyntaxError || code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_REQUIRE_ESM') return viaTsx();
+    throw error;
+  }
 }
 
 function loadTimeoutMs(): number {

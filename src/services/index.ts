@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
+import { MODULE_EXTENSION } from '../package-root.ts';
 import type { LifecycleServices } from './types.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { LifecycleServices } from './types.ts';
  */
 function lazyServices(lifecycle: string): () => Promise<LifecycleServices> {
   return async () => {
-    const url = new URL(`./${lifecycle}/index.ts`, import.meta.url);
+    const url = new URL(`./${lifecycle}/index${MODULE_EXTENSION}`, import.meta.url);
     if (!existsSync(fileURLToPath(url))) {
       throw new UserError(`the ${lifecycle} lifecycle has no services yet (src/services/${lifecycle}/index.ts is missing)`);
     }

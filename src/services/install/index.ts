@@ -13,10 +13,10 @@
  *   input: { package: 'examples/packages/nginx/1.0.0', target: '/tmp/stack' },
  * }).start();
  */
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { InstallContext, InstallInput, InstallStep, StepInput } from '../../../machines/install.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 import type { LifecycleServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious, readInstallationRecord, rollback } from './actors.ts';
 import { installInvariants } from './invariants.ts';
@@ -28,7 +28,7 @@ export { readRecord, recordPath, type InstallationRecordFile } from './record.ts
 export { STEP_KINDS, ASSET_KINDS, kindDir } from './kinds.ts';
 
 /** The example packages shipped with lifecycle-kit: `examples/packages/<name>/<version>/`. */
-export const EXAMPLE_PACKAGES = fileURLToPath(new URL('../../../examples/packages/', import.meta.url));
+export const EXAMPLE_PACKAGES = join(PACKAGE_ROOT, 'examples/packages/');
 
 export function examplePackage(name: string, version: string): string {
   return join(EXAMPLE_PACKAGES, name, version);

@@ -6,9 +6,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { InstanceSpec } from '../../../machines/operator.ts';
 import { sameSpec } from '../../../machines/operator.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 import { remove, serviceError } from '../install/fs.ts';
 import { httpRequest } from '../preboot/http.ts';
 import { isAlive, stopProcess } from '../upgrade/agent-process.ts';
@@ -17,7 +18,7 @@ import { layout, readPid, readReady, writePid, type ReadyFile } from './instance
 export { isAlive, stopProcess };
 
 /** The example app the default services manage. */
-export const OPERATOR_APP = fileURLToPath(new URL('../../../examples/operator-app/app.mjs', import.meta.url));
+export const OPERATOR_APP = join(PACKAGE_ROOT, 'examples/operator-app/app.mjs');
 
 /** How long an app may take to listen, and to answer /health once asked to be ready. */
 export const TIMEOUTS = { listenMs: 10_000, readyMs: 10_000, probeMs: 1000 };

@@ -6,13 +6,13 @@
  */
 import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tar from 'tar';
+import { PACKAGE_ROOT } from '../../package-root.ts';
 import { sha256 } from '../install/fs.ts';
 import type { AgentManifest } from './home.ts';
 
 /** The sources every example version is built from. */
-export const AGENT_FILES = fileURLToPath(new URL('../../../examples/agent/files/', import.meta.url));
+export const AGENT_FILES = join(PACKAGE_ROOT, 'examples/agent/files/');
 
 export interface ArtifactSpec {
   version: string;
