@@ -1,7 +1,7 @@
 // Picture benchmark (issue 11): `npm run bench:diagram`. For each engine, the whole-process time of
 // `lifecycle diagram <name> -f svg` and `-f png` for the built-ins and of `lifecycle docs` (into a temp dir),
 // plus each overview's size and its readability measured in Chromium as shared/tools/diagram-quality.mjs does.
-// Set RUNS (default 3) for the number of runs per command; the median is printed.
+// Set RUNS (default 3) for the number of runs per command (the median is printed), ENGINES to pick engines.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { measureSvgs } from '../test/diagram/measure.ts';
 const bin = fileURLToPath(new URL('../bin/lifecycle.js', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 3);
 const NAMES = ['install', 'upgrade', 'preboot', 'operator'];
-const ENGINES = ['graphviz', 'mermaid'];
+const ENGINES = (process.env.ENGINES ?? 'graphviz,mermaid').split(',');
 const dir = mkdtempSync(join(tmpdir(), 'lk-bench-diagram-'));
 
 function timed(args: string[]): number {
