@@ -42,3 +42,20 @@ describe('picture quality (Graphviz engine, the default)', () => {
     expect(bad).toEqual([]);
   }, 180_000);
 });
+
+describe('picture quality on third-party machines (test/corpus)', () => {
+  it('every corpus machine: 0 overlaps, steps collapsed, expanded and cut at depth 1', async () => {
+    const { CORPUS } = await import('../corpus/index.ts');
+    const graphs = await Promise.all(CORPUS.map(async (c) => extractGraph((await import(`../corpus/machines/${c.file}`))[c.exportName])));
+    const views = [{}, { expand: true }, { depth: 1 }] as const;
+    const svgs: string[] = [];
+    const names: string[] = [];
+    for (const view of views) {
+      svgs.push(...((await renderImages(graphs, { format: 'svg', view })) as string[]));
+      names.push(...CORPUS.map((c) => `${c.file} ${JSON.stringify(view)}`));
+    }
+    const quality = await measureSvgs(svgs);
+    const bad = quality.flatMap((q, i) => (q.labelLabelOverlaps || q.labelStateOverlaps ? [`${names[i]}: ${q.labelLabelOverlaps}/${q.labelStateOverlaps}`] : []));
+    expect(bad).toEqual([]);
+  }, 180_000);
+});
