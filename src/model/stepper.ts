@@ -14,8 +14,12 @@ export interface Stepper {
   candidates(snapshot: AnyMachineSnapshot): string[];
   /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context). */
   delayOf(snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined;
-  /** Top-level context keys that guards have read in the steps so far (what can make a guard's outcome differ). */
-  guardReads(): string[];
+  /**
+   * Top-level context keys that guards read (what can make a guard's outcome differ): those read in the steps so
+   * far, and, with `probe`, those every guard of the machine reads when called once on the probe's context (a
+   * guard after one that always wins is never evaluated by a step).
+   */
+  guardReads(probe?: AnyMachineSnapshot): string[];
 }
 
 /** Outcomes chosen for named guards whose implementation throws (placeholders left to `provide`). */
@@ -79,7 +83,7 @@ export function createStepper(original: AnyStateMachine): Stepper {
 
   const run = (fn: () => AnyMachineSnapshot): StepResult => {
     sink = [];
-    const snapshot = fn();
+    const snapshot = atFixedTime(fn);
     const taken = sink;
     sink = [];
     const error = snapshot.status === 'error' ? oneLine(snapshot.error) : undefined;
@@ -112,7 +116,8 @@ export function createStepper(original: AnyStateMachine): Stepper {
     delayOf(snapshot, afterEvent) {
       return resolveDelay(machine, snapshot, afterEvent);
     },
-    guardReads() {
+    guardReads(probe) {
+      if (probe) probeGuards(machine, probe, reads);
       return [...reads].sort();
     },
   };
@@ -157,6 +162,47 @@ function recordInlineGuardReads(machine: AnyStateMachine, reads: Set<string>): v
   walk(machine.root as AnyStateNode);
 }
 
+/**
+ * Calls every guard of the machine once on the probe's context, with a recording context, to learn what it reads.
+ * Guards are pure by XState's contract; what they return or throw is ignored.
+ */
+function probeGuards(machine: AnyStateMachine, probe: AnyMachineSnapshot, reads: Set<string>): void {
+  const impls = (machine.implementations.guards ?? {}) as Record<string, unknown>;
+  const call = (guard: unknown, event: EventObject, depth: number): void => {
+    if (depth > 6 || guard === undefined) return;
+    if (typeof guard === 'string') return call(impls[guard], event, depth + 1);
+    if (typeof guard === 'function' && 'guards' in guard) {
+      for (const g of (guard as { guards: unknown[] }).guards ?? []) call(g, event, depth + 1);
+      return;
+    }
+    if (typeof guard === 'object' && guard !== null && 'type' in guard) {
+      const g = guard as { type: string; params?: unknown };
+      const impl = impls[g.type];
+      if (typeof impl === 'function' && !('check' in impl)) {
+        try {
+          (impl as (a: unknown, p: unknown) => unknown)(recording({ context: probe.context, event } as never, reads), typeof g.params === 'function' ? undefined : g.params);
+        } catch {
+          // a guard that needs a real event or context: what it read before throwing is recorded
+        }
+      } else call(impl, event, depth + 1);
+      return;
+    }
+    if (typeof guard === 'function' && !('check' in guard)) {
+      try {
+        (guard as (a: unknown, p: unknown) => unknown)(recording({ context: probe.context, event } as never, reads), undefined);
+      } catch {
+        // as above
+      }
+    }
+  };
+  const walk = (node: AnyStateNode) => {
+    for (const [type, list] of node.transitions) for (const t of list) call((t as { guard?: unknown }).guard, { type }, 0);
+    for (const t of node.always ?? []) call((t as { guard?: unknown }).guard, { type: '' }, 0);
+    for (const child of Object.values(node.states as Record<string, AnyStateNode>)) walk(child);
+  };
+  walk(machine.root as AnyStateNode);
+}
+
 /** Guard arguments whose context records the top-level keys read. */
 function recording(args: { context?: unknown }, reads: Set<string>): unknown {
   const context = args?.context;
@@ -168,6 +214,33 @@ function recording(args: { context?: unknown }, reads: Set<string>): unknown {
     },
   });
   return { ...args, context: proxy };
+}
+
+/** The time every explored step runs at: an assign that stamps `Date.now()` gives the same context every time. */
+export const EXPLORATION_TIME = Date.UTC(2026, 0, 1);
+
+/**
+ * Runs `fn` with the clock stopped at {@link EXPLORATION_TIME}, so that two steps to the same state give equal
+ * contexts (a timestamp in context would make every explored state new). Steps are synchronous, so the real
+ * clock is back before anything else runs.
+ */
+function atFixedTime<T>(fn: () => T): T {
+  const RealDate = globalThis.Date;
+  class FixedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(EXPLORATION_TIME);
+      else super(...(args as [string]));
+    }
+    static override now(): number {
+      return EXPLORATION_TIME;
+    }
+  }
+  globalThis.Date = FixedDate as DateConstructor;
+  try {
+    return fn();
+  } finally {
+    globalThis.Date = RealDate;
+  }
 }
 
 /** Resolves an `after` delay the way XState does: a number, or a named delay (number or function of context). */

@@ -16,6 +16,13 @@ export interface ExploreOptions {
   deadline?: number;
   /** Stop as soon as every one of these transition ids has been taken (the guard search's targets). */
   until?: ReadonlySet<string>;
+  /** Explore further only from states for which this says yes (the guard search prunes hopeless ones). */
+  expand?: (value: StateValue) => boolean;
+  /**
+   * Explore from this snapshot instead of the machine's start: node 1 is it, reached from the start node by a
+   * `lifecycle.resume` edge (the guard search starts from states the first exploration reached).
+   */
+  start?: AnyMachineSnapshot;
 }
 
 /** Something that threw while exploring: the state, the event, and the message. */
@@ -72,13 +79,17 @@ export interface StateSpace {
    * the first step that takes other transitions than the edge did. Returns the steps that held, with the state
    * values XState actually reached.
    */
-  replay(edges: number[]): { edge: number; value: StateValue }[];
+  replay(edges: number[], from?: AnyMachineSnapshot): { edge: number; value: StateValue }[];
+  /** The snapshot at the end of a path of edges, when every step holds. */
+  replayTo(edges: number[]): AnyMachineSnapshot | undefined;
 }
 
 const DEFAULT_ERROR = { message: 'injected failure' };
 
 /** The event of a start edge: the run begins with this input. */
 export const START_EVENT = 'lifecycle.start';
+/** The event of the edge to a given start snapshot (see `ExploreOptions.start`). */
+export const RESUME_EVENT = 'lifecycle.resume';
 
 /**
  * Explores the reachable state space breadth-first with XState's pure transition function. The alphabet in each
@@ -90,7 +101,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   const maxStates = options.maxStates ?? 100_000;
   const identity = options.identity ?? (catalogue.identity?.length ? { context: catalogue.identity } : 'value');
   const keyOf = stateKey(identity);
-  const stepper = createStepper(machine);
+  const stepper = stepperOf(machine);
   const srcOf = new Map<string, string>();
   for (const s of graph.states) for (const inv of s.invoke) srcOf.set(inv.id, inv.src);
 
@@ -155,9 +166,17 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     }
     return ok;
   };
-  let started = 0;
-  for (const input of given ?? []) if (start(input)) started++;
-  if (started === 0) for (const input of [undefined, {}]) if (start(input)) break;
+  if (options.start) {
+    const to = addNode(options.start, 1);
+    if (to !== undefined) {
+      edges.push({ from: 0, to, event: { type: RESUME_EVENT }, transitions: [] });
+      out[0].push(edges.length - 1);
+    }
+  } else {
+    let started = 0;
+    for (const input of given ?? []) if (start(input)) started++;
+    if (started === 0) for (const input of [undefined, {}]) if (start(input)) break;
+  }
   for (let i = 1; i < nodes.length; i++) {
     if (until && takenTargets.size === until.size) break;
     if ((i & 15) === 0 && Date.now() > deadline) {
@@ -167,6 +186,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     }
     const node = nodes[i];
     if (node.status !== 'active' || !node.snapshot) continue;
+    if (options.expand && !options.expand(node.value)) continue;
     const snapshot = node.snapshot;
     const here = JSON.stringify(snapshot.value);
     let timerFired = false;
@@ -196,11 +216,17 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       }
     }
   }
-  const replay = (path: number[]): { edge: number; value: StateValue }[] => {
+  const replayFrom = (path: number[], from?: AnyMachineSnapshot): { held: { edge: number; value: StateValue }[]; snapshot?: AnyMachineSnapshot } => {
     const held: { edge: number; value: StateValue }[] = [];
-    let snapshot: AnyMachineSnapshot | undefined;
+    let snapshot: AnyMachineSnapshot | undefined = from;
     for (const e of path) {
       const edge = edges[e];
+      if (edge.event.type === RESUME_EVENT) {
+        snapshot = options.start;
+        if (!snapshot) break;
+        held.push({ edge: e, value: snapshot.value });
+        continue;
+      }
       let result: ReturnType<typeof stepper.step>;
       try {
         result = snapshot ? stepper.step(snapshot, edge.event, edge.guards) : stepper.initial((edge.event as { input?: unknown }).input, edge.guards);
@@ -211,12 +237,28 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       snapshot = result.snapshot;
       held.push({ edge: e, value: snapshot.value });
     }
-    return held;
+    return { held, snapshot };
   };
-  return { nodes, edges, out, truncated, ...(cut ? { cut } : {}), maxStates, errors, chosenGuards: [...chosenGuards].sort(), guardReads: stepper.guardReads(), replay };
+  const replay = (path: number[], from?: AnyMachineSnapshot) => replayFrom(path, from).held;
+  const replayTo = (path: number[]) => {
+    const { held, snapshot } = replayFrom(path);
+    return held.length === path.length ? snapshot : undefined;
+  };
+  return { nodes, edges, out, truncated, ...(cut ? { cut } : {}), maxStates, errors, chosenGuards: [...chosenGuards].sort(), guardReads: stepper.guardReads(nodes[1]?.snapshot), replay, replayTo };
 }
 
 const MAX_CHOSEN_GUARDS = 3;
+
+/**
+ * One stepper per machine: a snapshot carries the state nodes of the stepper's own copy of the machine, so the guard
+ * search, which explores from snapshots the first exploration made, must step them with the same copy.
+ */
+const steppers = new WeakMap<AnyStateMachine, Stepper>();
+function stepperOf(machine: AnyStateMachine): Stepper {
+  let stepper = steppers.get(machine);
+  if (!stepper) steppers.set(machine, (stepper = createStepper(machine)));
+  return stepper;
+}
 
 /**
  * Steps, and where a named guard's implementation throws (a placeholder the app provides later), steps again with

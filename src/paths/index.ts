@@ -7,6 +7,7 @@ import { edgesTo, shortestPathTree, stateCover } from './shortest.ts';
 import { simplePaths } from './simple.ts';
 import { transitionCover } from './transition-cover.ts';
 import type { StateValue } from 'xstate';
+import { activeStateIds } from './coverage.ts';
 import { diagnose } from './diagnose.ts';
 import type { CoverKind, GuardSearchReport, LifecyclePath, PathsResult } from './types.ts';
 
@@ -34,6 +35,8 @@ export interface GeneratePathsOptions {
 const DEFAULTS = { cover: 'transitions' as CoverKind, maxStates: 100_000, maxTimeMs: 20_000, maxDepth: 12, maxPaths: 1000, guardSearch: true };
 /** The guard search tells states apart by context, so it may meet many more: bounded on its own. */
 const SEARCH_MAX_STATES = 20_000;
+/** Each search from one reached state stays small: what a guard needs is usually a few steps away. */
+const SEARCH_STATES_PER_START = 150;
 
 /**
  * Generates test paths for a machine: explore the state space with XState's pure transition function, pick
@@ -61,10 +64,10 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
   const spaces = [space];
   let search: GuardSearchReport | undefined;
   if (o.cover === 'transitions' && o.guardSearch && !space.truncated) {
-    const found = searchGuards(machine, graph, o.catalogue, paths, space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
+    const found = searchGuards(machine, graph, o.catalogue, space, paths, space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
     if (found) {
       search = found.report;
-      spaces.push(found.space);
+      spaces.push(...found.spaces);
       paths.push(...found.paths);
     }
   }
@@ -80,7 +83,9 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
       visited.add(JSON.stringify(s.state));
     }
   }
-  const diagnostics = diagnose(graph, spaces).filter((d) => d.transitions.length === 0 || d.transitions.some((id) => !taken.has(id)));
+  // What threw and still matters: a start that failed only counts when no input started the machine.
+  const started = (space.out[0]?.length ?? 0) > 0;
+  const diagnostics = diagnose(graph, spaces).filter((d) => (d.event === 'start' ? !started : d.transitions.length === 0 || d.transitions.some((id) => !taken.has(id))));
   // The first exploration decides whether a bound cut the reasons short; the guard search is bounded by design.
   const coverage = accountCoverage(graph, spaces, taken, visited, diagnostics, space.truncated);
   const steps = paths.reduce((sum, p) => sum + p.steps.length, 0);
@@ -99,44 +104,129 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
 
 /**
  * The guard search: the first exploration merges states that share a state value, so a guard that reads context
- * set by an earlier sample (an output's status, an input flag, a counter) may only ever be evaluated in the context
- * that arrived first. This explores again with the context keys guards read as identity, stopping once every untaken
- * transition is found or a bound is met, and adds a shortest path to each one found.
+ * set by an earlier sample (an output's status, an input flag, a retry counter) may only ever be evaluated in the
+ * context that arrived first. From each state the first exploration reached that can lead towards an untaken
+ * transition, this explores again, telling states apart by the context keys guards read, in a small bounded
+ * search; a transition found is taken by the first exploration's shortest path to that state and the search's path
+ * from there. Searching from reached states, not from the start, keeps it from drowning in the combinations of
+ * every earlier sample.
  */
 function searchGuards(
   machine: AnyStateMachine,
   graph: LifecycleGraph,
   catalogue: EventCatalogue | undefined,
+  first: StateSpace,
   paths: (LifecyclePath & { initialTransitions: string[] })[],
   guardReads: string[],
   maxStates: number,
   deadline: number,
-): { space: StateSpace; paths: (LifecyclePath & { initialTransitions: string[] })[]; report: GuardSearchReport } | undefined {
+): { spaces: StateSpace[]; paths: (LifecyclePath & { initialTransitions: string[] })[]; report: GuardSearchReport } | undefined {
   const taken = new Set(paths.flatMap((p) => [...p.initialTransitions, ...p.steps.flatMap((s) => s.transitions)]));
   const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
   // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
   // apart (a counter or a timestamp that no guard reads would make every state new).
   if (missing.size === 0 || guardReads.length === 0 || Date.now() >= deadline) return undefined;
   const identity = { context: [...new Set([...(catalogue?.identity ?? []), ...guardReads])] };
-  const full = exploreStateSpace(machine, graph, { catalogue, identity, maxStates, deadline, until: missing });
-  const via = shortestPathTree(full);
+  const { good, expand } = hopeful(graph, first, missing);
+  const via = shortestPathTree(first);
+  const remaining = new Set(missing);
   const found: (LifecyclePath & { initialTransitions: string[] })[] = [];
-  const covered = new Set<string>();
-  for (const id of missing) {
-    if (covered.has(id)) continue;
-    const e = full.edges.findIndex((edge) => edge.transitions.includes(id) && via[edge.from] !== -2);
-    if (e < 0) continue;
-    const held = full.replay([...edgesTo(full, via, full.edges[e].from), e]);
-    if (held.length === 0 || !held.some((s) => full.edges[s.edge].transitions.includes(id))) continue;
-    const path = toPath(full, held);
-    found.push(path);
-    for (const t of [...path.initialTransitions, ...path.steps.flatMap((s) => s.transitions)]) covered.add(t);
+  const spaces: StateSpace[] = [];
+  let budget = maxStates;
+  let cut: GuardSearchReport['cut'];
+  // Where to search from: the start with each input (inputs that start in the same state value merge in the first
+  // exploration, so only the first one's context went further), then every reached state that can lead on.
+  const starts: number[][] = (first.out[0] ?? []).map((e) => [e]);
+  for (let i = 1; i < first.nodes.length; i++) {
+    if (good.has(i) && first.nodes[i].status === 'active' && via[i] !== -2) starts.push(edgesTo(first, via, i));
   }
-  const gained = [...missing].filter((id) => covered.has(id)).length;
+  for (const prefix of starts) {
+    if (remaining.size === 0) break;
+    if (budget <= 0 || Date.now() >= deadline) {
+      cut = budget <= 0 ? 'states' : 'time';
+      break;
+    }
+    const from = first.replayTo(prefix);
+    if (!from) continue;
+    const local = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, until: remaining, start: from, expand });
+    budget -= local.nodes.length;
+    spaces.push(local);
+    const lvia = shortestPathTree(local);
+    for (const id of [...remaining]) {
+      if (!remaining.has(id)) continue;
+      const e = local.edges.findIndex((edge) => edge.transitions.includes(id) && lvia[edge.from] !== -2);
+      if (e < 0) continue;
+      const localPath = [...edgesTo(local, lvia, local.edges[e].from), e];
+      const heldLocal = local.replay(localPath);
+      if (heldLocal.length !== localPath.length) continue;
+      const path = toPath(first, first.replay(prefix));
+      for (const { edge: le, value } of heldLocal.slice(1)) {
+        const edge = local.edges[le];
+        path.steps.push({ event: edge.event, state: value, transitions: edge.transitions, ...(edge.guards ? { guards: edge.guards } : {}) });
+      }
+      found.push(path);
+      for (const t of [...path.initialTransitions, ...path.steps.flatMap((s) => s.transitions)]) remaining.delete(t);
+    }
+  }
+  // What the searches from reached states did not find may need a combination of earlier samples (an input with
+  // an output): one search from the start, with what is left of the budget.
+  if (remaining.size > 0 && budget > 0 && Date.now() < deadline) {
+    const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, until: remaining, expand });
+    spaces.push(whole);
+    if (whole.cut) cut = whole.cut;
+    const wvia = shortestPathTree(whole);
+    for (const id of [...remaining]) {
+      if (!remaining.has(id)) continue;
+      const e = whole.edges.findIndex((edge) => edge.transitions.includes(id) && wvia[edge.from] !== -2);
+      if (e < 0) continue;
+      const held = whole.replay([...edgesTo(whole, wvia, whole.edges[e].from), e]);
+      if (!held.some((h) => whole.edges[h.edge].transitions.includes(id))) continue;
+      const path = toPath(whole, held);
+      found.push(path);
+      for (const t of [...path.initialTransitions, ...path.steps.flatMap((st) => st.transitions)]) remaining.delete(t);
+    }
+  }
+  const explored = spaces.reduce((n, sp) => n + sp.nodes.length, 0);
   return {
-    space: full,
+    spaces,
     paths: found,
-    report: { targets: missing.size, found: gained, exploredStates: full.nodes.length, ...(full.cut ? { cut: full.cut } : {}) },
+    report: { targets: missing.size, found: missing.size - remaining.size, exploredStates: explored, ...(cut ? { cut } : {}) },
+  };
+}
+
+/**
+ * Which states are worth exploring in the guard search: those whose state value can lead, in the first
+ * exploration's graph, to a state where a missing transition (or a transition into the source of one) can be
+ * taken. A state value the first exploration never met is explored: it is new ground.
+ */
+function hopeful(graph: LifecycleGraph, first: StateSpace, missing: Set<string>): { good: Set<number>; expand: (value: StateValue) => boolean } {
+  const wanted = new Set(graph.transitions.filter((t) => missing.has(t.id)).map((t) => t.source));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of graph.transitions) {
+      if (wanted.has(t.source) || !t.targets.some((x) => wanted.has(x) || [...wanted].some((w) => w.startsWith(`${x}.`)))) continue;
+      wanted.add(t.source);
+      grew = true;
+    }
+  }
+  const into: number[][] = first.nodes.map(() => []);
+  for (const e of first.edges) into[e.to].push(e.from);
+  const good = new Set<number>();
+  const queue: number[] = [];
+  first.nodes.forEach((n, i) => {
+    if (n.value !== null && activeStateIds(graph.id, n.value).some((id) => wanted.has(id))) {
+      good.add(i);
+      queue.push(i);
+    }
+  });
+  for (let q = 0; q < queue.length; q++) for (const from of into[queue[q]]) if (!good.has(from)) (good.add(from), queue.push(from));
+  const known = new Map(first.nodes.map((n, i) => [JSON.stringify(n.value), i]));
+  return {
+    good,
+    expand: (value) => {
+      const i = known.get(JSON.stringify(value));
+      return i === undefined || good.has(i);
+    },
   };
 }
 

@@ -20,7 +20,8 @@ export interface InferredCatalogue {
 
 const MAX_EVENT_SAMPLES = 16;
 const MAX_OUTPUT_SAMPLES = 16;
-const MAX_INPUTS = 4;
+/** Inputs that reach the same state merge in the first exploration; the guard search tells them apart. */
+const MAX_INPUTS = 8;
 
 /**
  * Infers payload samples for a machine from the TypeScript types of the module that defines it: the events,
@@ -39,11 +40,11 @@ export function inferCatalogue(target: { file: string; exportName: string; machi
   if (cached) return cached;
   const mod = openTypedModule(target.file);
   const where = relative(process.cwd(), target.file) || target.file;
-  if (!mod) return { catalogue: {}, origins: {}, typed: false };
+  if (!mod) return untypedCatalogue(graph);
   const sources = mod.ownSources();
   const types = readMachineTypes(mod, target.exportName);
   const hints: SampleHints = { byField: comparedLiterals(sources, mod.checker), indexRange: indexRange(target.machine) };
-  const result = types ? buildCatalogue(types, graph, hints, where) : { catalogue: {}, origins: {}, typed: false };
+  const result = types ? buildCatalogue(types, graph, hints, where) : untypedCatalogue(graph);
   cache.set(result, sources.map((s) => s.fileName));
   return result;
 }
@@ -86,6 +87,11 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
   const srcs = new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.src)));
   for (const src of srcs) {
     const output = types.actors[src]?.output;
+    if (!output && src !== 'inline') {
+      services[src] = { done: STRUCTURAL_OUTPUTS };
+      origins[`services.${src}.done`] = `structural default: the type of actor '${src}' says nothing of its output (none, and an empty object)`;
+      continue;
+    }
     if (!output || output.kind === 'undefined') continue;
     services[src] = { done: sampleValues(output, hints, { max: MAX_OUTPUT_SAMPLES }) };
     origins[`services.${src}.done`] = `from the output type of actor '${src}': ${clip(printShape(output))}`;
@@ -123,6 +129,21 @@ function errorSamples(hints: SampleHints): unknown[] {
     }
   }
   return out;
+}
+
+/** What a service with no readable output type may finish with: nothing, or an object whose fields read as undefined. */
+const STRUCTURAL_OUTPUTS = [undefined, {}];
+
+/** A machine without types (plain JS, or a module TypeScript cannot read): structural defaults only. */
+function untypedCatalogue(graph: LifecycleGraph): InferredCatalogue {
+  const services: NonNullable<EventCatalogue['services']> = {};
+  const origins: Record<string, string> = {};
+  for (const src of new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.src)))) {
+    if (src === 'inline') continue;
+    services[src] = { done: STRUCTURAL_OUTPUTS };
+    origins[`services.${src}.done`] = 'structural default: the machine has no types (none, and an empty object)';
+  }
+  return { catalogue: Object.keys(services).length ? { services } : {}, origins, typed: false };
 }
 
 /** Lengths of the arrays in a machine's static initial context (a board of 9 cells: an index is 0..8). */

@@ -104,6 +104,7 @@ function fieldOf(node: TS.Node): string | undefined {
   if (ts.isPropertyAccessExpression(n)) return n.name.text === 'length' ? fieldOf(n.expression) : n.name.text;
   if (ts.isElementAccessExpression(n) && ts.isStringLiteral(n.argumentExpression)) return n.argumentExpression.text;
   if (ts.isIdentifier(n)) return n.text;
+  if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || n.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return fieldOf(n.left);
   if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) return fieldOf(n.expression.expression);
   return undefined;
 }

@@ -135,7 +135,7 @@ function finite(shape: Shape): boolean {
 }
 
 function numbers(hints: SampleHints, field: string): number[] {
-  const out: number[] = [1, 0];
+  const out: number[] = [...plausibleNumbers(field)];
   for (const lit of hints.byField.get(field) ?? []) {
     if (typeof lit === 'number') out.push(lit, lit + 1, lit - 1);
   }
@@ -152,6 +152,16 @@ function strings(hints: SampleHints, field: string): string[] {
   // A compared literal is what a guard looks for: it goes first unless the name says what a value looks like.
   if (compared.length && !/version|url|uri|href|path|dir|file/i.test(field)) out.unshift(...compared);
   return [...new Set(out)].slice(0, 8);
+}
+
+/** Numbers a field of this name plausibly holds, the most plausible first (a limit of 1 allows no retry). */
+function plausibleNumbers(field: string): number[] {
+  const f = field.toLowerCase();
+  if (/ms$|millis|timeout|delay|interval|duration|period|seconds?$/.test(f)) return [1000, 0];
+  if (/rate|factor|multiplier/.test(f)) return [2, 1];
+  if (/jitter|ratio|percent|fraction/.test(f)) return [0, 0.5];
+  if (/max|limit|attempts|retries|count|size|total|capacity/.test(f)) return [3, 1, 0];
+  return [1, 0];
 }
 
 /** Values a field of this name plausibly holds. */
