@@ -286,10 +286,13 @@ export async function openRenderer(options: RendererOptions = {}): Promise<Diagr
     mermaidPage = await openOfflinePage(browser, 1);
     await mermaidPage.addScriptTag({ content: mermaidSource });
     if (options.elk) {
-      await mermaidPage.evaluate(async (url) => {
-        const loaders = (await import(url)).default;
-        (globalThis as unknown as { mermaid: MermaidGlobal }).mermaid.registerLayoutLoaders(loaders);
-      }, `${ELK_ORIGIN}mermaid-layout-elk.esm.min.mjs`);
+      // A module script, not `import()` in an evaluated function: compilers rewrite dynamic imports with helpers
+      // that do not exist in the page.
+      await mermaidPage.addScriptTag({
+        type: 'module',
+        content: `import loaders from '${ELK_ORIGIN}mermaid-layout-elk.esm.min.mjs'; mermaid.registerLayoutLoaders(loaders); globalThis.__elkReady = true;`,
+      });
+      await mermaidPage.waitForFunction(() => (globalThis as unknown as { __elkReady?: boolean }).__elkReady === true, undefined, { timeout: 30_000 });
     }
     const config = options.elk ? { ...MERMAID_CONFIG, layout: 'elk', elk: { cycleBreakingStrategy: 'MODEL_ORDER' } } : MERMAID_CONFIG;
     await mermaidPage.evaluate((config) => {
