@@ -225,23 +225,26 @@ export const EXPLORATION_TIME = Date.UTC(2026, 0, 1);
  * clock is back before anything else runs.
  */
 function atFixedTime<T>(fn: () => T): T {
-  const RealDate = globalThis.Date;
-  class FixedDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(EXPLORATION_TIME);
-      else super(...(args as [string]));
-    }
-    static override now(): number {
-      return EXPLORATION_TIME;
-    }
-  }
-  globalThis.Date = FixedDate as DateConstructor;
+  const real = globalThis.Date;
+  if (real === FixedDate) return fn();
+  globalThis.Date = FixedDate;
   try {
     return fn();
   } finally {
-    globalThis.Date = RealDate;
+    globalThis.Date = real;
   }
 }
+
+const RealDate = globalThis.Date;
+const FixedDate = class extends RealDate {
+  constructor(...args: unknown[]) {
+    if (args.length === 0) super(EXPLORATION_TIME);
+    else super(...(args as [string]));
+  }
+  static override now(): number {
+    return EXPLORATION_TIME;
+  }
+} as DateConstructor;
 
 /** Resolves an `after` delay the way XState does: a number, or a named delay (number or function of context). */
 export function resolveDelay(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined {

@@ -97,6 +97,34 @@ describe('lifecycle testgen', () => {
   });
 });
 
+describe('lifecycle catalogue', () => {
+  it('writes the merged catalogue as a module, refuses to overwrite it, and prints JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-cat-'));
+    const out = join(dir, 'jobs.catalogue.ts');
+    const ref = `${join(FIX, 'infer/jobs.ts')}#jobMachine`;
+    const w = await lifecycle(['catalogue', ref, '-o', out]);
+    expect(w.code, w.stderr).toBe(0);
+    const source = readFileSync(out, 'utf8');
+    expect(source).toContain('} satisfies EventCatalogue;');
+    expect(source).toMatch(/jobStatus: "SUCCEEDED"/);
+    const again = await lifecycle(['catalogue', ref, '-o', out]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/exists: it may hold your edits; pass --force/);
+    const json = JSON.parse((await lifecycle(['catalogue', ref, '--json'])).stdout);
+    expect(json.catalogue.services.checkJob.done).toContainEqual({ jobStatus: 'FAILED' });
+    expect(json.origins['services.checkJob.done']).toMatch(/^inferred from the output type/);
+    const paths = await lifecycle(['paths', ref, '--catalogue', `${out}#catalogue`, '--no-infer']);
+    expect(paths.stdout).toMatch(/^transitions: 14\/14 covered$/m);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('paths without samples says what is needed', async () => {
+    const r = await lifecycle(['paths', join(FIX, 'infer/untyped.js'), '--no-infer']);
+    expect(r.stdout).toMatch(/^uncovered: untyped\.loading:xstate\.done\.actor\.0\.untyped\.loading:0 \(threw: action assign threw in loading on done: load: /m);
+    expect(r.stdout).toMatch(/^needs:\n  - services\.load\.done: an output with the fields its onDone action assign read$/m);
+  });
+});
+
 describe('lifecycle coverage', () => {
   it('from the generated suite, as text and as a marked Mermaid diagram', async () => {
     const text = await lifecycle(['coverage', 'preboot']);
