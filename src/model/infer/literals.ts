@@ -75,15 +75,27 @@ const COMPARISONS = new Set([
  */
 function checkedLiteral(checker: TS.TypeChecker, node: TS.Node): Literal | undefined {
   if (!ts.isPropertyAccessExpression(node) && !ts.isIdentifier(node)) return undefined;
+  // `Enum.MEMBER` only when the left side names an enum (scope lookup is cheap; the member of an arbitrary
+  // expression like `context.x` would need the type of `context`, which is inferred from the whole setup() call).
+  if (ts.isPropertyAccessExpression(node)) {
+    if (!ts.isIdentifier(node.expression)) return undefined;
+    let left = checker.getSymbolAtLocation(node.expression);
+    if (left && left.flags & ts.SymbolFlags.Alias) left = checker.getAliasedSymbol(left);
+    if (!left || !(left.flags & ts.SymbolFlags.Enum)) return undefined;
+  }
   let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  if (!symbol || !(symbol.flags & (ts.SymbolFlags.EnumMember | ts.SymbolFlags.BlockScopedVariable))) return undefined;
-  if (symbol.flags & ts.SymbolFlags.BlockScopedVariable) {
-    const decl = symbol.valueDeclaration;
-    if (!decl || !ts.isVariableDeclaration(decl) || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return undefined;
+  if (!symbol) return undefined;
+  const decl = symbol.valueDeclaration;
+  // From the declaration, never from the type of the use: asking for a type inside setup({...}) makes the checker
+  // infer the whole call first (half a second on a large machine).
+  if (symbol.flags & ts.SymbolFlags.EnumMember && decl && ts.isEnumMember(decl)) {
+    const value = checker.getConstantValue(decl);
+    return typeof value === 'string' || typeof value === 'number' ? value : undefined;
   }
-  const type = checker.getTypeAtLocation(node);
-  if (type.isStringLiteral() || type.isNumberLiteral()) return type.value;
+  if (symbol.flags & ts.SymbolFlags.BlockScopedVariable && decl && ts.isVariableDeclaration(decl) && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && decl.initializer) {
+    return syntaxLiteral(decl.initializer);
+  }
   return undefined;
 }
 

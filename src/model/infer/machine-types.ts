@@ -98,10 +98,21 @@ function actorOutput(checker: TS.TypeChecker, at: TS.Expression): TS.Type | unde
       }
     }
   }
-  const logic = ts.isIdentifier(expr) ? identifierType(checker, expr) : checker.getTypeAtLocation(expr);
+  // A call with explicit type arguments (`notProvided<Out, In>('x')`) resolves without the setup() call around it;
+  // asking for the call's type in place would make the checker infer that whole call first.
+  const logic = ts.isIdentifier(expr)
+    ? identifierType(checker, expr)
+    : ts.isCallExpression(expr) && expr.typeArguments?.length
+      ? resolvedReturnType(checker, expr)
+      : checker.getTypeAtLocation(expr);
   const machineArgs = logic ? machineTypeArguments(checker, logic) : undefined;
   if (machineArgs) return isUseful(machineArgs[10]) ? machineArgs[10] : undefined;
   return logic ? logicOutput(checker, logic) : undefined;
+}
+
+function resolvedReturnType(checker: TS.TypeChecker, call: TS.CallExpression): TS.Type | undefined {
+  const signature = checker.getResolvedSignature(call);
+  return signature ? checker.getReturnTypeOfSignature(signature) : undefined;
 }
 
 /** The type of what an identifier names, from its own declaration (outside any call being inferred). */
