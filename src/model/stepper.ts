@@ -143,8 +143,16 @@ export function withGuardChoices(machine: AnyStateMachine, current: () => GuardC
       }
     };
   }
-  // provide() makes state nodes of our own, so the inline guards can be wrapped below without touching the user's.
+  // provide() makes state nodes of our own, so the inline guards can be wrapped below without touching the user's;
+  // a machine without guards is used as it is (copying a large machine costs as much as exploring it).
+  if (Object.keys(wrapped).length === 0 && !hasInlineGuards(machine.root as AnyStateNode)) return machine;
   return machine.provide({ guards: wrapped } as never);
+}
+
+function hasInlineGuards(node: AnyStateNode): boolean {
+  for (const list of node.transitions.values()) if (list.some((t) => typeof (t as { guard?: unknown }).guard === 'function')) return true;
+  if ((node.always ?? []).some((t) => typeof (t as { guard?: unknown }).guard === 'function')) return true;
+  return Object.values(node.states as Record<string, AnyStateNode>).some(hasInlineGuards);
 }
 
 /** Wraps the inline guard functions of the (private) machine's transitions so that their context reads are seen. */
@@ -224,7 +232,7 @@ export const EXPLORATION_TIME = Date.UTC(2026, 0, 1);
  * contexts (a timestamp in context would make every explored state new). Steps are synchronous, so the real
  * clock is back before anything else runs.
  */
-function atFixedTime<T>(fn: () => T): T {
+export function atFixedTime<T>(fn: () => T): T {
   const real = globalThis.Date;
   if (real === FixedDate) return fn();
   globalThis.Date = FixedDate;
