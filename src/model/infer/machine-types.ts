@@ -332,15 +332,19 @@ export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen 
 
 function objectShape(checker: TS.TypeChecker, type: TS.Type, skip: Set<string>, depth: number, seen = new Set<TS.Type>()): Shape {
   const fields: ShapeField[] = [];
+  let methods = false;
   for (const prop of checker.getPropertiesOfType(type).slice(0, MAX_FIELDS)) {
     if (skip.has(prop.name)) continue;
     const decl = prop.valueDeclaration ?? prop.declarations?.[0];
     const propType = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : checker.getTypeOfSymbol(prop);
-    if (propType.getCallSignatures().length > 0) continue; // methods are not data
+    if (propType.getCallSignatures().length > 0) {
+      methods = true; // methods are not data
+      continue;
+    }
     const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0;
     fields.push({ name: prop.name, shape: shapeOf(checker, propType, depth + 1, seen), optional });
   }
-  return { kind: 'object', fields };
+  return methods ? { kind: 'object', fields, methods } : { kind: 'object', fields };
 }
 
 function union(options: Shape[]): Shape {

@@ -63,8 +63,13 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     }
     case 'object': {
       if (depth > 8) return [{}];
+      // An object of methods only (a promise-like, a port) cannot be made of data: leave it out first, so that
+      // `x?.resolve()` skips it, then an empty one.
+      if (shape.fields.length === 0 && shape.methods) return [undefined, {}];
       const fields = shape.fields;
       const per = fields.map((f) => {
+        // An optional field of a type we cannot read (or of methods only) is best left out at first.
+        if (f.optional && (f.shape.kind === 'unknown' || (f.shape.kind === 'union' && f.shape.options.every((o) => o.kind === 'unknown' || o.kind === 'undefined')))) return [undefined, {}];
         const vals = valuesOf(f.shape, hints, f.name, max, depth + 1);
         // An optional field: present with its values, and absent (undefined drops it from the object).
         return f.optional && !vals.includes(undefined) ? [...vals, undefined] : vals;

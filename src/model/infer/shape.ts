@@ -9,7 +9,8 @@ export type Shape =
   | { kind: 'number' }
   | { kind: 'boolean' }
   | { kind: 'union'; options: Shape[] }
-  | { kind: 'object'; fields: ShapeField[] }
+  /** `methods`: the type has methods (not sampled: samples are data), e.g. a promise-like `{ resolve(): void }`. */
+  | { kind: 'object'; fields: ShapeField[]; methods?: boolean }
   | { kind: 'array'; item: Shape }
   | { kind: 'tuple'; items: Shape[] }
   | { kind: 'record'; value: Shape }
