@@ -244,6 +244,11 @@ export function atFixedTime<T>(fn: () => T): T {
 }
 
 const RealDate = globalThis.Date;
+
+/** The real time, also while the clock is stopped for exploration (deadlines and timings need it). */
+export function realNow(): number {
+  return RealDate.now();
+}
 const FixedDate = class extends RealDate {
   constructor(...args: unknown[]) {
     if (args.length === 0) super(EXPLORATION_TIME);

@@ -1,6 +1,6 @@
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } from 'xstate';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
-import { createStepper, type GuardChoices, GuardThrew, type Stepper, type StepResult } from '../model/stepper.ts';
+import { createStepper, type GuardChoices, GuardThrew, realNow, type Stepper, type StepResult } from '../model/stepper.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 
 /** How two explored snapshots are told apart. */
@@ -179,7 +179,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   }
   for (let i = 1; i < nodes.length; i++) {
     if (until && takenTargets.size === until.size) break;
-    if ((i & 15) === 0 && Date.now() > deadline) {
+    if ((i & 15) === 0 && realNow() > deadline) {
       truncated = true;
       cut ??= 'time';
       break;

@@ -36,11 +36,11 @@ export function formatPaths(result: PathsResult, graph: LifecycleGraph): string 
   lines.push('');
   lines.push(`transitions: ${transitions.covered}/${transitions.total} covered`);
   lines.push(`states: ${states.covered}/${states.total} covered`);
-  const cut = result.stats.cut === 'time' ? ' (time bound reached: exploration was cut; raise --max-time)' : result.stats.truncated ? ' (bound reached: exploration was cut; raise --max-states)' : '';
+  const cut = !result.stats.truncated ? '' : result.stats.cut === 'time' ? ' (time bound reached: exploration was cut; raise --max-time)' : ' (bound reached: exploration was cut; raise --max-states)';
   lines.push(`paths: ${result.stats.paths}, steps: ${result.stats.steps}, explored states: ${result.stats.exploredStates}${cut}`);
   if (result.search) {
     const s = result.search;
-    lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${s.cut ? `, cut by the ${s.cut === 'time' ? 'time' : 'state'} bound` : ''})`);
+    lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${s.cut ? `, cut by the ${s.cut === 'time' ? 'time bound: raise --max-time' : 'state bound'}` : ''})`);
   }
   for (const u of transitions.uncovered) lines.push(`uncovered: ${u.id} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
   const needs = [...new Set(transitions.uncovered.flatMap((u) => (u.needs ? [u.needs] : [])))];

@@ -8,7 +8,7 @@ import { simplePaths } from './simple.ts';
 import { transitionCover } from './transition-cover.ts';
 import type { StateValue } from 'xstate';
 import { activeStateIds } from './coverage.ts';
-import { atFixedTime } from '../model/stepper.ts';
+import { atFixedTime, realNow } from '../model/stepper.ts';
 import { diagnose } from './diagnose.ts';
 import type { CoverKind, GuardSearchReport, LifecyclePath, PathsResult } from './types.ts';
 
@@ -55,7 +55,7 @@ export function generatePaths(machine: AnyStateMachine, graph: LifecycleGraph, o
 
 function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: GeneratePathsOptions): PathsResult {
   const o = { ...DEFAULTS, ...definedOnly(options) };
-  const began = Date.now();
+  const began = realNow();
   const deadline = began + o.maxTimeMs;
   const space = exploreStateSpace(machine, graph, { catalogue: o.catalogue, identity: o.identity, maxStates: o.maxStates, deadline });
   let edgePaths: number[][];
@@ -102,7 +102,7 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
     cover: o.cover,
     paths: paths.map(({ initialTransitions: _, ...p }) => p),
     coverage,
-    stats: { paths: paths.length, steps, exploredStates: space.nodes.length, truncated: bounded, ...(cut ? { cut } : {}), ms: Date.now() - began },
+    stats: { paths: paths.length, steps, exploredStates: space.nodes.length, truncated: bounded, ...(cut ? { cut } : {}), ms: realNow() - began },
     diagnostics,
     ...(search ? { search } : {}),
     chosenGuards: [...new Set(spaces.flatMap((sp) => sp.chosenGuards))].sort(),
@@ -132,7 +132,7 @@ function searchGuards(
   const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
   // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
   // apart (a counter or a timestamp that no guard reads would make every state new).
-  if (missing.size === 0 || guardReads.length === 0 || Date.now() >= deadline) return undefined;
+  if (missing.size === 0 || guardReads.length === 0 || realNow() >= deadline) return undefined;
   const identity = { context: [...new Set([...(catalogue?.identity ?? []), ...guardReads])] };
   const { good, expand } = hopeful(graph, first, missing);
   const via = shortestPathTree(first);
@@ -149,7 +149,7 @@ function searchGuards(
   }
   for (const prefix of starts) {
     if (remaining.size === 0) break;
-    if (budget <= 0 || Date.now() >= deadline) {
+    if (budget <= 0 || realNow() >= deadline) {
       cut = budget <= 0 ? 'states' : 'time';
       break;
     }
@@ -177,7 +177,7 @@ function searchGuards(
   }
   // What the searches from reached states did not find may need a combination of earlier samples (an input with
   // an output): one search from the start, with what is left of the budget.
-  if (remaining.size > 0 && budget > 0 && Date.now() < deadline) {
+  if (remaining.size > 0 && budget > 0 && realNow() < deadline) {
     const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, until: remaining, expand });
     spaces.push(whole);
     if (whole.cut) cut = whole.cut;
