@@ -25,44 +25,14 @@ export interface LifecycleProgress {
   lastError: StepError | null;
 }
 
-/** A retry policy per step, in the spirit of Temporal's and AWS Step Functions' retriers. */
-export interface RetryPolicy {
-  /** Total attempts, first one included. */
-  maxAttempts: number;
-  /** Delay before the second attempt, in ms. */
-  initialIntervalMs: number;
-  /** Each further delay is multiplied by this. */
-  backoffRate: number;
-  /** Upper bound of a delay, in ms. */
-  maxIntervalMs: number;
-  /** 0..1: a delay is drawn uniformly from [d * (1 - jitter), d]. */
-  jitter: number;
-  /** Error kinds that are never retried. */
-  nonRetryable: string[];
-}
+// The policy, its defaults and the backoff are the step helper's (a pure building block users import too).
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../src/steps/index.ts';
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 3,
-  initialIntervalMs: 1000,
-  backoffRate: 2,
-  maxIntervalMs: 30_000,
-  jitter: 0,
-  nonRetryable: [],
-};
+export { type RetryPolicy, DEFAULT_RETRY_POLICY, backoffDelay } from '../src/steps/index.ts';
 
 /** Merges a partial policy over the defaults. */
 export function resolveRetryPolicy(policy: Partial<RetryPolicy> | undefined): RetryPolicy {
   return { ...DEFAULT_RETRY_POLICY, ...(policy ?? {}) };
-}
-
-/**
- * The delay before the next attempt, after `attempt` attempts have failed (attempt >= 1).
- * `random` is injectable so that the delay is reproducible in tests.
- */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffRate ** Math.max(0, attempt - 1));
-  const jitter = Math.min(1, Math.max(0, policy.jitter));
-  return Math.round(base * (1 - jitter * random()));
 }
 
 /** Whether a step that failed on attempt `attempt` with `error` may run again under `policy`. */
