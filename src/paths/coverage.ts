@@ -32,7 +32,6 @@ export function accountCoverage(
   const threw = new Map<string, PathDiagnostic>();
   for (const d of diagnostics) for (const id of d.transitions) if (!threw.has(id)) threw.set(id, d);
   const start = diagnostics.find((d) => d.event === 'start');
-  const byId = new Map(graph.transitions.map((t) => [t.id, t]));
   const countable = graph.states.filter((s) => s.kind !== 'history');
   const uncovered = graph.transitions
     .filter((t) => !covered.has(t.id))
@@ -43,7 +42,7 @@ export function accountCoverage(
       if (!activeStates.has(t.source)) {
         if (activeStates.size === 0 && start) return { ...base, reason: 'threw', detail: `the machine never started: the context factory threw: ${start.message}`, needs: start.needs };
         if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut before reaching its source (raise --max-states or --max-time)' };
-        return { ...base, reason: 'unreachable source', detail: entryDetail(graph, t.source, covered, byId) };
+        return { ...base, reason: 'unreachable source', detail: entryDetail(graph, t.source, covered) };
       }
       if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut (raise --max-states or --max-time)' };
       if (t.guard) {
@@ -58,9 +57,8 @@ export function accountCoverage(
 }
 
 /** Why a state was never entered: the uncovered transitions into it (or into the state whose initial it is). */
-function entryDetail(graph: LifecycleGraph, source: string, covered: Set<string>, byId: Map<string, GraphTransition>): string {
+function entryDetail(graph: LifecycleGraph, source: string, covered: Set<string>): string {
   const into = graph.transitions.filter((t) => t.targets.some((x) => x === source || source.startsWith(`${x}.`)) && !covered.has(t.id));
-  void byId;
   if (!into.length) return `${shortId(graph, source)} is never entered: no transition leads into it`;
   const names = into.slice(0, 3).map((t) => `${t.id}${t.guard ? ` [${t.guard.label}]` : ''}`);
   return `${shortId(graph, source)} is never entered: ${names.join(', ')}${into.length > 3 ? ', …' : ''} ${into.length === 1 ? 'is' : 'are'} not taken`;

@@ -10,7 +10,7 @@ import type { StateValue } from 'xstate';
 import { activeStateIds } from './coverage.ts';
 import { atFixedTime, realNow } from '../model/stepper.ts';
 import { diagnose } from './diagnose.ts';
-import type { CoverKind, GuardSearchReport, LifecyclePath, PathsResult } from './types.ts';
+import type { CoverKind, GuardSearchReport, LifecyclePath, PathStep, PathsResult } from './types.ts';
 
 export type * from './types.ts';
 export { exploreStateSpace, type StateSpace, type StateIdentity } from './explore.ts';
@@ -123,12 +123,12 @@ function searchGuards(
   graph: LifecycleGraph,
   catalogue: EventCatalogue | undefined,
   first: StateSpace,
-  paths: (LifecyclePath & { initialTransitions: string[] })[],
+  paths: FoundPath[],
   guardReads: string[],
   maxStates: number,
   deadline: number,
-): { spaces: StateSpace[]; paths: (LifecyclePath & { initialTransitions: string[] })[]; report: GuardSearchReport } | undefined {
-  const taken = new Set(paths.flatMap((p) => [...p.initialTransitions, ...p.steps.flatMap((s) => s.transitions)]));
+): { spaces: StateSpace[]; paths: FoundPath[]; report: GuardSearchReport } | undefined {
+  const taken = new Set(paths.flatMap(pathTransitions));
   const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
   // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
   // apart (a counter or a timestamp that no guard reads would make every state new).
@@ -137,7 +137,7 @@ function searchGuards(
   const { good, expand } = hopeful(graph, first, missing);
   const via = shortestPathTree(first);
   const remaining = new Set(missing);
-  const found: (LifecyclePath & { initialTransitions: string[] })[] = [];
+  const found: FoundPath[] = [];
   const spaces: StateSpace[] = [];
   let budget = maxStates;
   let cut: GuardSearchReport['cut'];
@@ -158,22 +158,13 @@ function searchGuards(
     const local = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, until: remaining, start: from, expand });
     budget -= local.nodes.length;
     spaces.push(local);
-    const lvia = shortestPathTree(local);
-    for (const id of [...remaining]) {
-      if (!remaining.has(id)) continue;
-      const e = local.edges.findIndex((edge) => edge.transitions.includes(id) && lvia[edge.from] !== -2);
-      if (e < 0) continue;
-      const localPath = [...edgesTo(local, lvia, local.edges[e].from), e];
-      const heldLocal = local.replay(localPath);
-      if (heldLocal.length !== localPath.length) continue;
-      const path = toPath(first, first.replay(prefix));
-      for (const { edge: le, value } of heldLocal.slice(1)) {
-        const edge = local.edges[le];
-        path.steps.push({ event: edge.event, state: value, transitions: edge.transitions, ...(edge.guards ? { guards: edge.guards } : {}) });
-      }
-      found.push(path);
-      for (const t of [...path.initialTransitions, ...path.steps.flatMap((s) => s.transitions)]) remaining.delete(t);
-    }
+    found.push(
+      ...takeShortest(local, remaining, (held) => {
+        const path = toPath(first, first.replay(prefix));
+        for (const { edge: e, value } of held.slice(1)) path.steps.push(toStep(local, e, value));
+        return path;
+      }),
+    );
   }
   // What the searches from reached states did not find may need a combination of earlier samples (an input with
   // an output): one search from the start, with what is left of the budget.
@@ -181,17 +172,7 @@ function searchGuards(
     const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, until: remaining, expand });
     spaces.push(whole);
     if (whole.cut) cut = whole.cut;
-    const wvia = shortestPathTree(whole);
-    for (const id of [...remaining]) {
-      if (!remaining.has(id)) continue;
-      const e = whole.edges.findIndex((edge) => edge.transitions.includes(id) && wvia[edge.from] !== -2);
-      if (e < 0) continue;
-      const held = whole.replay([...edgesTo(whole, wvia, whole.edges[e].from), e]);
-      if (!held.some((h) => whole.edges[h.edge].transitions.includes(id))) continue;
-      const path = toPath(whole, held);
-      found.push(path);
-      for (const t of [...path.initialTransitions, ...path.steps.flatMap((st) => st.transitions)]) remaining.delete(t);
-    }
+    found.push(...takeShortest(whole, remaining, (held) => toPath(whole, held)));
   }
   const explored = spaces.reduce((n, sp) => n + sp.nodes.length, 0);
   return {
@@ -199,6 +180,33 @@ function searchGuards(
     paths: found,
     report: { targets: missing.size, found: missing.size - remaining.size, exploredStates: explored, ...(cut ? { cut } : {}) },
   };
+}
+
+type FoundPath = LifecyclePath & { initialTransitions: string[] };
+
+/**
+ * For each transition id still in `remaining`, the shortest path in `space` that takes it, replayed on real
+ * snapshots and made into a path by `toFound`; the ids a path takes leave `remaining`.
+ */
+function takeShortest(space: StateSpace, remaining: Set<string>, toFound: (held: { edge: number; value: StateValue }[]) => FoundPath): FoundPath[] {
+  const via = shortestPathTree(space);
+  const out: FoundPath[] = [];
+  for (const id of [...remaining]) {
+    if (!remaining.has(id)) continue;
+    const e = space.edges.findIndex((edge) => edge.transitions.includes(id) && via[edge.from] !== -2);
+    if (e < 0) continue;
+    const edges = [...edgesTo(space, via, space.edges[e].from), e];
+    const held = space.replay(edges);
+    if (held.length !== edges.length) continue;
+    const path = toFound(held);
+    out.push(path);
+    for (const t of pathTransitions(path)) remaining.delete(t);
+  }
+  return out;
+}
+
+function pathTransitions(p: FoundPath): string[] {
+  return [...p.initialTransitions, ...p.steps.flatMap((s) => s.transitions)];
 }
 
 /**
@@ -264,6 +272,11 @@ function concretePaths(space: StateSpace, edgePaths: number[][], repair: boolean
   return held;
 }
 
+function toStep(space: StateSpace, e: number, value: StateValue): PathStep {
+  const edge = space.edges[e];
+  return { event: edge.event, state: value, transitions: edge.transitions, ...(edge.guards ? { guards: edge.guards } : {}) };
+}
+
 /** A path from the start node: its first edge picks the input; the steps are the rest, with replayed values. */
 function toPath(space: StateSpace, held: { edge: number; value: StateValue }[]): LifecyclePath & { initialTransitions: string[] } {
   const [start, ...rest] = held;
@@ -274,9 +287,6 @@ function toPath(space: StateSpace, held: { edge: number; value: StateValue }[]):
     initial: start.value,
     ...(first.guards ? { initialGuards: first.guards } : {}),
     initialTransitions: first.transitions,
-    steps: rest.map(({ edge: e, value }) => {
-      const edge = space.edges[e];
-      return { event: edge.event, state: value, transitions: edge.transitions, ...(edge.guards ? { guards: edge.guards } : {}) };
-    }),
+    steps: rest.map(({ edge, value }) => toStep(space, edge, value)),
   };
 }
