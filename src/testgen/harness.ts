@@ -13,7 +13,7 @@ import { vi } from 'vitest';
 import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, type StateValue, toPromise } from 'xstate';
 import { extractGraph } from '../model/extract.ts';
 import { loadMachine } from '../model/load.ts';
-import { resolveDelay } from '../model/stepper.ts';
+import { resolveDelay, withGuardChoices } from '../model/stepper.ts';
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';
 import type { LifecycleServices } from '../services/types.ts';
@@ -86,7 +86,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const actors = Object.fromEntries([...services].map((s) => [s, controllable(s)]));
     // A step's chosen guard outcomes stand in for guards the machine's module leaves as throwing placeholders.
     let chosen: Record<string, boolean> = runOptions.guards ?? {};
-    const provided = machine.provide({ actors, guards: chooseGuards(machine, () => chosen), actions: skipPlaceholderActions(machine) } as never);
+    const provided = withGuardChoices(machine, () => chosen).provide({ actors, actions: skipPlaceholderActions(machine) } as never);
 
     // Against the real system, services use real timers; the machine's own timers still move only when a step
     // says (a real step may take longer than a backoff, but the machine's timers are advanced explicitly).
@@ -173,16 +173,6 @@ function withEmptyContext(logic: AnyActorLogic): AnyActorLogic {
     getInitialSnapshot: (...args: Parameters<AnyActorLogic['getInitialSnapshot']>) => add(logic.getInitialSnapshot(...args)),
     transition: (...args: Parameters<AnyActorLogic['transition']>) => add(logic.transition(...args)),
   } as AnyActorLogic;
-}
-
-/** Named guards wrapped so that an outcome chosen by the path wins over the implementation. */
-function chooseGuards(machine: { implementations: { guards?: unknown } }, current: () => Record<string, boolean>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, impl] of Object.entries((machine.implementations.guards ?? {}) as Record<string, unknown>)) {
-    if (typeof impl !== 'function' || 'check' in impl) continue;
-    out[name] = (args: unknown, params: unknown) => current()[name] ?? (impl as (a: unknown, p: unknown) => boolean)(args, params);
-  }
-  return out;
 }
 
 /**
