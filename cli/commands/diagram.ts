@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_ENGINE, ENGINES, type Engine } from '../../src/diagram/engines/index.ts';
 import { DEFAULT_PNG_WIDTH, MAX_PNG_WIDTH } from '../../src/diagram/engines/png.ts';
-import { FORMATS, type Format, isTextFormat, TEXT_FORMATS } from '../../src/diagram/formats.ts';
+import { FORMATS, type Format, formatOfPath, isTextFormat, TEXT_FORMATS } from '../../src/diagram/formats.ts';
 import { renderImages } from '../../src/diagram/images.ts';
 import type { ViewOptions } from '../../src/diagram/view.ts';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
@@ -52,7 +52,7 @@ export const registerDiagram: Register = (program, { io }) => {
     .command('diagram')
     .description('draw a lifecycle as Mermaid, DOT, JSON, a Markdown page, SVG or PNG (steps drawn as one state unless --expand)')
     .argument('<machine>', 'built-in name or path/to/file.ts#exportName')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('mermaid'))
+    .addOption(new Option('-f, --format <format>', 'output format (default: from the -o extension, else mermaid)').choices(FORMATS))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout');
   addPictureOptions(command).addHelpText(
     'after',
@@ -61,6 +61,7 @@ Formats:
 ${Object.entries(TEXT_FORMATS).map(([name, f]) => `  ${name.padEnd(8)} ${f.description}`).join('\n')}
   svg      SVG laid out by the engine
   png      PNG of the same picture (needs -o unless stdout is a pipe)
+Without -f the format follows the extension of -o (.mmd .dot .json .md .svg .png), else Mermaid.
 
 Engines (svg, png):
 ${Object.entries(ENGINES).map(([name, d]) => `  ${name.padEnd(8)} ${d}${name === DEFAULT_ENGINE ? ' (default)' : ''}`).join('\n')}
@@ -71,14 +72,15 @@ attempt/backoff shape) is drawn as one state with its retry policy, e.g. "â†» 3Ã
 Examples:
   $ lifecycle diagram install
   $ lifecycle diagram install -f svg -o install.svg
-  $ lifecycle diagram upgrade -f png --width 2400 -o upgrade.png
+  $ lifecycle diagram upgrade --width 2400 -o upgrade.png
   $ lifecycle diagram upgrade -f svg --expand downloading -o upgrade.svg
   $ lifecycle diagram operator -f svg --depth 1 --engine mermaid -o operator.svg
   $ lifecycle diagram install -f png --focus installing -o installing.png
   $ lifecycle diagram upgrade --format dot | dot -Tsvg > upgrade.svg
   $ lifecycle diagram ./machines/checkout.ts#checkoutMachine -f png -o checkout.png`,
   );
-  command.action(async (ref: string, opts: PictureFlags & { format: Format; output?: string }) => {
+  command.action(async (ref: string, flags: PictureFlags & { format?: Format; output?: string }) => {
+    const opts = { ...flags, format: outputFormat(flags.format, flags.output) };
     if (opts.format === 'png' && !opts.output && io.stdout.isTTY) {
       throw usageError('png is binary: write it to a file with -o diagram.png, or pipe stdout');
     }
@@ -92,3 +94,15 @@ Examples:
     else io.stdout.write(data);
   });
 };
+
+/**
+ * The format to write: `-f`, else the one `-o`'s extension names (`-o x.png` alone must not put Mermaid text in a
+ * .png), else Mermaid. A `-f` the extension contradicts is a usage error rather than a file misnamed.
+ */
+export function outputFormat(flag: Format | undefined, output: string | undefined): Format {
+  const fromPath = output === undefined ? undefined : formatOfPath(output);
+  if (flag && fromPath && flag !== fromPath) {
+    throw usageError(`-f ${flag} does not match the extension of ${output} (${fromPath}): drop -f, or name the file for ${flag}`);
+  }
+  return flag ?? fromPath ?? 'mermaid';
+}

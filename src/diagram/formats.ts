@@ -32,3 +32,14 @@ export const FORMATS = [...Object.keys(TEXT_FORMATS), ...Object.keys(IMAGE_FORMA
 export function isTextFormat(format: string): format is TextFormat {
   return format in TEXT_FORMATS;
 }
+
+/** Extensions that name a format (besides each format's own), so `-o x.png` means PNG without `-f png`. */
+const EXTENSION_ALIASES: Record<string, Format> = { mermaid: 'mermaid', gv: 'dot', markdown: 'md' };
+
+/** The format a file name's extension names, or undefined (no extension, or one no format uses). */
+export function formatOfPath(path: string): Format | undefined {
+  const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
+  if (!ext) return undefined;
+  const own = FORMATS.find((f) => (isTextFormat(f) ? TEXT_FORMATS[f].extension : IMAGE_FORMATS[f].extension) === ext);
+  return own ?? EXTENSION_ALIASES[ext];
+}
