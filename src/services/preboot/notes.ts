@@ -15,9 +15,11 @@ export function prebootNotes({ context }: { context: PrebootContext }): string[]
       // The code lives only in this process (never in the store): a resumed run prints its new one.
       const code = verificationCodeOf(preboot.url);
       if (code) lines.push(`verification code: ${code} (one-time, ${MAX_CODE_ATTEMPTS} attempts; required with the configure request)`);
-      lines.push(
-        `to configure: curl -X POST -H 'content-type: application/json' -d '{"code":"${code ?? '<verification code>'}","host":"http://127.0.0.1:9200","username":"kibana_system","password":"…"}' ${preboot.url}${INTERACTIVE_SETUP_PREFIX}/configure`,
-      );
+      // The host is one that listens: a sandbox has no Elasticsearch (a fixed :9200 was refused), and the
+      // verification takes any HTTP answer, so the preboot server's own address stands in; the request works as
+      // printed. Against a real cluster, put its URL there.
+      const body = JSON.stringify({ code: code ?? '<verification code>', host: preboot.url, username: 'kibana_system', password: '…' });
+      lines.push(`to configure: curl -X POST -H 'content-type: application/json' -d '${body}' ${preboot.url}${INTERACTIVE_SETUP_PREFIX}/configure`);
     }
   }
   if (context.mainServer && context.stage === 'running') {
