@@ -3,6 +3,7 @@ import { openInBrowser } from '../../src/inspect/open.ts';
 import { startInspectSession } from '../../src/inspect/session.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { type Register, usageError } from '../io.ts';
+import { parseInputOption } from '../run-output.ts';
 
 interface InspectOptions {
   port: string;
@@ -23,7 +24,7 @@ export const registerInspect: Register = (program, { io }) => {
     .option('--open', 'open the page in a browser')
     .option('--fake-services', 'fake every invoked service: it stays pending until you resolve or fail it on the page')
     .option('--stately', "show the run in Stately's hosted inspector (needs internet) instead of the local page")
-    .option('--input <json>', 'the run input as JSON (default: a sandboxed input, or an example with --fake-services)')
+    .option('--input <json|file>', 'the run input: JSON, or the path of a JSON file (default: a sandboxed input, or an example with --fake-services)')
     .addHelpText(
       'after',
       `
@@ -39,14 +40,8 @@ Examples:
     .action(async (ref: string, opts: InspectOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be an integer from 0 to 65535, got '${opts.port}'`);
-      let input: unknown;
-      if (opts.input !== undefined) {
-        try {
-          input = JSON.parse(opts.input);
-        } catch (error) {
-          throw new UserError(`--input is not JSON: ${(error as Error).message}`);
-        }
-      }
+      // The same --input as `run`: JSON text or the path of a JSON file.
+      const input: unknown = opts.input === undefined ? undefined : parseInputOption(opts.input);
       const loaded = await loadMachine(ref);
       const session = await startInspectSession({
         machine: loaded.machine,
