@@ -59,6 +59,17 @@ export async function assertSeparate(
 }
 
 /**
+ * {@link assertSeparate} for every pair of `dirs` (a root's own folders, which must not alias one another through a
+ * symlink: emptying one would empty the other), each real path resolved once.
+ */
+export async function assertApart(dirs: readonly { label: string; path: string }[], advice: string): Promise<void> {
+  const real = await Promise.all(dirs.map((d) => realPathOf(d.path)));
+  for (let i = 0; i < dirs.length; i++)
+    for (let j = i + 1; j < dirs.length; j++)
+      if (isWithin(real[i]!, real[j]!) || isWithin(real[j]!, real[i]!)) await assertSeparate(dirs[i]!, dirs[j]!, advice);
+}
+
+/**
  * Refuses (kind `path-escapes`) when `path`, a destination under `root`, would really be reached outside `root`:
  * a symlink on the way points out of it.
  */

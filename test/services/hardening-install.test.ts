@@ -97,3 +97,28 @@ describe('symlinks', () => {
     expect(await readFile(join(outside, 'nginx', 'precious.txt'), 'utf8')).toBe('keep me');
   });
 });
+
+describe("the target's own directories must not alias one another", () => {
+  it('an ilm_policies directory linked to the dashboards one is refused: a later step would empty the earlier one', async () => {
+    const target = join(dir, 'stack');
+    await mkdir(join(target, 'dashboards', 'nginx'), { recursive: true });
+    await writeFile(join(target, 'dashboards', 'nginx', 'mine.json'), '{}');
+    await mkdir(join(target, 'ilm_policies'), { recursive: true });
+    await symlink(join(target, 'dashboards', 'nginx'), join(target, 'ilm_policies', 'nginx'));
+    const output = await install(examplePackage('nginx', '1.0.0'), target);
+    expect(output.lastError).toMatchObject({ step: 'check_preconditions', kind: 'paths-overlap' });
+    expect(output.lastError!.message).toMatch(/dashboards directory .* and ilm_policies directory .*\(really .*dashboards\/nginx\) are the same directory; nothing was changed/);
+    expect(await readdir(join(target, 'dashboards', 'nginx'))).toEqual(['mine.json']);
+  });
+
+  it('the records and backups directory linked into an asset directory is refused before a step empties it', async () => {
+    const target = join(dir, 'stack');
+    await mkdir(join(target, 'dashboards', 'nginx', 'records'), { recursive: true });
+    await writeFile(join(target, 'dashboards', 'nginx', 'records', 'other.json'), '{}');
+    await symlink(join(target, 'dashboards', 'nginx', 'records'), join(target, '.installations'));
+    const output = await install(examplePackage('nginx', '1.0.0'), target);
+    expect(output.lastError).toMatchObject({ kind: 'paths-overlap' });
+    expect(output.lastError!.message).toMatch(/overlap: the installation records directory lies inside the dashboards directory/);
+    expect(await readdir(join(target, 'dashboards', 'nginx', 'records'))).toEqual(['other.json']);
+  });
+});

@@ -10,7 +10,9 @@ import { join, posix, resolve } from 'node:path';
 import * as tar from 'tar';
 import type { ExtractInput, ExtractOutput } from '../../../machines/upgrade.ts';
 import { exists, isSafeRelativePath, remove, serviceError, sha256File } from '../install/fs.ts';
+import { assertSeparate } from '../safe-paths.ts';
 import { ARTIFACT_ENTRYPOINT, currentTarget, layout, linkEntrypoint, restoreEntrypoint } from './home.ts';
+import { assertSafeHome, assertVersionDir } from './safety.ts';
 
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
@@ -81,14 +83,19 @@ async function extractOnce(input: ExtractInput, signal?: AbortSignal): Promise<E
   if (!VERSION.test(version)) throw serviceError('invalid-version', `target version "${version}" is not a semantic version such as 1.2.3`);
   const hash = (await sha256File(artifactPath)).slice(0, 6);
   const extractedPath = join(layout.data(agentHome), `agent-${version}-${hash}`);
+  const temp = join(layout.data(agentHome), `.extract-agent-${version}-${hash}.tmp`);
+  // Before anything is written: an existing version directory is kept and later written into, so it must be a real
+  // one; and the extraction replaces the temp directory, so the artifact must not lie in the folder it manages.
+  await assertSafeHome(agentHome);
+  await assertSeparate({ label: 'artifact', path: artifactPath }, { label: 'data folder', path: layout.data(agentHome) }, `move the artifact out of ${layout.data(agentHome)}, which the upgrade manages`);
   const created = !(await exists(extractedPath));
+  if (!created) await assertVersionDir(agentHome, extractedPath, 'the extracted version');
   if (created) {
     const { problems, hasEntrypoint, entries } = await inspectArchive(artifactPath);
     if (problems.length > 0)
       throw serviceError('unsafe-archive', `refusing to extract ${artifactPath}: ${problems.length} entr${problems.length === 1 ? 'y escapes' : 'ies escape'} the target: ${problems.join('; ')}`);
     if (entries === 0) throw serviceError('invalid-archive', `artifact ${artifactPath} is not a readable .tar.gz: it holds no entries`);
     if (!hasEntrypoint) throw serviceError('no-entrypoint', `artifact ${artifactPath} has no upgrade entrypoint "${ARTIFACT_ENTRYPOINT}" at its root`);
-    const temp = join(layout.data(agentHome), `.extract-agent-${version}-${hash}.tmp`);
     await remove(temp);
     await mkdir(temp, { recursive: true });
     const refused: string[] = [];

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import type { HandOffInput } from '../../../machines/upgrade.ts';
 import { serviceError } from '../install/fs.ts';
+import { assertSafeHome } from './safety.ts';
 
 interface Exit {
   code: number | null;
@@ -37,6 +38,8 @@ function runEntrypoint(file: string, args: string[], cwd: string, timeoutMs: num
 /** Runs the entrypoint and resolves once the next version has accepted the upgrade. */
 export async function handOff(input: HandOffInput, timeoutMs = 30_000): Promise<void> {
   const { entrypoint, agentHome, fromVersion, toVersion } = input;
+  // The entrypoint writes the upgrade marker under data/: a home changed since the first step is refused first.
+  await assertSafeHome(agentHome);
   let exit: Exit;
   try {
     exit = await runEntrypoint(entrypoint, ['handoff', '--home', agentHome, '--from', fromVersion, '--to', toVersion], agentHome, timeoutMs);

@@ -16,6 +16,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { AgentVersionInfo } from '../../../machines/upgrade.ts';
 import { UPGRADE_ENTRYPOINT } from '../../../machines/upgrade.ts';
 import { exists, serviceError } from '../install/fs.ts';
+import { isWithin, realPathOf } from '../safe-paths.ts';
+import { assertSafeHome, assertVersionDir } from './safety.ts';
 
 export const layout = {
   current: (home: string) => join(home, 'current'),
@@ -51,19 +53,32 @@ export async function readAgentManifest(path: string): Promise<AgentManifest> {
   }
 }
 
-/** Where `<home>/current` points (an absolute path under the home), or null when there is no `current`. */
+/**
+ * Where `<home>/current` points (an absolute path under the home as given), or null when there is no `current`. An
+ * absolute link to the real home (the home given through a symlink) is named under the given home, so that paths
+ * compared with it, and `swapCurrent`'s check, agree.
+ */
 export async function currentTarget(home: string): Promise<string | null> {
+  let target: string;
   try {
-    return resolve(home, await readlink(layout.current(home)));
+    target = resolve(home, await readlink(layout.current(home)));
   } catch {
     return null;
   }
+  if (isInside(layout.data(home), target)) return target;
+  const [data, real] = await Promise.all([realPathOf(layout.data(home)), realPathOf(target)]);
+  return isWithin(data, real) ? join(layout.data(home), relative(data, real)) : target;
 }
 
-/** The running agent's version, build date and versioned path. Writes nothing. */
+/**
+ * The running agent's version, build date and versioned path. Writes nothing; it is the first step, so a home the
+ * later steps would refuse to touch (a folder or `current` reached through a symlink out of it) is refused here.
+ */
 export async function readCurrentAgent(home: string): Promise<AgentVersionInfo> {
+  await assertSafeHome(home);
   const path = await currentTarget(home);
   if (path === null) throw serviceError('no-agent', `${layout.current(home)} does not exist: install an agent in ${home} first`);
+  await assertVersionDir(home, path, 'the running version');
   const m = await readAgentManifest(path);
   if (typeof m.version !== 'string' || typeof m.buildDate !== 'string')
     throw serviceError('agent-unreadable', `${path}/agent.json must name a version and a buildDate`);
@@ -123,6 +138,7 @@ export async function swapLink(link: string, to: string): Promise<void> {
 /** Points `current` at `toPath` atomically. */
 export async function swapCurrent(home: string, toPath: string): Promise<void> {
   if (!isInside(layout.data(home), toPath)) throw serviceError('invalid-path', `${toPath} is not a version directory under ${layout.data(home)}`);
+  await assertVersionDir(home, toPath, 'the version to make current');
   await swapLink(layout.current(home), toPath);
 }
 

@@ -74,7 +74,9 @@ async function newAgentStarted(probe: Probe): Promise<string[]> {
 async function markerNamesTarget(probe: Probe): Promise<string[]> {
   const marker = await readFile(layout.marker(probe.input.agentHome), 'utf8').then((s) => JSON.parse(s) as { to?: string; path?: string }, () => null);
   if (!marker) return [`after the hand-off the upgrade marker ${layout.marker(probe.input.agentHome)} should exist`];
-  return marker.to === probe.context.targetVersion && marker.path === probe.context.extractedPath
+  // The entrypoint names its own real path: a home given through a symlink names the same directory otherwise.
+  const samePath = marker.path === probe.context.extractedPath || (typeof marker.path === 'string' && probe.context.extractedPath !== null && (await realPathOf(marker.path)) === (await realPathOf(probe.context.extractedPath)));
+  return marker.to === probe.context.targetVersion && samePath
     ? []
     : [`the upgrade marker names ${marker.to} at ${marker.path}, expected ${probe.context.targetVersion} at ${probe.context.extractedPath}`];
 }

@@ -11,9 +11,10 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { copyTreeAtomic, exists, isDirectory, remove } from '../install/fs.ts';
 import { isAlive, probeHealth, readHomeRun, spawnAgent, stopProcess, type AgentRun } from './agent-process.ts';
 import { settleDownloads } from './download.ts';
-import { isWithin, realPathOf } from '../safe-paths.ts';
+import { assertInside, isWithin, realPathOf } from '../safe-paths.ts';
 import { settleExtractions } from './extract.ts';
 import { currentTarget, isInside, layout, removeDeadTemps, restoreEntrypoint, swapCurrent } from './home.ts';
+import { assertOtherVersion, assertSafeHome, assertVersionDir } from './safety.ts';
 
 /** The state directory of a version: the action store and the run state. */
 export const stateDir = (versionPath: string) => join(versionPath, 'state');
@@ -31,6 +32,13 @@ async function copyTree(from: string, to: string): Promise<void> {
 export async function migrateState(input: MigrateInput): Promise<MigrateOutput> {
   const { agentHome, fromPath, toPath } = input;
   const backupPath = join(layout.backups(agentHome), `state-${basename(fromPath)}`);
+  // Every path below is checked before the first copy: the backup is written and then copied into the new version.
+  await assertSafeHome(agentHome);
+  await assertVersionDir(agentHome, fromPath, 'the running version');
+  await assertVersionDir(agentHome, toPath, 'the new version');
+  await assertOtherVersion({ label: 'running version', path: fromPath }, { label: 'new version', path: toPath });
+  await assertInside(layout.backups(agentHome), backupPath, 'the state backup');
+  await assertInside(toPath, stateDir(toPath), "the new version's state directory");
   if (await isDirectory(stateDir(fromPath))) await copyTree(stateDir(fromPath), backupPath);
   else if (!(await exists(backupPath))) await mkdir(backupPath, { recursive: true });
   await copyTree(backupPath, stateDir(toPath));
@@ -38,11 +46,14 @@ export async function migrateState(input: MigrateInput): Promise<MigrateOutput> 
 }
 
 export async function swapSymlink(input: SwapInput): Promise<void> {
+  await assertSafeHome(input.agentHome);
   await swapCurrent(input.agentHome, input.toPath);
 }
 
 /** Stops the agent the home runs if it is another version (remembering it for a rollback), then starts the new one. */
 export async function startAgent(input: AgentInput): Promise<StartOutput> {
+  await assertSafeHome(input.agentHome);
+  await assertVersionDir(input.agentHome, input.path, 'the new version');
   const running = await readHomeRun(input.agentHome);
   if (running && running.path !== input.path && isAlive(running.pid)) {
     writeFileAtomic(layout.stoppedFile(input.agentHome), `${JSON.stringify(running, null, 2)}\n`);
@@ -63,6 +74,16 @@ export async function checkHealth(input: AgentInput): Promise<HealthOutput> {
  */
 export async function rollback(input: RollbackInput): Promise<void> {
   const { agentHome: home, previousPath, failedPath, stateBackupPath, agentPid } = input;
+  // Refused before the first act (even stopping the agent): a rollback into a hostile layout would write or delete
+  // outside the home, and the version it would delete must not really be the one it restores.
+  await assertSafeHome(home);
+  await assertVersionDir(home, previousPath, 'the version rolled back to');
+  await assertInside(previousPath, stateDir(previousPath), "the restored version's state directory");
+  if (failedPath !== null) {
+    await assertVersionDir(home, failedPath, 'the failed version');
+    await assertOtherVersion({ label: 'version rolled back to', path: previousPath }, { label: 'failed version', path: failedPath });
+  }
+  if (stateBackupPath !== null) await assertInside(layout.backups(home), stateBackupPath, 'the state backup');
   if (agentPid !== null) await stopProcess(agentPid);
   if (failedPath !== null) await remove(join(failedPath, 'run', 'agent.json'));
   const run = await readHomeRun(home);
@@ -103,13 +124,17 @@ export async function cleanupDownload(input: CleanupInput): Promise<void> {
   const { agentHome: home, artifactPath, extractedPath } = input;
   await settleDownloads(layout.downloads(home));
   await settleExtractions(home);
+  await assertSafeHome(home);
+  // A version directory that is not a real one of data/ is not this run's (the extraction refused it): left alone.
+  const ownExtraction = extractedPath !== null && (await assertVersionDir(home, extractedPath, 'the extracted version').then(() => true, () => false));
   await removeOwnDownloads(home, artifactPath);
   const current = await currentTarget(home);
-  if (extractedPath !== null && extractedPath !== current && isInside(layout.data(home), extractedPath)) {
+  if (ownExtraction && extractedPath !== null && extractedPath !== current && isInside(layout.data(home), extractedPath)) {
     await restoreEntrypoint(home, extractedPath);
     await remove(extractedPath);
     const marker = await readFile(layout.marker(home), 'utf8').then((s) => JSON.parse(s) as { path?: string }, () => null);
-    if (marker?.path === extractedPath) await remove(layout.marker(home));
+    // The entrypoint names its real path (the home may be given through a symlink).
+    if (typeof marker?.path === 'string' && (await realPathOf(marker.path)) === (await realPathOf(extractedPath))) await remove(layout.marker(home));
   }
   const data = layout.data(home);
   for (const name of await readdir(data).catch(() => [] as string[])) if (name.startsWith('.extract-')) await remove(join(data, name));
