@@ -1,6 +1,6 @@
 import { extractGraph } from '../../src/model/extract.ts';
 import { loadMachine } from '../../src/model/load.ts';
-import { validate } from '../../src/validate/index.ts';
+import { RULES, validate } from '../../src/validate/index.ts';
 import type { Register } from '../io.ts';
 
 export const registerValidate: Register = (program, { io, setExitCode }) => {
@@ -15,6 +15,11 @@ export const registerValidate: Register = (program, { io, setExitCode }) => {
       `
 Exit code: 1 when there is an error, 0 otherwise (warnings allowed).
 
+Rules: ${Object.keys(RULES).join(', ')}.
+To switch a rule off for one state (and the states inside it), say so on the state, where it is reviewed:
+  waitingForApproval: { meta: { lifecycle: { ignore: ['dead-end', 'no-final-reachable'] } } }
+Ignored findings are counted in the summary and listed under "ignored" with --json.
+
 Examples:
   $ lifecycle validate install
   $ lifecycle validate ./machines/checkout.ts#checkoutMachine --json`,
@@ -28,7 +33,8 @@ Examples:
           io.stdout.write(`${f.severity.padEnd(7)} ${f.rule.padEnd(26)} ${f.state}: ${f.message}\n`);
         }
         const verdict = report.ok ? 'valid' : 'invalid';
-        io.stdout.write(`${report.machine}: ${verdict} (${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'})\n`);
+        const ignored = report.ignored.length ? `, ${report.ignored.length} ignored by meta.lifecycle.ignore` : '';
+        io.stdout.write(`${report.machine}: ${verdict} (${report.errors} error${report.errors === 1 ? '' : 's'}, ${report.warnings} warning${report.warnings === 1 ? '' : 's'}${ignored})\n`);
       }
       setExitCode(report.ok ? 0 : 1);
     });

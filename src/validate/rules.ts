@@ -1,5 +1,6 @@
 import { ancestors, statePath } from '../model/query.ts';
 import type { GraphState, LifecycleGraph } from '../model/types.ts';
+import { IGNORE_KEY, ownIgnores } from './ignore.ts';
 import { enabledTransitions, type GraphIndex, reachableStates, statesThatCanFinish } from './reachability.ts';
 
 export type Severity = 'error' | 'warning';
@@ -22,7 +23,8 @@ export type RuleName =
   | 'no-error-path'
   | 'shadowed-transition'
   | 'unresolved-target'
-  | 'undeclared-implementation';
+  | 'undeclared-implementation'
+  | 'unknown-ignore';
 
 export interface RuleContext {
   graph: LifecycleGraph;
@@ -139,6 +141,14 @@ export const undeclaredImplementation: Rule = (ctx) => {
   return out;
 };
 
+/** A state's `meta.lifecycle.ignore` naming no rule: a typo would otherwise silence nothing without a word. */
+export const unknownIgnore: Rule = (ctx) =>
+  ctx.graph.states.flatMap((s) =>
+    ownIgnores(s)
+      .filter((name) => !(name in RULES))
+      .map((name) => finding('unknown-ignore', 'warning', s, `${IGNORE_KEY} names '${name}', which is no rule (rules: ${Object.keys(RULES).join(', ')})`)),
+  );
+
 /** Every rule, in the order findings are reported. */
 export const RULES: Record<RuleName, Rule> = {
   'unresolved-target': unresolvedTarget,
@@ -148,4 +158,5 @@ export const RULES: Record<RuleName, Rule> = {
   'no-error-path': noErrorPath,
   'shadowed-transition': shadowedTransition,
   'undeclared-implementation': undeclaredImplementation,
+  'unknown-ignore': unknownIgnore,
 };
