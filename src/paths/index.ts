@@ -10,6 +10,7 @@ import type { StateValue } from 'xstate';
 import { activeStateIds } from './coverage.ts';
 import { atFixedTime, realNow } from '../model/stepper.ts';
 import { diagnose } from './diagnose.ts';
+import { checkIdentity } from './identity.ts';
 import type { CoverKind, GuardSearchReport, LifecyclePath, PathStep, PathsResult } from './types.ts';
 
 export type * from './types.ts';
@@ -58,6 +59,7 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
   const began = realNow();
   const deadline = began + o.maxTimeMs;
   const space = exploreStateSpace(machine, graph, { catalogue: o.catalogue, identity: o.identity, maxStates: o.maxStates, deadline });
+  checkIdentity(o.identity, space.nodes.flatMap((n) => (n.snapshot ? [n.snapshot.context] : [])));
   let edgePaths: number[][];
   let bounded = space.truncated;
   if (o.cover === 'states') edgePaths = stateCover(space);
