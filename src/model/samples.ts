@@ -36,7 +36,7 @@ export interface ResolveSamplesOptions {
  * generatePaths(loaded.machine, graph, { catalogue });
  */
 export async function resolveSamples(loaded: LoadedMachine, graph: LifecycleGraph, options: ResolveSamplesOptions = {}): Promise<ResolvedSamples> {
-  const handWritten = await resolveCatalogue(loaded, options.catalogueRef, options.cwd);
+  const handWritten = await resolveCatalogue(loaded, options.catalogueRef, options.cwd, graph);
   const layers: { catalogue: EventCatalogue; origin: (key: string) => string }[] = [];
   if (handWritten) layers.push({ catalogue: handWritten, origin: () => 'hand-written' });
   const exportedInput = moduleInput(loaded);

@@ -5,7 +5,7 @@
 // script importing the library API the docs name, and `tsc` on a file importing its types with a consumer's
 // strictest settings (skipLibCheck off). Nothing outside the project is on any path it uses.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,7 +144,7 @@ describe('the packed package, installed into a fresh project', () => {
     // A staged copy: `npm pack` runs `prepare` (the build) there, not in this tree.
     const stage = join(tmp, 'stage');
     mkdirSync(stage);
-    for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'scripts', 'src', 'cli', 'machines', 'bin', 'examples', 'docs']) {
+    for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'scripts', 'src', 'cli', 'machines', 'schema', 'bin', 'examples', 'docs']) {
       cpSync(join(ROOT, entry), join(stage, entry), { recursive: true, filter: (src) => !src.includes(`${join(ROOT, 'docs', 'lifecycles')}`) });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'));
@@ -188,7 +188,11 @@ describe('the packed package, installed into a fresh project', () => {
     expect(r.stderr).toContain('resolve commander');
     expect(r.stderr).not.toMatch(/tsx|xstate|typescript/);
     const pkg = ok(await run('node', ['-e', "import('lifecycle-kit/package.json', { with: { type: 'json' } }).then((m) => console.log(Object.keys(m.default.exports).join(',')))"], project));
-    expect(pkg.stdout.trim()).toBe('.,./testing,./steps,./infer,./render,./package.json');
+    expect(pkg.stdout.trim()).toBe('.,./testing,./steps,./infer,./render,./catalogue.schema.json,./package.json');
+    // The catalogue schema: by its export, and at the path the README's JSON example names in $schema.
+    const schema = ok(await run('node', ['-e', "import('lifecycle-kit/catalogue.schema.json', { with: { type: 'json' } }).then((m) => console.log(m.default.title))"], project));
+    expect(schema.stdout.trim()).toBe('lifecycle-kit event catalogue');
+    expect(existsSync(join(project, 'node_modules/lifecycle-kit/schema/catalogue.schema.json'))).toBe(true);
   }, 60_000);
 
   it('testgen writes a suite that vitest runs and passes in the project', async () => {
