@@ -95,8 +95,8 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
   },
   {
     name: 'docs',
-    term: 'docs [options]',
-    description: 'write docs/lifecycles/<name>.md, its overview picture and one picture per compound state for the built-in lifecycles, or check that they are fresh',
+    term: 'docs [options] [machines...]',
+    description: 'write a Markdown page, an overview picture and one picture per compound state for each of your lifecycles (or the built-ins), or check that they are fresh',
     load: async () => (await import('./commands/docs.ts')).registerDocs,
   },
   {
