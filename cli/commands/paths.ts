@@ -5,8 +5,9 @@ import { loadMachine } from '../../src/model/load.ts';
 import { formatPaths } from '../../src/paths/format.ts';
 import { type CoverKind, generatePaths, type StateIdentity } from '../../src/paths/index.ts';
 import { type Register, usageError } from '../io.ts';
+import { belowTarget, parseMinCoverage } from '../min-coverage.ts';
 
-export const registerPaths: Register = (program, { io }) => {
+export const registerPaths: Register = (program, { io, setExitCode }) => {
   program
     .command('paths')
     .description('generate event paths that cover every state, every transition, or the simple paths of a lifecycle')
@@ -20,6 +21,7 @@ export const registerPaths: Register = (program, { io }) => {
     .option('--max-time <s>', 'stop exploring after this many seconds (reported)', '20')
     .option('--max-depth <n>', 'simple paths: longest path', '12')
     .option('--max-paths <n>', 'simple paths: most paths', '1000')
+    .option('--min-coverage <pct>', 'exit 1 when the paths take fewer transitions than this percentage (for CI)')
     .addHelpText(
       'after',
       `
@@ -27,14 +29,16 @@ Examples:
   $ lifecycle paths install
   $ lifecycle paths upgrade --cover states --json
   $ lifecycle paths ./src/checkout.ts#checkoutMachine --catalogue ./src/checkout.catalogue.json
+  $ lifecycle paths install --min-coverage 100
 
 Payload samples come from the hand-written catalogue first, then an exported sample input, then what the machine's
 TypeScript types say (literal unions, booleans, numbers and strings its guards compare with); 'lifecycle catalogue'
 prints the merged catalogue to start editing from. Uncovered transitions are listed with what stood in the way,
 and 'needs:' names the catalogue entry that would let a path take them.`,
     )
-    .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; infer: boolean; identity?: string; maxStates: string; maxTime: string; maxDepth: string; maxPaths: string }) => {
+    .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; infer: boolean; identity?: string; maxStates: string; maxTime: string; maxDepth: string; maxPaths: string; minCoverage?: string }) => {
       const maxTimeMs = seconds('--max-time', opts.maxTime);
+      const min = parseMinCoverage(opts.minCoverage);
       const loaded = await loadMachine(ref);
       const graph = extractGraph(loaded.machine);
       const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
@@ -52,6 +56,12 @@ and 'needs:' names the catalogue entry that would let a path take them.`,
         const json = { machine, cover, paths: paths.map((p) => ({ ...(p.input === undefined ? {} : { input: p.input }), steps: p.steps.map(({ event, state }) => ({ event, state })) })), coverage, stats, diagnostics, ...(search ? { search } : {}) };
         io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
       } else io.stdout.write(formatPaths(result, graph));
+      const t = result.coverage.transitions;
+      const below = belowTarget('transition coverage of the paths', t.covered, t.total, min);
+      if (below) {
+        io.stderr.write(`lifecycle: ${below}\n`);
+        setExitCode(1);
+      }
     });
 };
 

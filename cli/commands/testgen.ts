@@ -5,7 +5,10 @@ import { extractGraph } from '../../src/model/extract.ts';
 import { resolveSamples } from '../../src/model/samples.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { buildSuite, existingSuiteFiles, staleSuiteFiles } from '../../src/testgen/index.ts';
+import { UserError } from '../../src/errors.ts';
+import { transitionTextById } from '../../src/paths/transition-text.ts';
 import type { Register } from '../io.ts';
+import { belowTarget, parseMinCoverage } from '../min-coverage.ts';
 import { positive } from './paths.ts';
 
 export const registerTestgen: Register = (program, { io, setExitCode }) => {
@@ -19,15 +22,19 @@ export const registerTestgen: Register = (program, { io, setExitCode }) => {
     .option('--no-infer', "use only the hand-written catalogue: no samples inferred from the machine's TypeScript types")
     .option('--harness <module>', 'module the tests import the harness from', 'lifecycle-kit/testing')
     .option('--max-steps-per-file <n>', 'split larger suites into several files (for vitest --shard)', '400')
+    .option('--min-coverage <pct>', 'exit 1, writing nothing, when the paths take fewer transitions than this percentage')
     .addHelpText(
       'after',
       `
 Examples:
   $ lifecycle testgen install                 # writes test/model/install.paths.test.ts
   $ lifecycle testgen ./src/checkout.ts#checkoutMachine -o test/generated
-  $ lifecycle testgen install --check         # in CI`,
+  $ lifecycle testgen install --check --min-coverage 100   # in CI
+
+A machine no path can be found for gets no suite (exit 1, nothing written).`,
     )
-    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string }) => {
+    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string; minCoverage?: string }) => {
+      const min = parseMinCoverage(opts.minCoverage);
       const loaded = await loadMachine(ref);
       const graph = extractGraph(loaded.machine);
       const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
@@ -38,6 +45,13 @@ Examples:
         maxStepsPerFile: positive('--max-steps-per-file', opts.maxStepsPerFile),
       });
       const rel = (p: string) => relative(process.cwd(), p);
+      const t = coverage.transitions;
+      const below = belowTarget('transition coverage of the paths', t.covered, t.total, min);
+      if (below && !opts.check) throw new UserError(`${below}: nothing written`);
+      if (below) {
+        io.stderr.write(`lifecycle: ${below}\n`);
+        setExitCode(1);
+      }
       if (opts.check) {
         const stale = staleSuiteFiles(files, opts.out, stem);
         for (const path of stale) io.stderr.write(`stale: ${rel(path)}\n`);
@@ -53,8 +67,7 @@ Examples:
         writeFileAtomic(f.path, f.source);
         io.stdout.write(`wrote ${rel(f.path)}\n`);
       }
-      const t = coverage.transitions;
       io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
-      for (const u of t.uncovered) io.stdout.write(`uncovered: ${u.id} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
+      for (const u of t.uncovered) io.stdout.write(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
     });
 };

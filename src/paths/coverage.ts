@@ -1,6 +1,7 @@
 import type { LifecycleGraph } from '../model/types.ts';
 import type { StateSpace } from './explore.ts';
 import type { GraphTransition } from '../model/types.ts';
+import { stateText, transitionText, triggerText } from './transition-text.ts';
 import type { Coverage, PathDiagnostic, UncoveredTransition } from './types.ts';
 
 /**
@@ -46,9 +47,9 @@ export function accountCoverage(
       }
       if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut (raise --max-states or --max-time)' };
       if (t.guard) {
-        return { ...base, reason: "guard never true with the catalogue's payloads", detail: `guard ${t.guard.label} is false whenever ${shortId(graph, t.source)} gets ${eventName(t)}`, needs: guardNeeds(t) };
+        return { ...base, reason: "guard never true with the catalogue's payloads", detail: `guard ${t.guard.label} is false whenever ${shortId(graph, t.source)} gets ${eventName(graph, t)}`, needs: guardNeeds(t) };
       }
-      return { ...base, reason: 'not taken', detail: `an earlier branch for ${eventName(t)} in ${shortId(graph, t.source)} always won` };
+      return { ...base, reason: 'not taken', detail: `an earlier branch for ${eventName(graph, t)} in ${shortId(graph, t.source)} always won` };
     });
   return {
     states: { covered: countable.filter((s) => coveredStates.has(s.id)).length, total: countable.length },
@@ -60,7 +61,7 @@ export function accountCoverage(
 function entryDetail(graph: LifecycleGraph, source: string, covered: Set<string>): string {
   const into = graph.transitions.filter((t) => t.targets.some((x) => x === source || source.startsWith(`${x}.`)) && !covered.has(t.id));
   if (!into.length) return `${shortId(graph, source)} is never entered: no transition leads into it`;
-  const names = into.slice(0, 3).map((t) => `${t.id}${t.guard ? ` [${t.guard.label}]` : ''}`);
+  const names = into.slice(0, 3).map((t) => transitionText(graph, t));
   return `${shortId(graph, source)} is never entered: ${names.join(', ')}${into.length > 3 ? ', …' : ''} ${into.length === 1 ? 'is' : 'are'} not taken`;
 }
 
@@ -72,17 +73,13 @@ function guardNeeds(t: GraphTransition): string {
   return `input or earlier samples: a context that makes ${t.guard?.label} true`;
 }
 
-function eventName(t: GraphTransition): string {
+function eventName(graph: LifecycleGraph, t: GraphTransition): string {
   if (t.kind === 'always') return 'no event (always)';
   if (t.kind === 'after') return `after ${t.delay ?? ''}`.trim();
-  if (t.kind === 'done.actor') return `done: ${t.service ?? t.event}`;
-  if (t.kind === 'error.actor') return `error: ${t.service ?? t.event}`;
-  return t.event;
+  return triggerText(graph, t);
 }
 
-function shortId(graph: LifecycleGraph, id: string): string {
-  return id === graph.id ? '(root)' : id.slice(graph.id.length + 1);
-}
+const shortId = stateText;
 
 /** Ids of the states active in a state value (`{ a: { b: 'c' } }` → root, a, a.b, a.b.c). */
 export function activeStateIds(rootId: string, value: unknown): string[] {

@@ -1,6 +1,6 @@
 import type { EventObject, StateValue } from 'xstate';
-import { eventLabel } from '../diagram/labels.ts';
 import type { LifecycleGraph } from '../model/types.ts';
+import { transitionTextById, triggerText } from './transition-text.ts';
 import type { PathsResult } from './types.ts';
 
 /** `a.b.c`, or `p.{r1.x, r2.y}` for parallel regions. */
@@ -15,10 +15,10 @@ export function formatStateValue(value: StateValue): string {
   return `{${entries.map(([k, v]) => { const inner = formatStateValue(v as StateValue); return inner ? `${k}.${inner}` : k; }).join(', ')}}`;
 }
 
-/** An event as a person reads it: `GO`, `done: download`, `error: download`, `after backoff`. */
+/** An event as a person reads it: `GO`, `done: download`, `error: <inline actor of pay.charging>`, `after backoff`. */
 export function formatEvent(event: EventObject, graph: LifecycleGraph, transitions: string[] = []): string {
   const t = graph.transitions.find((x) => x.id === transitions[0]);
-  if (t && t.kind !== 'event' && t.kind !== 'wildcard' && t.kind !== 'always') return eventLabel(t);
+  if (t && t.kind !== 'event' && t.kind !== 'wildcard' && t.kind !== 'always') return triggerText(graph, t);
   const payload = Object.keys(event).filter((k) => k !== 'type');
   return payload.length ? `${event.type} ${JSON.stringify(Object.fromEntries(payload.map((k) => [k, (event as Record<string, unknown>)[k]])))}` : event.type;
 }
@@ -42,7 +42,7 @@ export function formatPaths(result: PathsResult, graph: LifecycleGraph): string 
     const s = result.search;
     lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${s.cut ? `, cut by the ${s.cut === 'time' ? 'time bound: raise --max-time' : 'state bound'}` : ''})`);
   }
-  for (const u of transitions.uncovered) lines.push(`uncovered: ${u.id} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
+  for (const u of transitions.uncovered) lines.push(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
   const needs = [...new Set(transitions.uncovered.flatMap((u) => (u.needs ? [u.needs] : [])))];
   if (needs.length) {
     lines.push('needs:');

@@ -7,15 +7,18 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { vi } from 'vitest';
+import { afterAll, expect, TestRunner, vi } from 'vitest';
 import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, type StateValue, toPromise } from 'xstate';
+import { recordingDir } from '../coverage/file.ts';
+import { type CoverageRecorder, createCoverageRecorder } from '../coverage/recorder.ts';
 import { extractGraph } from '../model/extract.ts';
 import { loadMachine } from '../model/load.ts';
 import { resolveDelay, withGuardChoices } from '../model/stepper.ts';
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';
+import { createTransitionRecorder } from '../runtime/transition-ids.ts';
 import type { LifecycleServices } from '../services/types.ts';
 
 /** A step as generated tests write it. */
@@ -35,6 +38,12 @@ export interface PathRunnerOptions {
    * built-in's own (from the services registry).
    */
   services?: LifecycleServices | true;
+  /**
+   * Record the transitions the paths really take, for `lifecycle coverage`: a directory, `true` for
+   * `.lifecycle-coverage/`, `false` for never. Default: only when `LIFECYCLE_COVERAGE=1` or
+   * `LIFECYCLE_COVERAGE_DIR=<dir>` is set, so a plain test run writes nothing.
+   */
+  coverage?: boolean | string;
 }
 
 /** How one path is run. */
@@ -70,6 +79,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
   for (const s of graph.states) for (const inv of s.invoke) if (inv.src !== 'inline') services.add(inv.src);
   const pathOf = new Map(graph.states.map((s) => [s.id, s.path.join('.')]));
   const real = options.services === true ? await builtinServices(options.machine) : options.services;
+  const recorder = startRecording(options.coverage, graph);
 
   return async function run(name: string, steps: TestStep[], initial?: StateValue, pathInput?: unknown, runOptions: RunOptions = {}): Promise<void> {
     const sandboxed = runOptions.sandbox === true && real !== undefined;
@@ -78,7 +88,8 @@ export async function createPathRunner(options: PathRunnerOptions) {
     let input = pathInput;
     if (sandboxed) {
       dir = mkdtempSync(join(tmpdir(), `lifecycle-${graph.id}-`));
-      input = withSandbox(await real!.sandboxInput(dir), pathInput);
+      // Services without a sandbox of their own run on the path's input, with a fresh directory for the run.
+      input = real!.sandboxInput ? withSandbox(await real!.sandboxInput(dir), pathInput) : pathInput;
     }
     const pending = new Map<string, Pending & { src: string; input: unknown }>();
     const controllable = (src: string): AnyActorLogic =>
@@ -91,7 +102,9 @@ export async function createPathRunner(options: PathRunnerOptions) {
     // Against the real system, services use real timers; the machine's own timers still move only when a step
     // says (a real step may take longer than a backoff, but the machine's timers are advanced explicitly).
     vi.useFakeTimers(sandboxed ? { shouldAdvanceTime: true } : undefined);
-    const actor = createActor(provided, { input: input as never });
+    const transitions = recorder && createTransitionRecorder(provided);
+    const visited = new Set<string>();
+    const actor = createActor(provided, { input: input as never, ...(transitions ? { inspect: transitions.inspect } : {}) });
     const trail: string[] = [];
     const fail = (k: number, what: string): never => {
       throw new Error(`path "${name}", step ${k + 1} of ${steps.length}: ${what}\n  path so far: ${trail.join(' → ') || '(start)'}`);
@@ -101,13 +114,14 @@ export async function createPathRunner(options: PathRunnerOptions) {
     };
     const check = async (k: number, expected: StateValue) => {
       const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+      if (recorder) for (const id of activeStateIds(graph.id, snapshot.value)) visited.add(id);
       if (snapshot.status === 'error') fail(k, `the machine failed: ${describe(snapshot.error)}`);
       if (!isDeepStrictEqual(snapshot.value, expected)) {
         fail(k, `expected state ${formatStateValue(expected)}, got ${formatStateValue(snapshot.value)}`);
       }
       if (lockstep && real) {
         for (const id of activeStateIds(graph.id, snapshot.value)) {
-          const invariant = real.invariants[pathOf.get(id) ?? ''];
+          const invariant = real.invariants?.[pathOf.get(id) ?? ''];
           if (!invariant) continue;
           const violations = await invariant({ input, context: snapshot.context, value: snapshot.value });
           if (violations.length) fail(k, `invariant of ${pathOf.get(id)} does not hold in ${dir}: ${violations.join('; ')}`);
@@ -128,7 +142,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
           const service = pending.get(id);
           if (!service) fail(k, `service ${id} is not running, so it cannot ${done ? 'finish' : 'fail'} (running: ${[...pending.keys()].join(', ') || 'none'})`);
           pending.delete(id);
-          const realLogic = lockstep ? real?.actors[service!.src] : undefined;
+          const realLogic = lockstep ? real?.actors?.[service!.src] : undefined;
           if (done && realLogic && isPromiseLogic(realLogic)) {
             // The real service does the step; the machine goes on with what it really returned.
             try {
@@ -156,10 +170,39 @@ export async function createPathRunner(options: PathRunnerOptions) {
       }
     } finally {
       actor.stop();
+      // A path that failed still took the transitions up to its failure: they count.
+      if (recorder && transitions) recorder.add(transitions.take(), visited);
+      if (recorder && !recorder.atEnd) recorder.flush();
       vi.useRealTimers();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/**
+ * A recorder for this test file when recording is asked for. It writes once, after the file's last test, where
+ * the runner is created at the top of a test file (as generated suites do); created elsewhere, after every path.
+ */
+function startRecording(option: boolean | string | undefined, graph: ReturnType<typeof extractGraph>): (CoverageRecorder & { atEnd: boolean }) | undefined {
+  const dir = recordingDir(option);
+  if (!dir) return undefined;
+  const testPath = (expect.getState() as { testPath?: string }).testPath;
+  const testFile = testPath ? relative(process.cwd(), testPath) : `unknown-${Date.now()}`;
+  // While a file is collected its task has no result yet; a hook registered later (in a test, in beforeAll) would
+  // never run. One write per file: an atomic write fsyncs, ~10 ms, which per path would slow a suite measurably.
+  const collecting = isCollecting();
+  const recorder = Object.assign(createCoverageRecorder(graph, dir, testFile), { atEnd: collecting });
+  if (collecting) afterAll(() => recorder.flush());
+  return recorder;
+}
+
+function isCollecting(): boolean {
+  try {
+    const file = (TestRunner.getCurrentSuite() as { file?: { result?: unknown } }).file;
+    return file !== undefined && file.result === undefined;
+  } catch {
+    return false; // not under vitest's runner
+  }
 }
 
 /**

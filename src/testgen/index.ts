@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
+import { UserError } from '../errors.ts';
 import type { LoadedMachine } from '../model/load.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { generatePaths } from '../paths/index.ts';
+import { transitionTextById } from '../paths/transition-text.ts';
 import { GENERATED_MARK, type GeneratedFile, generateTests } from './generate.ts';
 
 export { GENERATED_MARK, generateTests, type GeneratedFile, type TestgenOptions } from './generate.ts';
@@ -16,9 +18,18 @@ export interface SuiteOptions {
   maxStates?: number;
 }
 
-/** The generated suite for a machine: its transition-cover paths as vitest files under `outDir`. */
+/**
+ * The generated suite for a machine: its transition-cover paths as vitest files under `outDir`. A machine no path
+ * can be found for is a `UserError`: an empty suite would pass (or fail on "no test") while testing nothing.
+ */
 export function buildSuite(loaded: LoadedMachine, graph: LifecycleGraph, options: SuiteOptions): { files: GeneratedFile[]; stem: string; coverage: ReturnType<typeof generatePaths>['coverage'] } {
   const result = generatePaths(loaded.machine, graph, { cover: 'transitions', catalogue: options.catalogue, maxStates: options.maxStates });
+  if (!result.paths.length) {
+    const { total, uncovered } = result.coverage.transitions;
+    if (!total) throw new UserError(`no test paths for ${graph.id}: it has no transitions to take; nothing written`);
+    const why = uncovered[0] ? ` (first: ${transitionTextById(graph, uncovered[0].id)}: ${uncovered[0].reason}${uncovered[0].detail ? `: ${uncovered[0].detail}` : ''})` : '';
+    throw new UserError(`no test paths for ${graph.id}: none of its ${total} transitions can be taken${why}; nothing written ('lifecycle paths' says what stood in the way)`);
+  }
   const stem = loaded.origin === 'builtin' ? loaded.name : `${basename(loaded.origin).replace(/\.[cm]?[jt]s$/, '')}${loaded.name === 'machine' ? '' : `.${loaded.name}`}`;
   const machine =
     loaded.origin === 'builtin'

@@ -120,16 +120,16 @@ describe('lifecycle catalogue', () => {
 
   it('paths without samples says what is needed', async () => {
     const r = await lifecycle(['paths', join(FIX, 'infer/untyped.js'), '--no-infer']);
-    expect(r.stdout).toMatch(/^uncovered: untyped\.loading:xstate\.done\.actor\.0\.untyped\.loading:0 \(threw: action assign threw in loading on done: load: /m);
+    expect(r.stdout).toMatch(/^uncovered: loading --done: load--> ready \(threw: action assign threw in loading on done: load: /m);
     expect(r.stdout).toMatch(/^needs:\n  - services\.load\.done: an output with the fields its onDone action assign read$/m);
   });
 });
 
 describe('lifecycle coverage', () => {
-  it('from the generated suite, as text and as a marked Mermaid diagram', async () => {
-    const text = await lifecycle(['coverage', 'preboot']);
-    expect(text.stdout).toMatch(/^preboot \(generated suite\): transitions 41\/41 taken$/m);
-    const mmd = await lifecycle(['coverage', 'preboot', '-f', 'mermaid']);
+  it('--planned: what the generated paths would take, labelled as not measured, as text and as a marked Mermaid diagram', async () => {
+    const text = await lifecycle(['coverage', 'preboot', '--planned']);
+    expect(text.stdout).toMatch(/^preboot \(planned: the generated paths, not measured\): transitions 41\/41 would be taken \(100%\)$/m);
+    const mmd = await lifecycle(['coverage', 'preboot', '--planned', '-f', 'mermaid']);
     expect(mmd.stdout).toContain('✓ ');
     expect(mmd.stdout).not.toContain('✗ ');
   });

@@ -78,7 +78,7 @@ describe('coverage accounting', () => {
         detail: 'guard never is false whenever a gets GO',
         needs: expect.stringMatching(/^events\.GO: a payload that makes never true/),
       },
-      { id: 'm.b:BACK:0', source: 'm.b', event: 'BACK', reason: 'unreachable source', detail: 'b is never entered: m.a:GO:0 [never] is not taken' },
+      { id: 'm.b:BACK:0', source: 'm.b', event: 'BACK', reason: 'unreachable source', detail: 'b is never entered: a --GO [never]--> b is not taken' },
     ]);
   });
 

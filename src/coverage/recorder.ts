@@ -1,0 +1,61 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write.ts';
+import type { LifecycleGraph } from '../model/types.ts';
+import { COVERAGE_FORMAT, type CoverageFile, coverageFileName, fileStem, machineIdentity } from './file.ts';
+
+export interface CoverageRecorder {
+  /** Adds what one path took: transition ids and the ids of states it was in. */
+  add(transitions: Iterable<string>, states: Iterable<string>): void;
+  /** Writes the file (atomically), replacing this test file's recordings left by processes that are gone. */
+  flush(): void;
+}
+
+/** Collects what the paths of one test file take, for `dir/<machine>.<test file>.<pid>.json`. */
+export function createCoverageRecorder(graph: LifecycleGraph, dir: string, testFile: string): CoverageRecorder {
+  const machine = machineIdentity(graph);
+  const taken = new Set<string>();
+  const states = new Set<string>();
+  let runs = 0;
+  let cleaned = false;
+  const name = coverageFileName(machine.id, testFile, process.pid);
+  return {
+    add(transitions, active) {
+      runs++;
+      for (const id of transitions) taken.add(id);
+      for (const id of active) states.add(id);
+    },
+    flush() {
+      if (!cleaned) removeEarlierRuns(dir, `${fileStem(machine.id, testFile)}.`, name);
+      cleaned = true;
+      const file: CoverageFile = { format: COVERAGE_FORMAT, machine, testFile, pid: process.pid, recordedAt: new Date().toISOString(), runs, transitions: [...taken].sort(), states: [...states].sort() };
+      writeFileAtomic(join(dir, name), `${JSON.stringify(file, null, 2)}\n`);
+    },
+  };
+}
+
+/**
+ * An earlier run of the same test file is replaced, so a shrunk suite does not go on counting what it no longer
+ * takes; a file of a process still alive (the same suite run at the same time) is left alone.
+ */
+function removeEarlierRuns(dir: string, stem: string, own: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = entry !== own && entry.startsWith(stem) ? /^(\d+)\.json$/.exec(entry.slice(stem.length))?.[1] : undefined;
+    if (pid && !isAlive(Number(pid))) rmSync(join(dir, entry), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
