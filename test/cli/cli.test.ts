@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 
 const exec = promisify(execFile);
@@ -28,6 +28,17 @@ async function runInProcess(args: string[]) {
   const code = await run(args, { stdout: { write: (s) => (stdout += String(s)) }, stderr: { write: (s) => (stderr += String(s)) } });
   return { code, stdout, stderr };
 }
+
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const oneLine = (stderr: string) => {
   expect(stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -80,7 +91,7 @@ describe('lifecycle (child process)', () => {
       const r = await lifecycle(['diagram', join(FIX, file)]);
       expect(r.code, file).toBe(0);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const dir = temp();
     const out = join(dir, 'sub', 'x.mmd');
     const w = await lifecycle(['diagram', 'upgrade', '-o', out]);
     expect(w.code).toBe(0);
@@ -89,7 +100,7 @@ describe('lifecycle (child process)', () => {
   });
 
   it('bad input: one line on stderr, exit 1, nothing written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const dir = temp();
     const out = join(dir, 'x.mmd');
     const cases: [string[], RegExp][] = [
       [['diagram', 'nosuch', '-o', out], /unknown machine 'nosuch'.*install, upgrade, preboot, operator/],
@@ -110,7 +121,7 @@ describe('lifecycle (child process)', () => {
   });
 
   it('a missing Chromium is one line saying how to install it, and nothing is written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const dir = temp();
     const out = join(dir, 'x.svg');
     const r = await lifecycle(['diagram', 'install', '-f', 'svg', '--engine', 'mermaid', '-o', out], process.cwd(), { LIFECYCLE_CHROMIUM: join(dir, 'no-chromium') });
     expect(r.code).toBe(1);
@@ -120,7 +131,7 @@ describe('lifecycle (child process)', () => {
   });
 
   it('renders SVG and PNG with one browser', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const dir = temp();
     const svg = await lifecycle(['diagram', 'preboot', '-f', 'svg', '-o', join(dir, 'p.svg')]);
     expect(svg.code, svg.stderr).toBe(0);
     expect(readFileSync(join(dir, 'p.svg'), 'utf8')).toMatch(/^<svg[^>]+xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -150,7 +161,7 @@ describe('lifecycle (child process)', () => {
   });
 
   it('a user error never prints a stack trace; --debug does for unexpected ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cli-'));
+    const dir = temp();
     const bad = join(dir, 'bad.ts');
     writeFileSync(bad, 'export const machine = ;\n');
     const r = await lifecycle(['diagram', bad]);

@@ -3,16 +3,25 @@
  * what was wrong and what to do; never `unexpected error: <errno>`, never a silent exit, nothing left behind.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 
 const BIN = new URL('../../bin/lifecycle.js', import.meta.url).pathname;
 const HOSTILE = new URL('../hostile/', import.meta.url).pathname;
 const STEPS = `${new URL('../runtime/fixtures/machines.ts', import.meta.url).pathname}#stepsMachine`;
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-cli-err-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+const temp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-cli-err-'));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Result {
   code: number | null;

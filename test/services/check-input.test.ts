@@ -1,8 +1,13 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SERVICES } from '../../src/services/index.ts';
+
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('built-in inputs are checked before a run, relative paths made absolute', () => {
   it('upgrade: a relative source path is resolved, a URL kept; counts must be whole numbers', async () => {
@@ -34,7 +39,9 @@ describe('built-in inputs are checked before a run, relative paths made absolute
   it("every built-in's sandbox input passes its own check unchanged (paths already absolute)", async () => {
     for (const name of ['install', 'upgrade', 'preboot', 'operator'] as const) {
       const services = await SERVICES[name]();
-      const input = await services.sandboxInput(mkdtempSync(join(tmpdir(), `lk-check-${name}-`)));
+      const dir = mkdtempSync(join(tmpdir(), `lk-check-${name}-`));
+      temps.push(dir);
+      const input = await services.sandboxInput(dir);
       expect(services.checkInput!(input, '/elsewhere')).toEqual(input);
     }
   });
