@@ -65,7 +65,7 @@ const startup: Case[] = [
   lifecycle('paths install', 'paths', 'install'),
   lifecycle('catalogue install', 'catalogue', 'install'),
   lifecycle('testgen install --check', 'testgen', 'install', '-o', join(root, 'test/model'), '--check'),
-  lifecycle('coverage install', 'coverage', 'install'),
+  lifecycle('coverage install --planned', 'coverage', 'install', '--planned'),
   lifecycle('docs --check', 'docs', '--check'),
   lifecycle('status (empty store)', 'status', '--store', store),
   lifecycle('resume (empty store)', 'resume', '--store', store),

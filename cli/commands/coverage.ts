@@ -19,7 +19,7 @@ import { addPictureOptions, type PictureFlags, viewFromFlags } from './diagram.t
 
 interface CoverageFlags extends PictureFlags {
   from?: string;
-  journal: string[];
+  journal?: string[];
   planned?: boolean;
   minCoverage?: string;
   format: string;
@@ -33,7 +33,7 @@ export const registerCoverage: Register = (program, { io, setExitCode }) => {
     .description('show which transitions the generated tests or runs really took (recorded), or --planned: what the generated paths would take')
     .argument('<machine>', 'built-in name or path/to/file.ts#exportName')
     .option('--from <dir|file>', 'coverage recorded by the generated tests (default: $LIFECYCLE_COVERAGE_DIR or .lifecycle-coverage)')
-    .option('--journal <file|store>', "a run's journal.jsonl or its store folder (from `lifecycle run`); repeat for several runs", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--journal <file|store>', "a run's journal.jsonl or its store folder (from `lifecycle run`); repeat for several runs", (v: string, all: string[] = []) => [...all, v])
     .option('--planned', 'what the generated paths would take: recomputed, not measured')
     .option('--min-coverage <pct>', 'exit 1 when fewer transitions than this percentage were taken')
     .addOption(new Option('-f, --format <format>', 'output').choices(['text', 'json', 'mermaid', 'svg']).default('text'))
@@ -55,11 +55,12 @@ Coverage files or journals of another machine are refused. Steps are drawn colla
 every transition it stands for is); with --journal, the step the run ended in is drawn expanded.`,
     )
     .action(async (ref: string, opts: CoverageFlags) => {
+      const journals = opts.journal ?? [];
       const min = parseMinCoverage(opts.minCoverage);
-      if (opts.planned && (opts.from || opts.journal.length)) throw usageError('--planned recomputes the generated paths: it takes no --from or --journal');
+      if (opts.planned && (opts.from || journals.length)) throw usageError('--planned recomputes the generated paths: it takes no --from or --journal');
       const loaded = await loadMachine(ref);
       const graph = extractGraph(loaded.machine);
-      const measured = opts.planned ? await planned(loaded, graph, opts.catalogue) : measure(graph, opts, loaded.origin === 'builtin');
+      const measured = opts.planned ? await planned(loaded, graph, opts.catalogue) : measure(graph, opts.from, journals, loaded.origin === 'builtin');
       const untaken = graph.transitions.filter((t) => !measured.taken.has(t.id));
       const taken = graph.transitions.length - untaken.length;
       const total = graph.transitions.length;
@@ -88,11 +89,11 @@ every transition it stands for is); with --journal, the step the run ended in is
 };
 
 /** What was recorded: the journals given, and the coverage files (`--from`, else the default folder unless only journals were given). */
-function measure(graph: LifecycleGraph, opts: CoverageFlags, builtin: boolean): Measured {
+function measure(graph: LifecycleGraph, from: string | undefined, journals: string[], builtin: boolean): Measured {
   const measured = emptyMeasured();
-  for (const journal of opts.journal) readJournal(journal, graph, measured);
-  if (opts.from || !opts.journal.length) {
-    const dir = opts.from ?? defaultReadDir();
+  for (const journal of journals) readJournal(journal, graph, measured);
+  if (from || !journals.length) {
+    const dir = from ?? defaultReadDir();
     if (!readCoverageFiles(dir, graph, measured)) {
       const tests = builtin ? `test/model/${graph.id}.paths.test.ts` : '<its generated tests>';
       throw new UserError(
