@@ -19,6 +19,7 @@ import { resolveDelay, withGuardChoices } from '../model/stepper.ts';
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';
 import { createTransitionRecorder } from '../runtime/transition-ids.ts';
+import { withNamedInlineActors } from './inline-actors.ts';
 import type { LifecycleServices } from '../services/types.ts';
 
 /** A step as generated tests write it. */
@@ -73,8 +74,9 @@ interface Pending {
  * await run('happy path', [{ event: { type: 'xstate.done.actor.checkPreconditions', output }, state: 'decidingVersion' }]);
  */
 export async function createPathRunner(options: PathRunnerOptions) {
-  const { machine } = await loadMachine(options.machine);
-  const graph = extractGraph(machine);
+  const loaded = await loadMachine(options.machine);
+  const graph = extractGraph(loaded.machine);
+  const { machine, names: inlineNames } = withNamedInlineActors(loaded.machine);
   const services = new Set<string>(graph.declared.actors);
   for (const s of graph.states) for (const inv of s.invoke) if (inv.src !== 'inline') services.add(inv.src);
   const pathOf = new Map(graph.states.map((s) => [s.id, s.path.join('.')]));
@@ -94,7 +96,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const pending = new Map<string, Pending & { src: string; input: unknown }>();
     const controllable = (src: string): AnyActorLogic =>
       withEmptyContext(fromPromise(({ self, input: serviceInput }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput }))));
-    const actors = Object.fromEntries([...services].map((s) => [s, controllable(s)]));
+    const actors = Object.fromEntries([...services].map((s) => [inlineNames.get(s) ?? s, controllable(s)]));
     // A step's chosen guard outcomes stand in for guards the machine's module leaves as throwing placeholders.
     let chosen: Record<string, boolean> = runOptions.guards ?? {};
     const provided = withGuardChoices(machine, () => chosen).provide({ actors, actions: skipPlaceholderActions(machine) } as never);
