@@ -3,6 +3,7 @@ import type { GraphTransition, LifecycleGraph } from '../model/types.ts';
 import { activeStateIds } from './coverage.ts';
 import { START_EVENT, type StateSpace } from './explore.ts';
 import { formatStateValue } from './format.ts';
+import { serviceText } from './transition-text.ts';
 import type { PathDiagnostic } from './types.ts';
 
 const MAX_DIAGNOSTICS = 50;
@@ -59,15 +60,18 @@ function describe(graph: LifecycleGraph, event: string, candidates: GraphTransit
   ]
     .filter(Boolean)
     .join(' or ') || 'an entry or exit action';
-  const service = candidates.find((t) => t.service)?.service ?? serviceOf(graph, event);
+  const named = candidates.find((t) => t.service);
+  const service = named?.service ?? serviceOf(graph, event);
+  // People read `<inline actor of pay.charging>`; the catalogue key (`needs`) stays the name XState gives it.
+  const shown = named ? serviceText(graph, named) : (service ?? event);
   if (event.startsWith('xstate.done.actor.')) {
-    return { event: `done: ${service ?? event}`, culprit, needs: `services.${service ?? '<src>'}.done: an output with the fields its onDone ${culprit} read${guards.length ? ', and values that make the guard true' : ''}` };
+    return { event: `done: ${shown}`, culprit, needs: `services.${service ?? '<src>'}.done: an output with the fields its onDone ${culprit} read${guards.length ? ', and values that make the guard true' : ''}` };
   }
   if (event.startsWith('xstate.error.actor.')) {
-    return { event: `error: ${service ?? event}`, culprit, needs: `services.${service ?? '<src>'}.error: an error with the fields its onError ${culprit} read` };
+    return { event: `error: ${shown}`, culprit, needs: `services.${service ?? '<src>'}.error: an error with the fields its onError ${culprit} read` };
   }
   if (event.startsWith('xstate.snapshot.')) {
-    return { event: `snapshot: ${service ?? event}`, culprit, needs: `services.${service ?? '<src>'}.snapshot: a snapshot with the fields its onSnapshot ${culprit} read` };
+    return { event: `snapshot: ${shown}`, culprit, needs: `services.${service ?? '<src>'}.snapshot: a snapshot with the fields its onSnapshot ${culprit} read` };
   }
   if (event.startsWith('xstate.after.')) {
     return { event: 'after', culprit, needs: 'input or earlier samples: the context the delay, guard or actions read' };

@@ -169,6 +169,8 @@ describe('--min-coverage on paths and testgen; testgen writes no empty suite', (
     expect(r.stderr).toBe('lifecycle: transition coverage of the paths 66.6% (2/3) is below --min-coverage 90%\n');
     expect((await lifecycle(['paths', inline, '--min-coverage', '66.6'])).code).toBe(0);
     expect((await lifecycle(['paths', inline, '--min-coverage', '101'])).code).toBe(2);
+    const threw = await lifecycle(['paths', join(FIX, 'inline-throws.ts'), '--no-infer']);
+    expect(threw.stdout).toMatch(/^uncovered: a --done: <inline actor of a>--> b \(threw: action assign threw in a on done: <inline actor of a>: /m);
   });
 
   it('testgen: below target or no paths, nothing is written', async () => {
