@@ -195,12 +195,15 @@ describe('the packed package, installed into a fresh project', () => {
     expect(existsSync(join(project, 'node_modules/lifecycle-kit/schema/catalogue.schema.json'))).toBe(true);
   }, 60_000);
 
-  it('testgen writes a suite that vitest runs and passes in the project', async () => {
+  it('testgen writes a suite that vitest runs and passes in the project, and coverage measures what it took', async () => {
     const gen = ok(await run('npx', ['lifecycle', 'testgen', 'src/door.ts#doorMachine', '-o', 'test/generated'], project));
     expect(gen.stdout).toMatch(/transitions: (\d+)\/\1 covered/);
-    const vitest = ok(await run('npx', ['vitest', 'run', 'test/generated'], project));
+    const total = gen.stdout.match(/transitions: (\d+)\//)![1];
+    const vitest = ok(await run('npx', ['vitest', 'run', 'test/generated'], project, { LIFECYCLE_COVERAGE: '1' }));
     // eslint-disable-next-line no-control-regex
     expect(vitest.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/Tests\s+\d+ passed/);
+    const coverage = ok(await run('node_modules/.bin/lifecycle', ['coverage', 'src/door.ts#doorMachine', '--min-coverage', '100'], project));
+    expect(coverage.stdout).toBe(`door (measured: 1 coverage file in .lifecycle-coverage): transitions ${total}/${total} taken (100%)\n`);
   }, 120_000);
 
   it('a plain-Node ESM script imports the documented API', async () => {
