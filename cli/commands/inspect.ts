@@ -1,7 +1,9 @@
 import { UserError } from '../../src/errors.ts';
 import { openInBrowser } from '../../src/inspect/open.ts';
 import { startInspectSession } from '../../src/inspect/session.ts';
+import { extractGraph } from '../../src/model/extract.ts';
 import { loadMachine } from '../../src/model/load.ts';
+import { resolveSamples } from '../../src/model/samples.ts';
 import { type Register, usageError } from '../io.ts';
 import { parseInputOption } from '../run-output.ts';
 
@@ -12,6 +14,10 @@ interface InspectOptions {
   fakeServices?: boolean;
   stately?: boolean;
   input?: string;
+  catalogue?: string;
+  infer: boolean;
+  expand?: boolean;
+  depth?: string;
 }
 
 export const registerInspect: Register = (program, { io }) => {
@@ -24,30 +30,43 @@ export const registerInspect: Register = (program, { io }) => {
     .option('--open', 'open the page in a browser')
     .option('--fake-services', 'fake every invoked service: it stays pending until you resolve or fail it on the page')
     .option('--stately', "show the run in Stately's hosted inspector (needs internet) instead of the local page")
-    .option('--input <json|file>', 'the run input: JSON, or the path of a JSON file (default: a sandboxed input, or an example with --fake-services)')
+    .option('--input <json|file>', "the run input: JSON, or the path of a JSON file (default: a built-in's sandboxed or example input, else the catalogue's)")
+    .option('--catalogue <ref>', "samples for the page's event picker and service boxes: file.json or file.ts#export (default: the built-in's, or the module's `catalogue` export)")
+    .option('--no-infer', "use only the hand-written catalogue: no samples inferred from the machine's TypeScript types")
+    .option('--expand', 'draw the inner states of every step (default: steps collapsed, the active one drawn open)')
+    .option('--depth <n>', 'draw compound states deeper than n as one node (opened while active)')
     .addHelpText(
       'after',
       `
-The page works offline. Other programs attach with two lines (see docs/inspector.md):
+The page works offline. Event buttons offer the catalogue's payloads (hand-written, else inferred from the
+machine's types), and fake services are pre-filled with its outputs and errors.
+Other programs attach with two lines (see docs/inspector.md):
   const inspector = createWebSocketInspector({ url: 'ws://127.0.0.1:PORT' });   // from @statelyai/inspect
   createActor(machine, { inspect: inspector.inspect }).start();
 
 Examples:
   $ lifecycle inspect install --fake-services --open
   $ lifecycle inspect upgrade --port 4242
-  $ lifecycle inspect ./src/checkout.ts#checkoutMachine --fake-services`,
+  $ lifecycle inspect ./src/checkout.ts#checkoutMachine --fake-services
+  $ lifecycle inspect ./src/deploy.ts#deployMachine --fake-services --catalogue ./src/deploy.catalogue.json`,
     )
     .action(async (ref: string, opts: InspectOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be an integer from 0 to 65535, got '${opts.port}'`);
       // The same --input as `run`: JSON text or the path of a JSON file.
       const input: unknown = opts.input === undefined ? undefined : parseInputOption(opts.input);
+      const depth = opts.depth === undefined ? undefined : Number(opts.depth);
+      if (depth !== undefined && (!Number.isInteger(depth) || depth < 0 || depth > 99)) throw usageError(`--depth takes a whole number from 0 to 99, not '${opts.depth}'`);
       const loaded = await loadMachine(ref);
+      // The samples `paths` uses: the page offers them, so that a guard reading a payload or an output gets one.
+      const { catalogue } = await resolveSamples(loaded, extractGraph(loaded.machine), { catalogueRef: opts.catalogue, infer: opts.infer });
       const session = await startInspectSession({
         machine: loaded.machine,
         builtin: loaded.origin === 'builtin' ? loaded.name : undefined,
         fakeServices: opts.fakeServices,
         input,
+        samples: catalogue,
+        view: { ...(opts.expand ? { expand: true } : {}), ...(depth !== undefined ? { depth } : {}) },
         host: opts.host,
         port,
         onNotice: (line) => io.stderr.write(`inspect: ${line}\n`),

@@ -5,6 +5,7 @@
 import { fromPromise, type AnyActorLogic } from 'xstate';
 import type { LifecycleGraph } from '../model/types.ts';
 import type { PendingService } from './protocol.ts';
+import type { InspectorSamples } from './samples.ts';
 
 export interface FakeServices {
   /** Fake logic by actor name, for `machine.provide({ actors })`. */
@@ -25,14 +26,20 @@ interface Waiting extends PendingService {
 
 /**
  * Fakes for every actor the graph declares or invokes by name (inline logic is left as it is).
- * `examples` suggests an output per actor name, pre-filled on the page.
+ * `examples` suggests an output per actor name; `samples` adds the catalogue's outputs and errors. The page offers
+ * them all and pre-fills the first; a service with none suggests `{}` (a `null` output crashes any machine that
+ * reads a field of it).
  *
  * @example
- * const fakes = createFakeServices(graph, EXAMPLE_OUTPUTS.install);
+ * const fakes = createFakeServices(graph, EXAMPLE_OUTPUTS.install, inspectorSamples(installCatalogue));
  * const actor = createActor(machine.provide({ actors: fakes.actors }), { input }).start();
  * fakes.resolve(fakes.pending()[0].id, { manifest, installedVersion: null });
  */
-export function createFakeServices(graph: LifecycleGraph, examples: Record<string, unknown> = {}): FakeServices {
+export function createFakeServices(
+  graph: LifecycleGraph,
+  examples: Record<string, unknown> = {},
+  samples: Pick<InspectorSamples, 'outputs' | 'errors'> = { outputs: {}, errors: {} },
+): FakeServices {
   const waiting = new Map<string, Waiting>();
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -41,17 +48,30 @@ export function createFakeServices(graph: LifecycleGraph, examples: Record<strin
   const names = new Set([...graph.declared.actors, ...graph.states.flatMap((s) => s.invoke.map((i) => i.src))]);
   names.delete('inline');
 
+  // As JSON text, '' for "no output": JSON has no `undefined`, and a void service must not get `null`.
+  const suggestions = (src: string) => {
+    const given = [...(src in examples ? [examples[src]] : []), ...(samples.outputs[src] ?? [])];
+    const texts = [...new Set(given.map((o) => (o === undefined ? '' : JSON.stringify(jsonSafe(o), null, 2))))];
+    return {
+      outputs: texts.length ? texts : ['{}'],
+      errors: samples.errors[src]?.length ? samples.errors[src] : [{ message: `${src} failed` }],
+    };
+  };
+
   const fake = (src: string) =>
     fromPromise<unknown, unknown>(
       ({ input, self, signal }) =>
         new Promise((resolve, reject) => {
           const id = self.sessionId;
+          const { outputs, errors } = suggestions(src);
           waiting.set(id, {
             id,
             invokeId: self.id,
             src,
-            input: jsonSafe(input),
-            exampleOutput: examples[src] ?? null,
+            input: jsonSafe(input) ?? null,
+            exampleOutput: outputs[0] === '' ? undefined : JSON.parse(outputs[0]!),
+            outputs,
+            errors,
             since: Date.now(),
             settle: { resolve, reject },
           });
@@ -91,9 +111,11 @@ export function createFakeServices(graph: LifecycleGraph, examples: Record<strin
   };
 }
 
+/** A JSON copy; `undefined` (a service without output) stays undefined. */
 function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return undefined;
   try {
-    return JSON.parse(JSON.stringify(value ?? null));
+    return JSON.parse(JSON.stringify(value));
   } catch {
     return String(value);
   }

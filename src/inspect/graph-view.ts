@@ -1,36 +1,52 @@
 /**
- * What the page needs to draw a machine and mark it: the Mermaid text, node ids per state and edge indexes per
- * transition, plus helpers that read a wire snapshot's `value` against the graph.
+ * What the page needs to draw a machine and mark it: the Mermaid text, node ids per state, edge indexes per drawn
+ * transition and the machine's transitions each stands for, plus helpers that read a wire snapshot's `value` against the graph.
  */
 import { createMachine } from 'xstate';
 import { mermaidIds, render } from '../diagram/mermaid.ts';
+import { buildView, type ViewOptions } from '../diagram/view.ts';
 import { extractGraph } from '../model/extract.ts';
 import type { GraphState, LifecycleGraph } from '../model/types.ts';
-import type { GraphView } from './protocol.ts';
+import type { GraphPicture, GraphView } from './protocol.ts';
 
 const RELATION = /^\s*\S+ --> \S+( : .*)?$/;
 
 /**
- * Builds the page's picture of a graph. Mermaid numbers the edges of a state diagram (`edge0`, `edge1`, ...) in
- * the order the relations appear in the text, start (`[*] -->`) and end (`--> [*]`) arrows included; the
- * renderer writes every transition last, one arrow per target, in `graph.transitions` order. So the last arrows of
- * the text are the transitions, and each transition's edge indexes follow from counting.
+ * Builds the page's picture of a graph, drawn as `lifecycle diagram` draws it: steps collapsed unless `options`
+ * expand them ({@link buildView}). Mermaid numbers the edges of a state diagram (`edge0`, `edge1`, ...) in the
+ * order the relations appear in the text, start (`[*] -->`) and end (`--> [*]`) arrows included; the renderer
+ * writes every drawn transition last, one arrow per target, in order. So the last arrows of the text are the
+ * transitions, and each one's edge indexes follow from counting.
  *
  * @example
- * buildGraphView(extractGraph(installMachine)).edges['install.checkingPreconditions:xstate.done.actor.0.install.checkingPreconditions:0']; // [13]
+ * buildPicture(graph, { expand: true }).edges['install.checkingPreconditions:xstate.done.actor.0.install.checkingPreconditions:0']; // [13]
  */
-export function buildGraphView(graph: LifecycleGraph): GraphView {
-  const mermaid = render(graph);
+export function buildPicture(graph: LifecycleGraph, options: ViewOptions = {}): GraphPicture {
+  const view = buildView(graph, options);
+  const mermaid = render(graph, { view });
+  const drawn = view.graph.transitions;
   const relations = mermaid.split('\n').filter((line) => RELATION.test(line)).length;
-  const arrows = graph.transitions.reduce((n, t) => n + Math.max(1, t.targets.length), 0);
+  const arrows = drawn.reduce((n, t) => n + Math.max(1, t.targets.length), 0);
   let next = relations - arrows;
   const edges: Record<string, number[]> = {};
-  for (const t of graph.transitions) {
+  for (const t of drawn) {
     const count = Math.max(1, t.targets.length);
     edges[t.id] = Array.from({ length: count }, (_, i) => next + i);
     next += count;
   }
-  return { graph, mermaid, nodeIds: Object.fromEntries(mermaidIds(graph)), edges };
+  return {
+    mermaid,
+    nodeIds: Object.fromEntries(mermaidIds(view.graph)),
+    edges,
+    members: Object.fromEntries(view.members),
+    collapsed: Object.fromEntries([...view.collapsed].map(([id, c]) => [id, c.badge])),
+    expanded: Array.isArray(options.expand) ? [...options.expand] : [],
+  };
+}
+
+/** The graph with its picture (steps collapsed by default; see {@link buildPicture}). */
+export function buildGraphView(graph: LifecycleGraph, options: ViewOptions = {}): GraphView {
+  return { graph, ...buildPicture(graph, options) };
 }
 
 /**

@@ -5,10 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { AnyStateMachine } from 'xstate';
+import type { ViewOptions } from '../diagram/view.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { createCoverageTracker, type CoverageTracker } from './coverage.ts';
 import { activeStateIds, buildGraphView, describeValue, graphFromDefinition } from './graph-view.ts';
-import type { ActorInfo, Entry, GraphView, InspectionMessage, ServerMessage, WireSnapshot } from './protocol.ts';
+import { createPictureSet, type PictureSet } from './pictures.ts';
+import type { ActorInfo, Entry, GraphPicture, GraphView, InspectionMessage, ServerMessage, WireSnapshot } from './protocol.ts';
 import { describeWireError } from './serialize.ts';
 
 /**
@@ -25,6 +27,8 @@ export interface HistoryLimits {
   maxActors: number;
   /** Pictures rebuilt from definitions that attached programs send. */
   maxGraphs: number;
+  /** Extra pictures of all graphs together (an active step drawn open). */
+  maxPictures: number;
 }
 
 export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
@@ -34,6 +38,7 @@ export const DEFAULT_HISTORY_LIMITS: HistoryLimits = {
   maxBytes: 64 * 1024 * 1024,
   maxActors: 1000,
   maxGraphs: 50,
+  maxPictures: 256,
 };
 
 /** What the history holds now, and what its limits dropped or refused. */
@@ -50,6 +55,8 @@ export interface HistoryOptions {
   /** The inspected machine: actors that run it get its graph and exact coverage. */
   machine?: AnyStateMachine;
   graph?: LifecycleGraph;
+  /** How graphs are drawn: steps collapsed by default, the active ones drawn open (see `pictures.ts`). */
+  view?: ViewOptions;
   /** Entries kept per actor; older ones are dropped (their coverage is kept). Default 2000. */
   maxEntriesPerActor?: number;
   /** The other limits (defaults: {@link DEFAULT_HISTORY_LIMITS}). */
@@ -70,8 +77,12 @@ export interface History {
   /** The key the server uses for an actor of a source. */
   keyOf(source: string, sessionId: string): string;
   /** Everything, for a page that (re)connects. */
-  snapshot(): { graphs: Record<string, GraphView>; actors: ActorInfo[]; entries: Entry[] };
+  snapshot(): { graphs: Record<string, GraphView>; pictures: Record<string, GraphPicture>; actors: ActorInfo[]; entries: Entry[] };
   actor(key: string): ActorInfo | undefined;
+  /** The last snapshot an actor sent. */
+  lastSnapshot(key: string): WireSnapshot | undefined;
+  /** The newest actor of `source` that has no parent and is named `name` (a run's machine; a resumed run makes a new one). */
+  latestRoot(source: string, name: string): string | undefined;
   /** Records a command the server refused, in the log of `actorKey`. */
   addRefusal(actorKey: string, event: { type: string; [key: string]: unknown }, message: string): void;
   /** Marks the actor the page's commands go to. */
@@ -104,12 +115,33 @@ export function createHistory(options: HistoryOptions = {}): History {
   let refusedActors = 0;
   let lastNotice = 0;
   let noticeTimer: NodeJS.Timeout | undefined;
-  const graphs = new Map<string, { view: GraphView; graph: LifecycleGraph }>();
+  const graphs = new Map<string, { view: GraphView; graph: LifecycleGraph; pictures: PictureSet }>();
+  const pictures = new Map<string, GraphPicture>();
+  const viewOptions = options.view ?? {};
+  const addGraph = (id: string, graph: LifecycleGraph): GraphView => {
+    const view = buildGraphView(graph, viewOptions);
+    graphs.set(id, { view, graph, pictures: createPictureSet(id, graph, viewOptions, () => pictures.size < limits.maxPictures) });
+    return view;
+  };
+  /** The picture key a snapshot is drawn with, sending a new picture to the pages first. */
+  const pictureFor = (graphId: string | undefined, active: string[]): string | undefined => {
+    const set = graphId ? graphs.get(graphId)?.pictures : undefined;
+    try {
+      const found = set?.forActive(active);
+      if (found?.built) {
+        pictures.set(found.key, found.built);
+        emit({ type: 'picture', id: found.key, picture: found.built });
+      }
+      return found?.key;
+    } catch {
+      return undefined; // a graph the renderer cannot open: drawn collapsed
+    }
+  };
   const actors = new Map<string, ActorState>();
   let seq = 0;
   let controlled: string | undefined;
 
-  if (options.graph) graphs.set(KNOWN, { view: buildGraphView(options.graph), graph: options.graph });
+  if (options.graph) addGraph(KNOWN, options.graph);
 
   const keyOf = (source: string, sessionId: string) => `${source}/${sessionId}`;
 
@@ -123,9 +155,7 @@ export function createHistory(options: HistoryOptions = {}): History {
     if (graphs.size >= limits.maxGraphs || definition.length > 1024 * 1024) return undefined; // drawn without a diagram
     const graph = graphFromDefinition(definition);
     if (!graph || graph.states.length < 2) return undefined;
-    const view = buildGraphView(graph);
-    graphs.set(id, { view, graph });
-    emit({ type: 'graph', id, view });
+    emit({ type: 'graph', id, view: addGraph(id, graph) });
     return { id, graph };
   };
 
@@ -262,6 +292,8 @@ export function createHistory(options: HistoryOptions = {}): History {
       if (state.graph) {
         entry.active = activeStateIds(state.graph, next.value);
         entry.taken = state.tracker!.taken(previous, message.event, next);
+        const picture = pictureFor(state.info.graphId, entry.active);
+        if (picture) entry.picture = picture;
       }
       if (next.value !== undefined) {
         entry.to = describeValue(next.value);
@@ -282,17 +314,30 @@ export function createHistory(options: HistoryOptions = {}): History {
       const entries = [...actors.values()].flatMap((a) => a.entries).sort((a, b) => a.seq - b.seq);
       return {
         graphs: Object.fromEntries([...graphs].map(([id, g]) => [id, g.view])),
+        pictures: Object.fromEntries(pictures),
         actors: [...actors.values()].map((a) => a.info),
         entries,
       };
     },
     actor: (key) => actors.get(key)?.info,
+    lastSnapshot: (key) => actors.get(key)?.lastSnapshot,
+    latestRoot(source, name) {
+      let latest: string | undefined;
+      for (const a of actors.values()) if (a.info.source === source && !a.info.parentKey && a.info.name === name) latest = a.info.key;
+      return latest;
+    },
     addRefusal(actorKey, event, message) {
       const state = actors.get(actorKey);
       if (!state) return;
       push(state, { seq: ++seq, actor: actorKey, kind: 'refused', time: Date.now(), event, error: message }, 256 + message.length);
     },
     setControlled(key) {
+      if (controlled === key) return;
+      const before = controlled ? actors.get(controlled) : undefined;
+      if (before) {
+        before.info.controlled = false;
+        emit({ type: 'actor', actor: before.info });
+      }
       controlled = key;
       const state = actors.get(key);
       if (state) {

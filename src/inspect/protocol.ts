@@ -127,15 +127,28 @@ export function parseInspectionMessage(raw: string): InspectionMessage | string 
 
 // ---- page protocol -----------------------------------------------------------------------------------------------
 
-/** A machine's picture, sent once per distinct graph. */
-export interface GraphView {
-  graph: LifecycleGraph;
+/**
+ * One drawing of a machine: steps collapsed (one state with a retry badge) except the ones `expanded`, so the
+ * transitions drawn are not the machine's one for one.
+ */
+export interface GraphPicture {
   /** Mermaid `stateDiagram-v2` text, rendered by the page. */
   mermaid: string;
-  /** Mermaid node id per state id. */
+  /** Mermaid node id per drawn state id. */
   nodeIds: Record<string, string>;
-  /** Mermaid edge indexes (`edgeN` in the SVG) per transition id: one per target. */
+  /** Mermaid edge indexes (`edgeN` in the SVG) per drawn transition id: one per target. */
   edges: Record<string, number[]>;
+  /** The machine's transition ids each drawn transition stands for (a collapsed step's exits are merged). */
+  members: Record<string, string[]>;
+  /** Collapsed state ids, with the badge drawn in each. */
+  collapsed: Record<string, string>;
+  /** The collapsible states drawn open because they are active. */
+  expanded: string[];
+}
+
+/** A machine's picture, sent once per distinct graph: the machine, drawn with nothing expanded. */
+export interface GraphView extends GraphPicture {
+  graph: LifecycleGraph;
 }
 
 /** An actor as the page lists it. `key` is unique across sources; `sessionId` only within its source. */
@@ -181,13 +194,17 @@ export interface Entry {
   taken?: string[];
   /** An error this step carries: an error event's payload, or an actor that ended in error. */
   error?: string;
+  /** The picture to draw this snapshot with (its active step expanded), a key of `pictures`; absent: the graph's own. */
+  picture?: string;
 }
 
 /** An event the controlled actor's current state accepts. */
 export interface AcceptedEvent {
   type: string;
-  /** Whether `snapshot.can(event)` holds for the bare event (a guard may still depend on a payload). */
+  /** Whether `snapshot.can(event)` holds for the bare event, or for one of its samples. */
   enabled: boolean;
+  /** The catalogue's events of this type (whole events, payload included), each with whether a guard lets it through now. */
+  samples?: { event: { type: string; [key: string]: unknown }; enabled: boolean }[];
 }
 
 /** A fake service waiting for the page to resolve or fail it. */
@@ -199,8 +216,12 @@ export interface PendingService {
   /** The actor name in `setup({ actors })`. */
   src: string;
   input: unknown;
-  /** A suggested output (the page pre-fills it). */
+  /** The first suggested output (undefined: a service without output). */
   exampleOutput: unknown;
+  /** Suggested outputs as JSON text, first pre-filled on the page; `''` means "no output". From the catalogue. */
+  outputs: string[];
+  /** Suggested errors to fail it with, from the catalogue. */
+  errors: { message: string; kind?: string }[];
   since: number;
 }
 
@@ -209,6 +230,8 @@ export interface ControlState {
   /** Key of the controlled actor; absent when the server only watches. */
   actor?: string;
   status?: string;
+  /** The controlled actor's error, one line, when it failed. */
+  error?: string;
   accepts: AcceptedEvent[];
   /** The state also accepts any other event (`*`). */
   wildcard: boolean;
@@ -223,11 +246,14 @@ export type ServerMessage =
       /** What the server's limits dropped or refused so far, when anything. */
       notice?: string;
       graphs: Record<string, GraphView>;
+      /** Other pictures of those graphs (an active step expanded), by the key entries name. */
+      pictures: Record<string, GraphPicture>;
       actors: ActorInfo[];
       entries: Entry[];
       control: ControlState;
     }
   | { type: 'graph'; id: string; view: GraphView }
+  | { type: 'picture'; id: string; picture: GraphPicture }
   | { type: 'actor'; actor: ActorInfo }
   | { type: 'entry'; entry: Entry }
   | { type: 'control'; control: ControlState }
@@ -262,7 +288,8 @@ export function parsePageCommand(raw: string): PageCommand | { refused: string; 
       return { type: 'send', actor: data.actor, event: data.event, ...(requestId ? { requestId } : {}) };
     case 'resolve':
       if (typeof data.service !== 'string') return refuse('resolve: no service');
-      return { type: 'resolve', service: data.service, output: data.output ?? null, ...(requestId ? { requestId } : {}) };
+      // No `output`: the service finishes without one (a void service), not with `null`.
+      return { type: 'resolve', service: data.service, output: data.output, ...(requestId ? { requestId } : {}) };
     case 'reject': {
       if (typeof data.service !== 'string') return refuse('reject: no service');
       const error = isRecord(data.error) ? data.error : {};

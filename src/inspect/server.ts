@@ -25,10 +25,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { AnyActorRef, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
+import type { ViewOptions } from '../diagram/view.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { acceptedEvents, refuseEvent } from './controls.ts';
-import type { FakeServices } from './fake-services.ts';
 import { createHistory, type HistoryLimits, type HistoryStats } from './history.ts';
 import {
   jsonDepth,
@@ -41,6 +41,9 @@ import {
   type PageCommand,
   type ServerMessage,
 } from './protocol.ts';
+import { deliver, readTarget, type ControlTarget } from './target.ts';
+
+export type { ActorTarget, ControlTarget, RunTarget } from './target.ts';
 
 /** Raw inspection frames, for the Stately bridge. */
 export const RAW_PATH = '/_lifecycle/raw';
@@ -65,19 +68,14 @@ export interface InspectorServerOptions {
   /** The inspected machine and its graph: actors running it get its diagram and exact coverage. */
   machine?: AnyStateMachine;
   graph?: LifecycleGraph;
+  /** How machines are drawn: steps collapsed, as `lifecycle diagram` draws them, the active ones open (default). */
+  view?: ViewOptions;
   /** Entries kept per actor. */
   maxEntriesPerActor?: number;
   /** The history's other limits (bytes per actor and in total, entries in total, actors). */
   limits?: Partial<HistoryLimits>;
   /** Told about refused commands and ignored frames (one line each), e.g. to print them. */
   onNotice?: (line: string) => void;
-}
-
-/** What the page's commands act on. */
-export interface ControlTarget {
-  actor: AnyActorRef;
-  graph: LifecycleGraph;
-  fakes?: FakeServices;
 }
 
 export interface InspectorServer {
@@ -95,7 +93,10 @@ export interface InspectorServer {
   port: number;
   /** A private source URL: actors inspected through it are the server's own (`main`), the ones the page controls. */
   mainSourceUrl: string;
-  /** Makes `target.actor` the actor the page's commands go to. Returns a function that undoes it. */
+  /**
+   * Makes `target` what the page's commands go to: an actor of this process, or a run that takes events through
+   * its `send`. Returns a function that undoes it.
+   */
   control(target: ControlTarget): () => void;
   close(): Promise<void>;
 }
@@ -134,6 +135,7 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
   const history = createHistory({
     machine: options.machine,
     graph: options.graph,
+    view: options.view,
     maxEntriesPerActor: options.maxEntriesPerActor,
     limits: options.limits,
     onMessage: broadcast,
@@ -141,13 +143,17 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
 
   const controlState = (): ControlState => {
     if (!target) return { accepts: [], wildcard: false, pending: [], fakeServices: false };
-    const snapshot = target.actor.getSnapshot() as AnyMachineSnapshot;
+    const now = readTarget(target, history, MAIN_SOURCE);
+    // A run's newest actor is the one the page drives (a resumed run reports a new one).
+    if (now.key && !('actor' in target)) history.setControlled(now.key);
+    const fakes = 'fakes' in target ? target.fakes : undefined;
     return {
-      actor: history.keyOf(MAIN_SOURCE, target.actor.sessionId),
-      status: snapshot.status,
-      ...acceptedEvents(snapshot, target.graph),
-      pending: target.fakes?.pending() ?? [],
-      fakeServices: target.fakes !== undefined,
+      ...(now.key ? { actor: now.key } : {}),
+      ...(now.status ? { status: now.status } : {}),
+      ...(now.error ? { error: now.error } : {}),
+      ...(now.snapshot ? acceptedEvents(now.snapshot, target.graph, target.samples?.events) : { accepts: [], wildcard: false }),
+      pending: fakes?.pending() ?? [],
+      fakeServices: fakes !== undefined,
     };
   };
   // Coalesce bursts (a done event, its snapshot, the next service starting) into one control message.
@@ -352,7 +358,8 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
       if (jsonDepth(data.toString()) > MAX_FRAME_DEPTH) return reply(false, `command nested deeper than ${MAX_FRAME_DEPTH} levels`);
       const command = parsePageCommand(data.toString());
       const logRefusal = (event: { type: string; [key: string]: unknown }, message: string) => {
-        if (target) history.addRefusal(history.keyOf(MAIN_SOURCE, target.actor.sessionId), event, message);
+        const key = target ? readTarget(target, history, MAIN_SOURCE).key : undefined;
+        if (key) history.addRefusal(key, event, message);
       };
       if ('refused' in command) {
         logRefusal({ type: '(command)' }, command.refused);
@@ -375,20 +382,21 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
   /** The only things the page can make happen. */
   const execute = (command: PageCommand): { ok: boolean; message: string } => {
     if (!target) return { ok: false, message: 'this inspector only watches: there is no actor to control' };
-    const controlled = history.keyOf(MAIN_SOURCE, target.actor.sessionId);
+    const now = readTarget(target, history, MAIN_SOURCE);
     switch (command.type) {
       case 'send': {
-        if (command.actor !== controlled) {
-          return { ok: false, message: `only the inspected actor (${history.actor(controlled)?.label ?? controlled}) accepts events from the page` };
+        if (!now.key) return { ok: false, message: 'the run has not started yet: no actor to send to' };
+        if (command.actor !== now.key) {
+          return { ok: false, message: `only the inspected actor (${history.actor(now.key)?.label ?? now.key}) accepts events from the page` };
         }
-        const why = refuseEvent(target.actor.getSnapshot() as AnyMachineSnapshot, target.graph, command.event);
+        if (!now.snapshot) return { ok: false, message: `the run's state cannot be read${now.status ? ` (it is ${now.status})` : ''}: nothing was sent` };
+        const why = refuseEvent(now.snapshot, target.graph, command.event) ?? deliver(target, command.event);
         if (why) return { ok: false, message: why };
-        target.actor.send(command.event);
         return { ok: true, message: `sent ${command.event.type}` };
       }
       case 'resolve':
       case 'reject': {
-        if (!target.fakes) return { ok: false, message: 'services are real here: start with --fake-services to settle them from the page' };
+        if (!('fakes' in target) || !target.fakes) return { ok: false, message: 'services are real here: start with --fake-services to settle them from the page' };
         const pending = target.fakes.pending().find((p) => p.id === command.service);
         if (!pending) return { ok: false, message: `no fake service ${command.service} is pending` };
         if (command.type === 'resolve') target.fakes.resolve(command.service, command.output);
@@ -423,13 +431,19 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
     mainSourceUrl: `ws://${hostPort}/?token=${mainToken}`,
     control(next) {
       target = next;
-      history.setControlled(history.keyOf(MAIN_SOURCE, next.actor.sessionId));
-      const subscription = next.actor.subscribe({ next: pushControl, error: pushControl, complete: pushControl });
-      const offFakes = next.fakes?.onChange(pushControl);
+      let undo: () => void = () => {};
+      if ('actor' in next) {
+        history.setControlled(history.keyOf(MAIN_SOURCE, next.actor.sessionId));
+        const subscription = next.actor.subscribe({ next: pushControl, error: pushControl, complete: pushControl });
+        const offFakes = next.fakes?.onChange(pushControl);
+        undo = () => {
+          subscription.unsubscribe();
+          offFakes?.();
+        };
+      } // a run: every snapshot its actors report pushes the control state already
       pushControl();
       return () => {
-        subscription.unsubscribe();
-        offFakes?.();
+        undo();
         if (target === next) target = undefined;
         pushControl();
       };

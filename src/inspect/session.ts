@@ -6,13 +6,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, type AnyActorLogic, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import type { ViewOptions } from '../diagram/view.ts';
 import { UserError } from '../errors.ts';
+import type { EventCatalogue } from '../model/catalogue.ts';
 import { extractGraph } from '../model/extract.ts';
 import { SERVICES } from '../services/index.ts';
-import type { LifecycleServices } from '../services/types.ts';
+import type { BuiltinServices } from '../services/types.ts';
 import { EXAMPLE_INPUTS, EXAMPLE_OUTPUTS } from './examples.ts';
 import { createFakeServices, type FakeServices } from './fake-services.ts';
 import { connectInspector } from './connect.ts';
+import { catalogueInput, inspectorSamples } from './samples.ts';
 import { startInspectorServer, type InspectorServer } from './server.ts';
 
 export interface InspectSessionOptions {
@@ -21,13 +24,24 @@ export interface InspectSessionOptions {
   builtin?: string;
   /** Controllable fakes for every invoked service instead of real ones. */
   fakeServices?: boolean;
-  /** The run's input. Default: the built-in's sandboxed input (real services) or example input (fakes). */
+  /**
+   * The run's input. Default: a built-in's sandboxed input (real services) or example input (fakes); for any other
+   * machine the catalogue's `input` (or the first of its `inputs`).
+   */
   input?: unknown;
+  /**
+   * The machine's samples (`resolveSamples(...).catalogue`: hand-written and inferred): the page offers their event
+   * payloads, pre-fills a fake service's Resolve and Fail boxes with their outputs and errors, and the run starts
+   * from their input when none is given.
+   */
+  samples?: EventCatalogue;
+  /** How the page draws the machine (default: steps collapsed, the active one open). */
+  view?: ViewOptions;
   host?: string;
   port?: number;
   onNotice?: (line: string) => void;
   /** Loads a built-in's real services; default: the `SERVICES` registry in `src/services/index.ts`. */
-  loadServices?: (name: string) => Promise<LifecycleServices>;
+  loadServices?: (name: string) => Promise<BuiltinServices>;
 }
 
 export interface InspectSession {
@@ -57,9 +71,10 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
   let fakes: FakeServices | undefined;
   let input = options.input;
   let sandbox: string | undefined;
+  const samples = inspectorSamples(options.samples);
 
   if (options.fakeServices) {
-    fakes = createFakeServices(graph, options.builtin ? EXAMPLE_OUTPUTS[options.builtin] : {});
+    fakes = createFakeServices(graph, options.builtin ? EXAMPLE_OUTPUTS[options.builtin] : {}, samples);
     actors = fakes.actors;
     if (input === undefined && options.builtin) input = EXAMPLE_INPUTS[options.builtin];
   } else if (options.builtin) {
@@ -73,19 +88,22 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
     }
   }
   // A user's machine without --fake-services runs with its own implementations.
+  // Without an input, a machine that reads one fails at once: start from the catalogue's.
+  if (input === undefined) input = catalogueInput(options.samples);
 
   const server = await startInspectorServer({
     host: options.host,
     port: options.port,
     machine,
     graph,
+    view: options.view,
     title: `${graph.id}${fakes ? ' (fake services)' : ''}`,
     onNotice: options.onNotice,
   });
   const inspector = connectInspector(server.mainSourceUrl);
   const provided = actors ? machine.provide({ actors }) : machine;
   const actor = createActor(provided, { input, inspect: inspector.inspect });
-  const release = server.control({ actor, graph, fakes });
+  const release = server.control({ actor, graph, fakes, samples });
   actor.start();
 
   let closing: Promise<void> | undefined;
@@ -110,7 +128,7 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
 }
 
 /** The built-ins' real services, from the registry (`SERVICES[name]()` loads one lifecycle's services). */
-async function loadRegisteredServices(name: string): Promise<LifecycleServices> {
+async function loadRegisteredServices(name: string): Promise<BuiltinServices> {
   const load = SERVICES[name];
   if (!load) throw new UserError(`no real services for '${name}': run it with --fake-services and settle services from the page`);
   return load();

@@ -28,8 +28,8 @@ const ARGS = [
 export const SCREENSHOT_DIR = process.env.LIFECYCLE_SCREENSHOT_DIR || tmpdir();
 
 const view = buildGraphView(extractGraph(installMachine));
-/** The SVG elements (path and label) of a transition. */
-const edgeSelector = (transitionId: string) => view.edges[transitionId]!.map((n) => `#diagram path[id$="-edge${n}"]`).join(', ');
+/** The arrow drawn for a machine transition (the page marks each with the transitions it stands for). */
+const edgeSelector = (transitionId: string) => `#diagram path.lk-edge[data-transitions~="${transitionId}"]`;
 
 const T = {
   preconditionsDone: 'install.checkingPreconditions:xstate.done.actor.0.install.checkingPreconditions:0',
@@ -84,8 +84,12 @@ describe('inspector page, install lifecycle with fake services', () => {
     const node = page.locator('#diagram g.node[id*="-state-install.checkingPreconditions-"]');
     await expect.poll(() => node.getAttribute('class')).toContain('lk-active');
     expect(await page.locator('#diagram .lk-active').count()).toBe(1);
-    expect(await coverage()).toBe(`0/${Object.keys(view.edges).length} transitions taken`);
-    expect(await page.locator('#diagram path.lk-untaken').count()).toBeGreaterThan(40);
+    expect(await coverage()).toBe(`0/${view.graph.transitions.length} transitions taken`);
+    expect(await page.locator('#diagram path.lk-untaken').count()).toBeGreaterThan(25);
+    // Steps are drawn as in `lifecycle diagram`: one state with its retry badge, none open before the run is in one.
+    expect(await page.locator('#diagram').getAttribute('data-expanded')).toBe('');
+    expect(await page.locator('#diagram g.node[data-state="install.installing.kibana_assets"]').textContent()).toContain('↻');
+    expect(await page.locator('#diagram g[data-state="install.installing.kibana_assets.running"]').count()).toBe(0);
     // Untaken edges are dashed.
     const dash = await page.locator(edgeSelector(T.preconditionsDone)).evaluate((el) => getComputedStyle(el).strokeDasharray);
     expect(dash).toMatch(/^6px,? 5px$/);
@@ -115,6 +119,9 @@ describe('inspector page, install lifecycle with fake services', () => {
 
     await page.locator('[data-testid="resolve-readInstallationRecord"]').click();
     await expect.poll(active).toContain('install.installing.kibana_assets.running');
+    // The step the run is in is drawn open; the others stay collapsed.
+    expect(await page.locator('#diagram').getAttribute('data-expanded')).toBe('install.installing.kibana_assets');
+    expect(await page.locator('#diagram g.node[data-state="install.installing.ilm_policies"]').textContent()).toContain('↻');
     expect(await active()).toEqual(
       expect.arrayContaining(['install', 'install.installing', 'install.installing.kibana_assets', 'install.installing.kibana_assets.running']),
     );
@@ -130,7 +137,9 @@ describe('inspector page, install lifecycle with fake services', () => {
     await expect.poll(() => page.locator('#context').textContent()).toContain('installKibanaAssets failed');
     expect(await page.locator(edgeSelector(T.kibanaRetry)).first().getAttribute('class')).toContain('lk-last');
     // The failed service is listed as an actor that ended in error.
-    expect(await page.locator('#actors .actor', { hasText: 'installKibanaAssets' }).first().textContent()).toContain('error');
+    const service = page.locator('#actors .actor', { hasText: 'installKibanaAssets' }).first();
+    expect(await service.locator('.badge').textContent()).toBe('failed');
+    expect(await service.locator('.actor-error').textContent()).toBe('installKibanaAssets failed');
 
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'lifecycle-inspector-failed.png') });
   });
@@ -204,6 +213,7 @@ describe('inspector page, install lifecycle with fake services', () => {
     const pending = session.fakes!.pending().find((p) => p.src === 'installKibanaAssets')!;
     session.fakes!.resolve(pending.id, null);
     await expect.poll(active).toContain('install.installing.ilm_policies.running');
+    await expect.poll(() => page.locator('#diagram').getAttribute('data-expanded')).toBe('install.installing.ilm_policies');
     await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live');
     expect(await logRows().last().textContent()).toContain('done: installKibanaAssets');
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'lifecycle-inspector-reconnected.png') });

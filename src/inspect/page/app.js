@@ -10,13 +10,14 @@ const PAGE_PATH = '/_lifecycle/page';
 
 const state = {
   title: '',
-  graphs: {}, //                  graph id -> { graph, mermaid, nodeIds, edges }
+  graphs: {}, //                  graph id -> { graph, mermaid, nodeIds, edges, members, collapsed, expanded }
+  pictures: {}, //                picture key -> the same without graph: a graph drawn with its active step open
   actors: new Map(), //           actor key -> ActorInfo
   entries: new Map(), //          actor key -> Entry[]
   control: { accepts: [], wildcard: false, pending: [], fakeServices: false },
   selected: undefined, //         actor key shown
   view: undefined, //             index into the selected actor's snapshots; undefined = live
-  rendered: undefined, //         { graphId, nodes: Map(stateId -> Element[]), edges: Map(transitionId -> Element[]) }
+  rendered: undefined, //         { graphId, key, pictureId, nodes: Map(stateId -> Element[]), edges: Map(drawn id -> Element[]), members }
   zoom: undefined, //             'fit' or a scale picked by the user; undefined = chosen per diagram
 };
 
@@ -82,6 +83,7 @@ function receive(message) {
       // Rebuild from nothing: this is also what happens after a reconnect.
       state.title = message.title;
       state.graphs = message.graphs;
+      state.pictures = message.pictures ?? {};
       state.actors = new Map(message.actors.map((a) => [a.key, a]));
       state.entries = new Map();
       for (const entry of message.entries) entriesOf(entry.actor).push(entry);
@@ -97,6 +99,9 @@ function receive(message) {
     }
     case 'graph':
       state.graphs[message.id] = message.view;
+      break;
+    case 'picture':
+      state.pictures[message.id] = message.picture;
       break;
     case 'actor':
       state.actors.set(message.actor.key, message.actor);
@@ -154,6 +159,9 @@ function renderAll() {
 function renderSelected() {
   const actor = state.actors.get(state.selected);
   $('actor-title').textContent = actor ? `${actor.label}${actor.label !== actor.name ? ` (${actor.name})` : ''}` : 'no actor yet';
+  const failure = actor ? failureOf(actor.key, viewedIndex()) : undefined;
+  $('actor-failed').hidden = !failure;
+  $('actor-failed').textContent = failure ? `failed: ${failure}` : '';
   renderTimeTravel();
   renderDiagram();
   renderLog();
@@ -170,6 +178,15 @@ function viewedIndex() {
 function statusOf(key) {
   const snaps = snapshotsOf(key);
   return snaps.length ? snaps[snaps.length - 1].snapshot?.status ?? 'active' : 'starting';
+}
+
+/** Why an actor failed, as of its snapshot `index` (default: the last): the error of the step that failed it. */
+function failureOf(key, index) {
+  const snaps = snapshotsOf(key);
+  const upTo = index === undefined ? snaps.length - 1 : index;
+  if (snaps[upTo]?.snapshot?.status !== 'error') return undefined;
+  for (let i = upTo; i >= 0; i--) if (snaps[i].error) return snaps[i].error;
+  return 'failed';
 }
 
 function renderActors() {
@@ -194,8 +211,16 @@ function renderActors() {
     meta.textContent = `${actor.source} · ${actor.sessionId}${actor.controlled ? ' · controlled' : ''}`;
     const badge = document.createElement('span');
     badge.className = `badge status-${status}`;
-    badge.textContent = status;
+    badge.textContent = status === 'error' ? 'failed' : status;
     button.append(name, badge, meta);
+    const failure = failureOf(actor.key);
+    if (failure) {
+      const why = document.createElement('span');
+      why.className = 'actor-error';
+      why.textContent = failure;
+      button.title = failure;
+      button.append(why);
+    }
     button.addEventListener('click', () => {
       state.selected = actor.key;
       state.view = undefined;
@@ -213,24 +238,15 @@ function renderActors() {
 function renderControls() {
   const control = state.control;
   const target = control.actor ? state.actors.get(control.actor) : undefined;
+  const status = control.status === 'error' ? `failed: ${control.error ?? 'error'}` : control.status;
   $('controls-target').textContent = control.actor
-    ? `to ${target?.label ?? 'the inspected actor'}${control.status && control.status !== 'active' ? ` (${control.status})` : ''}`
+    ? `to ${target?.label ?? 'the inspected actor'}${status && status !== 'active' ? ` (${status})` : ''}`
     : '(watch only)';
   const live = state.view === undefined || state.selected !== control.actor;
 
   const buttons = $('event-buttons');
   buttons.replaceChildren();
-  for (const accepted of control.accepts) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = `event${accepted.enabled ? '' : ' guarded'}`;
-    button.textContent = accepted.type;
-    button.dataset.event = accepted.type;
-    button.title = accepted.enabled ? `send ${accepted.type}` : `${accepted.type}: a guard refuses it now`;
-    button.disabled = !live;
-    button.addEventListener('click', () => command({ type: 'send', actor: control.actor, event: { type: accepted.type } }));
-    buttons.append(button);
-  }
+  for (const accepted of control.accepts) buttons.append(eventControl(accepted, control.actor, live));
   if (control.accepts.length === 0) {
     const none = document.createElement('p');
     none.className = 'muted';
@@ -244,6 +260,83 @@ function renderControls() {
   $('pending-empty').hidden = control.pending.length > 0;
   $('pending-empty').textContent = control.fakeServices ? 'none' : 'real services (start with --fake-services to settle them here)';
   for (const service of control.pending) pending.append(pendingCard(service, live));
+}
+
+/**
+ * The button for an accepted event. With catalogue samples it sends the one picked (a select when there are
+ * several), and `edit` copies it into the JSON field to change before sending.
+ */
+function eventControl(accepted, actor, live) {
+  const samples = accepted.samples ?? [];
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = accepted.type;
+  button.dataset.event = accepted.type;
+  button.disabled = !live;
+  if (samples.length === 0) {
+    button.className = `event${accepted.enabled ? '' : ' guarded'}`;
+    button.title = accepted.enabled ? `send ${accepted.type}` : `${accepted.type}: a guard refuses it now`;
+    button.addEventListener('click', () => command({ type: 'send', actor, event: { type: accepted.type } }));
+    return button;
+  }
+  const group = document.createElement('div');
+  group.className = 'event-picker';
+  group.dataset.event = accepted.type;
+  const select = document.createElement('select');
+  select.setAttribute('aria-label', `payload of ${accepted.type}`);
+  samples.forEach((sample, i) => {
+    const option = document.createElement('option');
+    option.value = String(i);
+    option.textContent = `${payloadText(sample.event)}${sample.enabled ? '' : ' (a guard refuses it now)'}`;
+    select.append(option);
+  });
+  const picked = () => samples[Number(select.value)] ?? samples[0];
+  const mark = () => {
+    const sample = picked();
+    button.className = `event${sample.enabled ? '' : ' guarded'}`;
+    button.title = `send ${JSON.stringify(sample.event)}${sample.enabled ? '' : ': a guard refuses it now'}`;
+  };
+  select.addEventListener('change', mark);
+  mark();
+  button.addEventListener('click', () => command({ type: 'send', actor, event: picked().event }));
+  const edit = document.createElement('button');
+  edit.type = 'button';
+  edit.className = 'edit';
+  edit.textContent = 'edit';
+  edit.title = 'copy this event into the JSON field below, to change and send';
+  edit.disabled = !live;
+  edit.addEventListener('click', () => {
+    const field = $('custom-event-input');
+    field.value = JSON.stringify(picked().event, null, 2);
+    field.focus();
+  });
+  // One sample needs no select: the button says what it sends.
+  if (samples.length === 1) select.hidden = true;
+  group.append(button, select, edit);
+  return group;
+}
+
+/** An event's payload in one short line: `{"level":"prod"}`. */
+function payloadText(event) {
+  const { type: _type, ...payload } = event;
+  const text = JSON.stringify(payload);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** A select of suggestions (shown when there are several) that calls `pick` with the one chosen. */
+function suggestionSelect(label, items, describe, pick) {
+  const select = document.createElement('select');
+  select.setAttribute('aria-label', label);
+  items.forEach((item, i) => {
+    const option = document.createElement('option');
+    option.value = String(i);
+    const text = describe(item);
+    option.textContent = text.length > 60 ? `${text.slice(0, 59)}…` : text;
+    select.append(option);
+  });
+  select.hidden = items.length < 2;
+  select.addEventListener('change', () => pick(items[Number(select.value)]));
+  return select;
 }
 
 function pendingCard(service, live) {
@@ -268,7 +361,13 @@ function pendingCard(service, live) {
   output.rows = 3;
   output.spellcheck = false;
   output.setAttribute('aria-label', `output of ${service.src}`);
-  output.value = JSON.stringify(service.exampleOutput, null, 2);
+  output.placeholder = 'no output';
+  // The catalogue's outputs, as JSON text ('' for a service that returns nothing).
+  const outputs = service.outputs?.length ? service.outputs : [JSON.stringify(service.exampleOutput ?? {}, null, 2)];
+  output.value = outputs[0];
+  const outputPick = suggestionSelect(`suggested outputs of ${service.src}`, outputs, (text) => text.replace(/\s+/g, ' ') || '(no output)', (text) => {
+    output.value = text;
+  });
   const resolve = document.createElement('button');
   resolve.type = 'button';
   resolve.className = 'resolve';
@@ -276,9 +375,11 @@ function pendingCard(service, live) {
   resolve.dataset.testid = `resolve-${service.src}`;
   resolve.disabled = !live;
   resolve.addEventListener('click', () => {
+    // Empty: the service finishes without output (never a `null` nobody asked for).
+    if (output.value.trim() === '') return command({ type: 'resolve', service: service.id });
     let value;
     try {
-      value = output.value.trim() === '' ? null : JSON.parse(output.value);
+      value = JSON.parse(output.value);
     } catch (error) {
       showResult(false, `output of ${service.src} is not JSON: ${error.message}`);
       return;
@@ -286,25 +387,38 @@ function pendingCard(service, live) {
     command({ type: 'resolve', service: service.id, output: value });
   });
 
+  const errors = service.errors?.length ? service.errors : [{ message: `${service.src} failed` }];
   const error = document.createElement('input');
   error.type = 'text';
-  error.value = `${service.src} failed`;
   error.setAttribute('aria-label', `error message for ${service.src}`);
+  const kind = document.createElement('input');
+  kind.type = 'text';
+  kind.className = 'kind';
+  kind.placeholder = 'kind';
+  kind.setAttribute('aria-label', `error kind for ${service.src}`);
+  const setError = (e) => {
+    error.value = e.message;
+    kind.value = e.kind ?? '';
+  };
+  setError(errors[0]);
+  const errorPick = suggestionSelect(`suggested errors of ${service.src}`, errors, (e) => `${e.message}${e.kind ? ` (${e.kind})` : ''}`, setError);
   const fail = document.createElement('button');
   fail.type = 'button';
   fail.className = 'fail';
   fail.textContent = 'Fail';
   fail.dataset.testid = `fail-${service.src}`;
   fail.disabled = !live;
-  fail.addEventListener('click', () => command({ type: 'reject', service: service.id, error: { message: error.value } }));
+  fail.addEventListener('click', () =>
+    command({ type: 'reject', service: service.id, error: { message: error.value, ...(kind.value.trim() ? { kind: kind.value.trim() } : {}) } }),
+  );
 
   const resolveRow = document.createElement('div');
   resolveRow.className = 'row';
-  resolveRow.append(resolve);
+  resolveRow.append(outputPick, resolve);
   const failRow = document.createElement('div');
   failRow.className = 'row';
-  failRow.append(error, fail);
-  card.append(title, input, output, resolveRow, failRow);
+  failRow.append(error, kind, fail);
+  card.append(title, input, output, resolveRow, errorPick, failRow);
   return card;
 }
 
@@ -350,22 +464,29 @@ function renderDiagram() {
     $('coverage').textContent = '';
     return;
   }
-  if (state.rendered?.graphId === graphId && state.rendered.key === actor.key) {
+  // The viewed snapshot's picture: its active step drawn open, the other steps collapsed.
+  const pictureId = pictureOf(graphId);
+  const isDrawn = () => state.rendered?.graphId === graphId && state.rendered.key === actor.key && state.rendered.pictureId === pictureId;
+  if (isDrawn()) {
     markDiagram();
     return;
   }
-  const view = state.graphs[graphId];
+  const picture = state.pictures[pictureId] ?? state.graphs[graphId];
   const key = actor.key;
   diagramJob = diagramJob.then(async () => {
-    if (state.rendered?.graphId === graphId && state.rendered.key === key) return markDiagram();
+    if (isDrawn()) return markDiagram();
+    // Moved on while an earlier picture was drawn: the next render draws the newest.
+    if (state.selected !== key || pictureOf(graphId) !== pictureId) return;
     const svgId = `lk-diagram-${++renderCounter}`;
     try {
-      const { svg } = await window.mermaid.render(svgId, view.mermaid);
+      const { svg } = await window.mermaid.render(svgId, picture.mermaid);
       if (state.selected !== key) return;
       container.innerHTML = svg; // Mermaid's own output (securityLevel strict)
       decodeEntities(container);
-      state.rendered = { graphId, key, ...indexDiagram(container, svgId, view) };
+      state.rendered = { graphId, key, pictureId, members: picture.members ?? {}, ...indexDiagram(container, svgId, picture) };
       container.dataset.graph = graphId;
+      container.dataset.picture = pictureId;
+      container.dataset.expanded = (picture.expanded ?? []).join(' ');
       applyZoom();
       markDiagram();
     } catch (error) {
@@ -375,7 +496,13 @@ function renderDiagram() {
   });
 }
 
-/** Finds the SVG elements of every state and transition. */
+/** The picture the viewed snapshot is drawn with: its own (an active step open), else the graph's. */
+function pictureOf(graphId) {
+  const id = snapshotsOf(state.selected)[viewedIndex()]?.picture;
+  return id && state.pictures[id] ? id : graphId;
+}
+
+/** Finds the SVG elements of every drawn state and transition, and marks them with what they stand for. */
 function indexDiagram(container, svgId, view) {
   const stateOf = new Map(Object.entries(view.nodeIds).map(([stateId, nodeId]) => [nodeId, stateId]));
   const nodes = new Map();
@@ -386,6 +513,7 @@ function indexDiagram(container, svgId, view) {
     const stateId = stateOf.get(nodeId);
     if (!stateId) continue;
     el.classList.add('lk-state');
+    el.dataset.state = stateId;
     if (!nodes.has(stateId)) nodes.set(stateId, []);
     nodes.get(stateId).push(el);
   }
@@ -398,7 +526,11 @@ function indexDiagram(container, svgId, view) {
       if (path) els.push(path);
       if (label) els.push(label);
     }
-    for (const el of els) el.classList.add('lk-edge');
+    const members = (view.members?.[transitionId] ?? [transitionId]).join(' ');
+    for (const el of els) {
+      el.classList.add('lk-edge');
+      el.dataset.transitions = members;
+    }
     edges.set(transitionId, els);
   }
   return { nodes, edges };
@@ -420,16 +552,22 @@ function markDiagram() {
   for (const [stateId, els] of rendered.nodes) {
     for (const el of els) el.classList.toggle('lk-active', active.has(stateId));
   }
-  for (const [transitionId, els] of rendered.edges) {
+  // An arrow standing for several transitions (a collapsed step's exits) is taken when all of them are, as in
+  // `coverage -f svg`, and is the last step when one of them is.
+  for (const [drawnId, els] of rendered.edges) {
+    const members = rendered.members[drawnId] ?? [drawnId];
+    const isTaken = members.every((id) => taken.has(id));
+    const isLast = members.some((id) => last.has(id));
     for (const el of els) {
-      el.classList.toggle('lk-taken', taken.has(transitionId));
-      el.classList.toggle('lk-untaken', !taken.has(transitionId));
-      el.classList.toggle('lk-last', last.has(transitionId));
+      el.classList.toggle('lk-taken', isTaken);
+      el.classList.toggle('lk-untaken', !isTaken);
+      el.classList.toggle('lk-last', isLast);
     }
   }
-  const total = rendered.edges.size;
+  // Counted over the machine's transitions, whatever the picture merges or hides.
+  const all = new Set(state.graphs[rendered.graphId]?.graph.transitions.map((t) => t.id) ?? []);
   const exact = actor?.coverage === 'exact' ? '' : ' (inferred)';
-  $('coverage').textContent = `${[...taken].filter((id) => rendered.edges.has(id)).length}/${total} transitions taken${exact}`;
+  $('coverage').textContent = `${[...taken].filter((id) => all.has(id)).length}/${all.size} transitions taken${exact}`;
   $('diagram').dataset.active = [...active].join(' ');
   follow();
 }
@@ -659,7 +797,11 @@ $('custom-event').addEventListener('submit', (e) => {
   try {
     event = JSON.parse(text.startsWith('{') ? text : JSON.stringify({ type: text }));
   } catch (error) {
-    showResult(false, `not JSON: ${error.message}`);
+    showResult(false, `not sent: the event is not JSON (${error.message})`);
+    return;
+  }
+  if (!event || typeof event !== 'object' || Array.isArray(event) || typeof event.type !== 'string' || event.type === '') {
+    showResult(false, 'not sent: an event is a JSON object with a "type" string');
     return;
   }
   command({ type: 'send', actor: state.control.actor, event });
