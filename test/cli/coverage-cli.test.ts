@@ -41,14 +41,17 @@ async function lifecycle(args: string[], options?: { cwd?: string }): Promise<Re
   return { code, stdout, stderr };
 }
 
-/** Writes pay's generated suite into `suites/<name>` and runs it (only the paths matching `only`, if given). */
-async function runSuite(name: string, env: Record<string, string>, only?: string): Promise<void> {
+/**
+ * Writes pay's generated suite into `suites/<name>` (once; split into files of at most `maxSteps` steps) and runs
+ * it (only the paths matching `only`, if given).
+ */
+async function runSuite(name: string, env: Record<string, string>, only?: string, maxSteps = 400): Promise<void> {
   const out = join(suites, name);
   if (!existsSync(out)) {
-    const w = await lifecycle(['testgen', PAY, '-o', out]);
+    const w = await lifecycle(['testgen', PAY, '-o', out, '--max-steps-per-file', String(maxSteps)]);
     expect(w.code, w.stderr).toBe(0);
   }
-  const run = await node([VITEST, 'run', out, ...(only ? ['-t', only] : [])], { env });
+  const run = await node([VITEST, 'run', out, '--maxWorkers', '3', ...(only ? ['-t', only] : [])], { env });
   expect(run.code, run.stdout + run.stderr).toBe(0);
 }
 
@@ -57,7 +60,7 @@ describe('a generated suite records the transitions it takes', () => {
 
   it('only when asked; then coverage reads the measured figure', async () => {
     const before = existsSync(join(ROOT, '.lifecycle-coverage'));
-    await runSuite('quiet', {});
+    await runSuite('split', {}, undefined, 3);
     expect(existsSync(join(ROOT, '.lifecycle-coverage')), 'a plain run records nothing').toBe(before);
 
     await runSuite('full', { LIFECYCLE_COVERAGE_DIR: full });
@@ -76,6 +79,19 @@ describe('a generated suite records the transitions it takes', () => {
     mkdirSync(join(cwd, '.lifecycle-coverage'), { recursive: true });
     writeFileSync(join(cwd, '.lifecycle-coverage', files[0]), readFileSync(join(full, files[0])));
     expect((await lifecycle(['coverage', PAY], { cwd })).stdout).toMatch(/^pay \(measured: 1 coverage file in \.lifecycle-coverage\): transitions 8\/8 taken/);
+  });
+
+  it('a suite split into files that parallel workers run: one recording per file, none clobbered', async () => {
+    const dir = join(temp, 'split');
+    await runSuite('split', { LIFECYCLE_COVERAGE_DIR: dir }, undefined, 3);
+    const tests = readdirSync(join(suites, 'split'));
+    expect(tests.length).toBeGreaterThan(2);
+    const recorded = readdirSync(dir);
+    expect(recorded).toHaveLength(tests.length);
+    const files = recorded.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { testFile: string; runs: number });
+    expect(files.map((f) => f.testFile.split('/').pop()).sort()).toEqual(tests.sort());
+    expect(files.reduce((n, f) => n + f.runs, 0)).toBe(4);
+    expect((await lifecycle(['coverage', PAY, '--from', dir])).stdout).toBe(`pay (measured: ${tests.length} coverage files in ${dir}): transitions 8/8 taken (100%)\n`);
   });
 
   it('a partial run of the same file replaces its recording and gives less than 100%, with the untaken transitions readable; --min-coverage fails below target', async () => {
