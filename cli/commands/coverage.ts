@@ -94,10 +94,11 @@ function measure(graph: LifecycleGraph, from: string | undefined, journals: stri
   for (const journal of journals) readJournal(journal, graph, measured);
   if (from || !journals.length) {
     const dir = from ?? defaultReadDir();
-    if (!readCoverageFiles(dir, graph, measured)) {
+    const { read, others } = readCoverageFiles(dir, graph, measured);
+    if (!read) {
       const tests = builtin ? `test/model/${graph.id}.paths.test.ts` : '<its generated tests>';
       throw new UserError(
-        `no recorded coverage of ${graph.id} in ${dir}: run its generated tests with LIFECYCLE_COVERAGE=1 (LIFECYCLE_COVERAGE=1 npx vitest run ${tests}), give a run's journal with --journal, or see what the generated paths would take with --planned`,
+        `no recorded coverage of ${graph.id} in ${dir}${others.length ? ` (only of ${others.join(', ')})` : ''}: run its generated tests with LIFECYCLE_COVERAGE=1 (LIFECYCLE_COVERAGE=1 npx vitest run ${tests}), give a run's journal with --journal, or see what the generated paths would take with --planned`,
       );
     }
   }

@@ -27,10 +27,12 @@ export function emptyMeasured(): Measured {
 
 /**
  * Reads the coverage files of `graph`'s machine in a directory (files of other machines, recorded there by other
- * suites, are left out) or one named file (which must be of this machine). Returns how many files were read.
+ * suites, are left out) or one named file (which must be of this machine). Returns how many files were read, and
+ * the other machines the directory holds coverage of.
  */
-export function readCoverageFiles(path: string, graph: LifecycleGraph, into: Measured): number {
-  if (!existsSync(path)) return 0;
+export function readCoverageFiles(path: string, graph: LifecycleGraph, into: Measured): { read: number; others: string[] } {
+  const others = new Set<string>();
+  if (!existsSync(path)) return { read: 0, others: [] };
   const identity = machineIdentity(graph);
   const single = !statSync(path).isDirectory();
   const files = single ? [path] : readdirSync(path).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort().map((f) => join(path, f));
@@ -40,6 +42,7 @@ export function readCoverageFiles(path: string, graph: LifecycleGraph, into: Mea
     const data = parseCoverageFile(file);
     if (data.machine.id !== identity.id) {
       if (single) throw new UserError(`coverage file ${file} is of machine '${data.machine.id}', not '${identity.id}': give this machine's coverage`);
+      others.add(data.machine.id);
       continue;
     }
     const foreign = data.transitions.filter((id) => !known.has(id));
@@ -53,7 +56,7 @@ export function readCoverageFiles(path: string, graph: LifecycleGraph, into: Mea
     read++;
   }
   if (read) into.sources.push(single ? `coverage file ${path}` : `${read} coverage file${read === 1 ? '' : 's'} in ${path}`);
-  return read;
+  return { read, others: [...others].sort() };
 }
 
 function parseCoverageFile(file: string): CoverageFile {
