@@ -227,8 +227,10 @@ export interface PendingService {
 
 /** What the page can do right now. */
 export interface ControlState {
-  /** Key of the controlled actor; absent when the server only watches. */
+  /** Key of the controlled actor; absent when the server only watches, or a run has not reported its actor yet. */
   actor?: string;
+  /** What the page's commands go to: an actor of the server's process, or a run through its runtime; absent: watch only. */
+  drives?: 'actor' | 'run';
   status?: string;
   /** The controlled actor's error, one line, when it failed. */
   error?: string;

@@ -148,6 +148,7 @@ export async function startInspectorServer(options: InspectorServerOptions = {})
     if (now.key && !('actor' in target)) history.setControlled(now.key);
     const fakes = 'fakes' in target ? target.fakes : undefined;
     return {
+      drives: 'actor' in target ? 'actor' : 'run',
       ...(now.key ? { actor: now.key } : {}),
       ...(now.status ? { status: now.status } : {}),
       ...(now.error ? { error: now.error } : {}),

@@ -182,9 +182,10 @@ describe('attachInspector({ send }): the page drives a run through the runtime',
       },
     });
     open.push(inspector);
-    actor = createActor(door, { inspect: inspector.inspect }).start();
     const page = await openPage(inspector.wsUrl);
     open.push({ close: () => page.ws.close() });
+    expect((await page.next('init')).control).toMatchObject({ drives: 'run', accepts: [] }); // no actor reported yet
+    actor = createActor(door, { inspect: inspector.inspect }).start();
     await expect.poll(() => page.control()?.accepts.map((a) => a.type)).toEqual(['OPEN']);
     const first = page.control()!.actor!;
     expect(page.control()!.accepts[0]!.samples!.map((s) => s.enabled)).toEqual([true, false]);

@@ -241,7 +241,9 @@ function renderControls() {
   const status = control.status === 'error' ? `failed: ${control.error ?? 'error'}` : control.status;
   $('controls-target').textContent = control.actor
     ? `to ${target?.label ?? 'the inspected actor'}${status && status !== 'active' ? ` (${status})` : ''}`
-    : '(watch only)';
+    : control.drives === 'run'
+      ? '(waiting for the run to start)'
+      : '(watch only)';
   const live = state.view === undefined || state.selected !== control.actor;
 
   const buttons = $('event-buttons');
