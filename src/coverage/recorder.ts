@@ -11,15 +11,21 @@ export interface CoverageRecorder {
   flush(): void;
 }
 
+/** Recorders by file: two runners of one machine in one test file share theirs, instead of overwriting each other's file. */
+const recorders = new Map<string, CoverageRecorder>();
+
 /** Collects what the paths of one test file take, for `dir/<machine>.<test file>.<pid>.json`. */
 export function createCoverageRecorder(graph: LifecycleGraph, dir: string, testFile: string): CoverageRecorder {
   const machine = machineIdentity(graph);
+  const key = JSON.stringify([dir, testFile, machine]);
+  const existing = recorders.get(key);
+  if (existing) return existing;
   const taken = new Set<string>();
   const states = new Set<string>();
   let runs = 0;
   let cleaned = false;
   const name = coverageFileName(machine.id, testFile, process.pid);
-  return {
+  const recorder: CoverageRecorder = {
     add(transitions, active) {
       runs++;
       for (const id of transitions) taken.add(id);
@@ -32,6 +38,8 @@ export function createCoverageRecorder(graph: LifecycleGraph, dir: string, testF
       writeFileAtomic(join(dir, name), `${JSON.stringify(file, null, 2)}\n`);
     },
   };
+  recorders.set(key, recorder);
+  return recorder;
 }
 
 /**

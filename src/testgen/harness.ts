@@ -81,7 +81,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
   for (const s of graph.states) for (const inv of s.invoke) if (inv.src !== 'inline') services.add(inv.src);
   const pathOf = new Map(graph.states.map((s) => [s.id, s.path.join('.')]));
   const real = options.services === true ? await builtinServices(options.machine) : options.services;
-  const recorder = startRecording(options.coverage, graph);
+  const { recorder, atEnd } = startRecording(options.coverage, graph);
 
   return async function run(name: string, steps: TestStep[], initial?: StateValue, pathInput?: unknown, runOptions: RunOptions = {}): Promise<void> {
     const sandboxed = runOptions.sandbox === true && real !== undefined;
@@ -174,7 +174,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
       actor.stop();
       // A path that failed still took the transitions up to its failure: they count.
       if (recorder && transitions) recorder.add(transitions.take(), visited);
-      if (recorder && !recorder.atEnd) recorder.flush();
+      if (recorder && !atEnd) recorder.flush();
       vi.useRealTimers();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
@@ -185,17 +185,17 @@ export async function createPathRunner(options: PathRunnerOptions) {
  * A recorder for this test file when recording is asked for. It writes once, after the file's last test, where
  * the runner is created at the top of a test file (as generated suites do); created elsewhere, after every path.
  */
-function startRecording(option: boolean | string | undefined, graph: ReturnType<typeof extractGraph>): (CoverageRecorder & { atEnd: boolean }) | undefined {
+function startRecording(option: boolean | string | undefined, graph: ReturnType<typeof extractGraph>): { recorder?: CoverageRecorder; atEnd: boolean } {
   const dir = recordingDir(option);
-  if (!dir) return undefined;
+  if (!dir) return { atEnd: false };
   const testPath = (expect.getState() as { testPath?: string }).testPath;
   const testFile = testPath ? relative(process.cwd(), testPath) : `unknown-${Date.now()}`;
   // While a file is collected its task has no result yet; a hook registered later (in a test, in beforeAll) would
   // never run. One write per file: an atomic write fsyncs, ~10 ms, which per path would slow a suite measurably.
-  const collecting = isCollecting();
-  const recorder = Object.assign(createCoverageRecorder(graph, dir, testFile), { atEnd: collecting });
-  if (collecting) afterAll(() => recorder.flush());
-  return recorder;
+  const recorder = createCoverageRecorder(graph, dir, testFile);
+  const atEnd = isCollecting();
+  if (atEnd) afterAll(() => recorder.flush());
+  return { recorder, atEnd };
 }
 
 function isCollecting(): boolean {

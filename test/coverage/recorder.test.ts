@@ -43,5 +43,10 @@ describe('coverage recording', () => {
     expect(readdirSync(dir).sort()).toEqual([alive, otherFile, own].sort());
     const file = JSON.parse(readFileSync(join(dir, own), 'utf8'));
     expect(file).toMatchObject({ machine: machineIdentity(graph), testFile: 'test/a.test.ts', runs: 2, transitions: ['pay.idle:APPROVE:1', 'pay.idle:CANCEL:0'], states: ['pay', 'pay.cancelled', 'pay.rejected'] });
+    // A second runner of the same machine in the same test file adds to the same recording.
+    const second = createCoverageRecorder(graph, dir, 'test/a.test.ts');
+    second.add(['pay.idle:APPROVE:0'], ['pay.pay']);
+    second.flush();
+    expect(JSON.parse(readFileSync(join(dir, own), 'utf8'))).toMatchObject({ runs: 3, transitions: ['pay.idle:APPROVE:0', 'pay.idle:APPROVE:1', 'pay.idle:CANCEL:0'] });
   });
 });
