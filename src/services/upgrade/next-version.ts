@@ -5,7 +5,7 @@
  * a crash and ends in the same place.
  */
 import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { AgentInput, CleanupInput, HealthOutput, MigrateInput, MigrateOutput, RollbackInput, StartOutput, SwapInput } from '../../../machines/upgrade.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
 import { copyTreeAtomic, exists, isDirectory, remove } from '../install/fs.ts';
@@ -104,6 +104,8 @@ export async function rollback(input: RollbackInput): Promise<void> {
   if (stopped && stopped.path === previousPath) await spawnAgent(home, previousPath);
   await remove(layout.stoppedFile(home));
   if (stateBackupPath !== null) await remove(stateBackupPath);
+  // The folders this attempt made, once empty (a rolled-back home is left as it was found): rmdir keeps any content.
+  for (const dir of [layout.backups(home), dirname(layout.runFile(home))]) await rmdir(dir).catch(() => undefined);
 }
 
 /**

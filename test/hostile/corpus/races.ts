@@ -1,0 +1,28 @@
+/**
+ * Synchronised races for one store lock, many times over (test/runtime/lock-race.ts runs one): the issue's measure
+ * is 0 double holders in 200 races.
+ */
+import { bundleLock, raceForLock } from '../../runtime/lock-race.ts';
+
+export interface Races {
+  races: number;
+  /** Races where more than one process held the lock. */
+  doubles: number;
+  /** Races nobody won. */
+  none: number;
+  lost: number;
+  errors: string[];
+}
+
+export async function raceMany(races: number, racers: number): Promise<Races> {
+  const bundle = bundleLock();
+  const out: Races = { races, doubles: 0, none: 0, lost: 0, errors: [] };
+  for (let i = 0; i < races; i++) {
+    const r = await raceForLock(bundle, racers);
+    if (r.got > 1) out.doubles++;
+    if (r.got === 0) out.none++;
+    out.lost += r.lost;
+    out.errors.push(...r.errors.map((e) => `race ${i + 1}: ${e}`));
+  }
+  return out;
+}
