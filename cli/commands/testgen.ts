@@ -69,5 +69,6 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
       }
       io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
       for (const u of t.uncovered) io.stdout.write(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
+      io.stdout.write(`measure what they take: LIFECYCLE_COVERAGE=1 npx vitest run ${rel(opts.out) || '.'} && npx lifecycle coverage ${ref}\n`);
     });
 };

@@ -3,7 +3,8 @@
  * machine along a path: user events are sent as given; every invoked service is replaced (through
  * `machine.provide`) by a controllable actor that resolves or rejects exactly when the path says; `after` timers
  * are advanced with vitest's fake timers. After each step it checks the state value and, where the lifecycle
- * provides them, the per-state invariants against the real system.
+ * provides them, the per-state invariants against the real system. Asked to (`coverage`, `LIFECYCLE_COVERAGE`), it
+ * records the transitions the paths take for `lifecycle coverage`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
