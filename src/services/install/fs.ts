@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { cp, lstat, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { fsUserError, isUserFsError } from '../../io/fs-errors.ts';
 
 /** An error with a machine-readable kind (e.g. `invalid-manifest`, `checksum-mismatch`). */
 export class ServiceError extends Error {
@@ -20,6 +21,19 @@ export class ServiceError extends Error {
 /** Builds a {@link ServiceError}. */
 export function serviceError(kind: string, message: string): ServiceError {
   return new ServiceError(kind, message);
+}
+
+/**
+ * A filesystem error a user can cause (a full or read-only disk, permissions) as a {@link ServiceError} of its errno
+ * kind (what retry policies match) whose message names the path (the error's own, else `path`), what was wrong and
+ * what to do; any other error as it is.
+ *
+ * @example
+ * await cp(from, to).catch((error) => { throw fsServiceError(error, to, 'copy the state to'); });
+ */
+export function fsServiceError(error: unknown, path: string, doing: string): Error {
+  if (!isUserFsError(error)) return error instanceof Error ? error : new Error(String(error));
+  return serviceError(error.code!, fsUserError(error, error.path ?? path, doing).message);
 }
 
 export function sha256(data: Uint8Array | string): string {
@@ -94,9 +108,15 @@ export async function remove(path: string): Promise<void> {
 export async function copyTreeAtomic(from: string, to: string): Promise<void> {
   const temp = `${to}.${process.pid}.${Date.now()}.tmp`;
   await remove(temp);
-  await cp(from, temp, { recursive: true, verbatimSymlinks: true });
-  await remove(to);
-  await rename(temp, to);
+  try {
+    await cp(from, temp, { recursive: true, verbatimSymlinks: true });
+    await remove(to);
+    await rename(temp, to);
+  } catch (error) {
+    // A copy cut short (a full disk) leaves no half tree behind.
+    await remove(temp);
+    throw fsServiceError(error, to, 'copy to');
+  }
 }
 
 /** Whether a `/`-separated relative path stays inside its root (no absolute path, no `..` segment, no NUL). */

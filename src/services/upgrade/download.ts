@@ -13,7 +13,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fromCallback, type EventObject } from 'xstate';
 import type { DownloadEvent, DownloadInput } from '../../../machines/upgrade.ts';
-import { remove, ServiceError, serviceError } from '../install/fs.ts';
+import { isUserFsError } from '../../io/fs-errors.ts';
+import { fsServiceError, remove, ServiceError, serviceError } from '../install/fs.ts';
 import { assertInside, isWithin, realPathOf } from '../safe-paths.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -121,6 +122,12 @@ async function assertSafeDestination(source: string, destDir: string): Promise<v
     );
 }
 
+/** A filesystem error of the transfer, naming the file it was reading (a local source) or writing (the part). */
+function diskError(error: unknown, source: string, part: string): Error {
+  const path = (error as NodeJS.ErrnoException).path;
+  return fsServiceError(error, path ?? part, path === source ? 'read the artifact' : 'write the download to');
+}
+
 function tooLarge(source: string, size: string, maxBytes: number): ServiceError {
   return serviceError('artifact-too-large', `artifact ${source} is ${size}, more than the ${mib(maxBytes)} allowed: pass a larger maxDownloadBytes in the input if it is the right artifact`);
 }
@@ -129,8 +136,9 @@ async function copyFile(source: string, part: string, offset: number, signal: Ab
   let info;
   try {
     info = await stat(source);
-  } catch {
-    throw serviceError('ENOENT', `artifact ${source} does not exist`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw serviceError('ENOENT', `artifact ${source} does not exist`);
+    throw fsServiceError(error, source, 'read the artifact');
   }
   // A FIFO or a device would never end (or never start): only a regular file is an artifact.
   if (!info.isFile()) throw serviceError('invalid-source', `artifact ${source} is not a regular file`);
@@ -145,7 +153,7 @@ async function copyFile(source: string, part: string, offset: number, signal: Ab
     });
   } catch (error) {
     if (timer.signal.aborted && !signal.aborted) throw serviceError('ETIMEDOUT', `copying the artifact ${source} took longer than ${limit.timeoutMs} ms`);
-    throw error;
+    throw diskError(error, source, part);
   } finally {
     clearTimeout(deadline);
   }
@@ -233,6 +241,8 @@ async function fetchHttp(source: string, part: string, offset: number, signal: A
     ).catch((error: Error) => {
       if (failure) throw failure;
       if (signal.aborted || error instanceof ServiceError) throw error;
+      // A full or read-only disk under the part file is not a broken connection.
+      if (isUserFsError(error)) throw diskError(error, source, part);
       throw serviceError('ECONNRESET', `download of ${source} broke off after ${received} bytes${size !== null ? ` of ${size}` : ''}: ${error.message}`);
     });
     if (size !== null && received !== size)

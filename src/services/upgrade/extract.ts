@@ -9,7 +9,8 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import * as tar from 'tar';
 import type { ExtractInput, ExtractOutput } from '../../../machines/upgrade.ts';
-import { exists, isSafeRelativePath, remove, serviceError, sha256File } from '../install/fs.ts';
+import { isUserFsError } from '../../io/fs-errors.ts';
+import { exists, fsServiceError, isSafeRelativePath, remove, serviceError, sha256File } from '../install/fs.ts';
 import { assertSeparate } from '../safe-paths.ts';
 import { ARTIFACT_ENTRYPOINT, currentTarget, layout, linkEntrypoint, restoreEntrypoint } from './home.ts';
 import { assertSafeHome, assertVersionDir } from './safety.ts';
@@ -115,6 +116,8 @@ async function extractOnce(input: ExtractInput, signal?: AbortSignal): Promise<E
       });
     } catch (error) {
       await remove(temp);
+      // A full or read-only disk is not a bad archive: say where, and what to do.
+      if (isUserFsError(error)) throw fsServiceError(error, layout.data(agentHome), `extract ${artifactPath} into`);
       throw serviceError('invalid-archive', `cannot extract ${artifactPath}: ${(error as Error).message}`);
     }
     if (refused.length > 0) {

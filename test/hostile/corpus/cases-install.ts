@@ -3,9 +3,10 @@
  * package), symlinks in the package or the target, directories of the target that alias one another, a 1 MB
  * manifest name. The package is a copy of the nginx example at `<dir>/pkg` unless the case puts it elsewhere.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Case, Ctx } from './case.ts';
+import { onFullDisk } from './full-disk.ts';
 
 const store = (c: Ctx) => join(c.dir, 'store');
 
@@ -87,6 +88,58 @@ export const installCases: Case[] = [
     },
     /the installation records directory lies inside the dashboards directory/,
   ),
+  refused('package missing', 'vague fs errors', (c) => ({ pkg: join(c.dir, 'nope'), target: join(c.dir, 'stack') }), /nope/),
+  refused(
+    'manifest.json that is not JSON',
+    'vague fs errors',
+    (c) => {
+      const pkg = copyPackage(c, join(c.dir, 'pkg'));
+      writeFileSync(join(pkg, 'manifest.json'), '{"name": ');
+      return { pkg, target: join(c.dir, 'stack') };
+    },
+    /pkg\/manifest\.json/,
+  ),
+  refused('target is a file', 'vague fs errors', (c) => (writeFileSync(join(c.dir, 'stack'), 'x'), { pkg: c.fx.nginx, target: join(c.dir, 'stack') }), /target .*stack is not a directory/),
+  refused(
+    "the target's records directory is a file",
+    'vague fs errors',
+    (c) => {
+      mkdirSync(join(c.dir, 'stack'));
+      writeFileSync(join(c.dir, 'stack', '.installations'), 'x');
+      return { pkg: c.fx.nginx, target: join(c.dir, 'stack') };
+    },
+    /stack\/\.installations/,
+  ),
+  refused(
+    'an installation record that is garbage',
+    'store corruption',
+    (c) => {
+      mkdirSync(join(c.dir, 'stack', '.installations'), { recursive: true });
+      writeFileSync(join(c.dir, 'stack', '.installations', 'nginx.json'), '{"name":');
+      return { pkg: c.fx.nginx, target: join(c.dir, 'stack') };
+    },
+    /installation record .*nginx\.json is not valid JSON/,
+  ),
+  {
+    id: 'target not writable (another user)',
+    cls: 'vague fs errors',
+    skip: () => (process.getuid?.() === 0 ? null : 'needs root to run as another user'),
+    prepare: (c) => {
+      // The case directory open to uid 65534 (its store goes there), the target not.
+      chmodSync(c.dir, 0o777);
+      mkdirSync(join(c.dir, 'stack'), { mode: 0o555 });
+      return { ...install(c, c.fx.nginx, join(c.dir, 'stack')), asNobody: true };
+    },
+    line: () => /target .*stack is not writable/,
+    writes: ['store'],
+  },
+  onFullDisk('a target on a full disk', 'vague fs errors', 4, async (c, at) => {
+    mkdirSync(join(c.dir, 'build', 'stack'), { recursive: true });
+    return { tree: join(c.dir, 'build', 'stack'), inv: install(c, c.fx.nginx, at) };
+  },
+  /full\/tree.*: no space left on the device \(ENOSPC\): free some space/,
+  // A failed install keeps what its step wrote, by design (the next attempt's step removes it first): no temp files.
+  (entry) => /^tree\/(\.installations|[a-z_]+(\/nginx(\/[^/]+\.json)?)?)$/.test(entry)),
   {
     ...refused(
       'a 1 MB manifest name',

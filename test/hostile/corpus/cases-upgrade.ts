@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import * as tar from 'tar';
 import { sha256 } from '../../../src/services/install/fs.ts';
 import { buildArtifact, currentTarget, installAgent, layout, stopHomeAgent } from '../../../src/services/upgrade/index.ts';
-import type { Invocation } from './cli.ts';
+import { canMount, type Invocation } from './cli.ts';
 import { escape, type Case, type Ctx } from './case.ts';
 import { agentHome } from './fixtures.ts';
+import { onFullDisk } from './full-disk.ts';
 import { startPeer, type PeerKind } from './peers.ts';
 
 const store = (c: Ctx) => join(c.dir, 'store');
@@ -245,6 +246,20 @@ export const upgradeCases: Case[] = [
     writes: ['store'],
     after: stillV1,
   },
+
+  failing('source missing', 'vague fs errors', (c) => ({ path: join(c.dir, 'nope.tar.gz'), sha256: c.fx.artifacts.v2.sha256 }), () => /artifact .*nope\.tar\.gz does not exist/),
+  failing('source is a folder', 'vague fs errors', (c) => (mkdirSync(join(c.dir, 'dir.tar.gz')), { path: join(c.dir, 'dir.tar.gz'), sha256: c.fx.artifacts.v2.sha256 }), () => /dir\.tar\.gz is not a regular file/),
+  failing('current is a regular file', 'vague fs errors', (_c, home) => (unlinkSync(layout.current(home)), writeFileSync(layout.current(home), 'x')), () => /current/, {}, { after: () => [] }),
+  failing('no agent home', 'vague fs errors', (c, home) => void rmSync(home, { recursive: true }), () => /agent.*(does not exist|install an agent)/, {}, { after: () => [] }),
+  ...([
+    [8, 'the extraction'],
+    [0, 'the download'],
+  ] as const).map(([free, what]) =>
+    onFullDisk(`the agent home on a full disk: ${what} fails, nothing left behind`, 'vague fs errors', free, async (c, at) => {
+      const { home } = await agentHome(join(c.dir, 'build'), c.fx, c.defer);
+      return { tree: home, inv: upgrade(c, at, c.fx.artifacts.v2) };
+    }, /full\/tree.*: no space left on the device \(ENOSPC\): free some space/),
+  ),
 
   // Download peers on loopback that misbehave; each run must end within its bounds.
   peer('no-headers', { downloadIdleTimeoutMs: 300 }, /stalled: no answer for 300 ms/),

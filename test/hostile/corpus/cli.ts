@@ -24,6 +24,8 @@ export interface Invocation {
   asNobody?: boolean;
   /** Shell run first in a new user+mount namespace (`unshare -rm`), e.g. to mount a read-only tmpfs. */
   mounts?: string;
+  /** Shell run after the command inside that namespace (to look at what the mount holds), keeping its exit code. */
+  epilogue?: string;
   timeoutMs?: number;
 }
 
@@ -39,7 +41,7 @@ export function lifecycle(inv: Invocation): Promise<Proc> {
   const started = Date.now();
   const env = { ...process.env, NO_COLOR: '1', ...inv.env };
   const [file, argv] = inv.mounts
-    ? ['unshare', ['-rm', 'sh', '-c', `${inv.mounts} && exec "${process.execPath}" "${BIN}" "$@"`, 'sh', ...inv.args]]
+    ? ['unshare', ['-rm', 'sh', '-c', `${inv.mounts} && ${inv.epilogue ? `{ "${process.execPath}" "${BIN}" "$@"; code=$?; ${inv.epilogue}; exit $code; }` : `exec "${process.execPath}" "${BIN}" "$@"`}`, 'sh', ...inv.args]]
     : [process.execPath, [BIN, ...inv.args]];
   return new Promise((resolve) => {
     const child = spawn(file, argv, {
