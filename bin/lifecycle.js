@@ -39,7 +39,18 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
+// A command whose await is left with nothing to wait on would end the process with Node's silent exit 13; say so.
+let finished = false;
+let idleRounds = 0;
+process.on('beforeExit', () => {
+  if (finished) return;
+  // Give the others a round first: a loader's own listener turns an await on nothing into a clear error.
+  if (++idleRounds < 3) return void setImmediate(() => {});
+  process.stderr.write('lifecycle: the command stopped before it finished: it waited on something that nothing left running can settle (a bug: please report it, with the command)\n');
+  process.exit(1);
+});
 const { run, mustExit } = await import(fromSources ? '../cli/main.ts' : built.href);
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+finished = true;
 // A user's module given up on while loading may have left a timer or a socket running: do not wait for it.
 if (mustExit()) process.exit();

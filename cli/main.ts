@@ -147,6 +147,12 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
     description: 'continue the run in a store from its last saved snapshot (after a crash, a kill or Ctrl-C); the step in flight runs again',
     load: async () => (await import('./commands/resume.ts')).registerResume,
   },
+  {
+    name: 'send',
+    term: 'send [options] <event>',
+    description: 'send an event to the run in a store: delivered at once to a running run, or when a stopped one resumes',
+    load: async () => (await import('./commands/send.ts')).registerSend,
+  },
 ];
 
 /** The command argv runs, or asks help for (`help <command>`): its first word that is not an option. */

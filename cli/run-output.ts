@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { INSTALL_STEPS } from '../machines/install.ts';
 import { PREBOOT_STEPS } from '../machines/preboot.ts';
 import { UPGRADE_STEPS } from '../machines/upgrade.ts';
 import { UserError, toErrorLine } from '../src/errors.ts';
 import { fsUserError } from '../src/io/fs-errors.ts';
-import { progressOf } from '../src/runtime/progress-view.ts';
+import { progressOf, type ProgressSelector } from '../src/runtime/progress-view.ts';
+import type { WaitInfo } from '../src/runtime/waiting.ts';
+import type { EventCatalogue } from '../src/model/catalogue.ts';
 import type { ResolvedLifecycle } from '../src/runtime/resolve-lifecycle.ts';
 import type { ActorRunOptions, Notice } from '../src/runtime/run-actor.ts';
 import type { RunResult } from '../src/runtime/runs.ts';
@@ -54,6 +57,9 @@ export function parseTimeout(value: string): number {
 
 const clock = (iso: string) => new Date(iso).toTimeString().slice(0, 8);
 
+/** How long a waiting run's hint waits for the samples its example payload comes from. */
+const SAMPLES_WAIT_MS = 2000;
+
 /** A transition line printed among the last this many is a loop's round: counted, not printed again. */
 const RECENT_LINES = 12;
 
@@ -74,7 +80,12 @@ export interface ProgressPrinter {
  * download bytes when the context has them. `notes` (a `LifecycleServices.notes`) adds indented lines under a
  * transition when there are some that differ from the last ones printed: where to reach what the run waits on.
  */
-export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state: { context: unknown; value: unknown }) => string[]): ProgressPrinter {
+export function createProgressPrinter(
+  io: Io,
+  lifecycle: string,
+  notes?: (state: { context: unknown; value: unknown }) => string[],
+  select?: ProgressSelector,
+): ProgressPrinter {
   let lastNotes = '';
   const live = io.stderr.isTTY === true && !process.env.NO_PROGRESS;
   const steps = STEP_LISTS[lifecycle];
@@ -88,7 +99,7 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
   };
   const render = () => {
     if (!live || !current || current.status !== 'active') return;
-    const p = progressOf(current.context);
+    const p = progressOf(current.context, select, current.value);
     const parts: string[] = [];
     if (p.step) {
       const n = steps?.indexOf(p.step) ?? -1;
@@ -145,7 +156,9 @@ export function createProgressPrinter(io: Io, lifecycle: string, notes?: (state:
       if (recent.length > RECENT_LINES) recent.shift();
       clear();
       flushRepeated();
-      const error = entry.error ? `  (${entry.error.step ? `${entry.error.step} attempt ${entry.error.attempt} failed: ` : 'error: '}${toErrorLine(entry.error.message)})` : '';
+      const error = entry.error
+        ? `  (${entry.error.step ? `${entry.error.step}${entry.error.attempt ? ` attempt ${entry.error.attempt}` : ''} failed: ` : 'error: '}${toErrorLine(entry.error.message)})`
+        : '';
       io.stdout.write(`[${clock(entry.time)}] ${head}${error}\n`);
       if (notesText !== '' && notesText !== lastNotes) {
         lastNotes = notesText;
@@ -233,9 +246,24 @@ export function lifecycleRunOptions(
   lifecycle: ResolvedLifecycle,
   printer: ProgressPrinter,
   signals: InterruptSignals,
+  waiting?: { storeArg: string; samples?: () => Promise<EventCatalogue | undefined> },
 ): Omit<ActorRunOptions, 'store'> {
   const services = lifecycle.services;
   return {
+    progress: services?.progress as ProgressSelector | undefined,
+    // The example payload comes from the machine's samples (a guard may read it), resolved only once a run waits,
+    // and given up on after a moment: the hint must come while the person is looking.
+    onWaiting:
+      waiting &&
+      ((wait) => {
+        const [head, send] = waitingLines(wait, waiting.storeArg);
+        printer.line('stdout', head);
+        const timeout = delay(SAMPLES_WAIT_MS, undefined, { ref: false });
+        void Promise.race([waiting.samples?.() ?? Promise.resolve(undefined), timeout]).then(
+          (samples) => printer.line('stdout', samples ? waitingLines(wait, waiting.storeArg, samples)[1] : send),
+          () => printer.line('stdout', send),
+        );
+      }),
     lifecycle: lifecycle.ref,
     machine: lifecycle.machine,
     actors: services?.actors,
@@ -249,7 +277,37 @@ export function lifecycleRunOptions(
   };
 }
 
-/** Prints how a run ended and returns the exit code: 0 succeeded, 1 failed, 130 interrupted. */
+/**
+ * What a run at rest prints: the events its state takes, and the command that sends one (with the catalogue's
+ * first payload for it, when there is one, since a guard may read the payload).
+ */
+export function waitingLines(wait: WaitInfo, storeArg: string, catalogue?: EventCatalogue): [head: string, send: string] {
+  const store = storeArg === '.lifecycle' ? '' : ` --store ${shellQuote(storeArg)}`;
+  const first = wait.events.find((e) => e !== '*' && !e.endsWith('.*')) ?? wait.events[0]!;
+  const type = first === '*' ? 'ANY_EVENT' : first.endsWith('.*') ? `${first.slice(0, -1)}name` : first;
+  const sample = catalogue?.events?.[first]?.[0];
+  const example = JSON.stringify({ type, ...(sample && typeof sample === 'object' ? sample : {}) });
+  return [`  waiting in ${wait.state} for ${wait.events.join(', ')}${wait.timers ? ' (or its timer)' : ''}`, `  send one with: lifecycle send${store} ${shellQuote(example)}`];
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The samples a waiting run's hint takes its example payload from (the hand-written catalogue, else samples
+ * inferred from the machine's types), resolved once, on first use; undefined when they cannot be.
+ */
+export function lazySamples(lifecycle: ResolvedLifecycle): () => Promise<EventCatalogue | undefined> {
+  let samples: Promise<EventCatalogue | undefined> | undefined;
+  return () =>
+    (samples ??= (async () => {
+      const [{ resolveSamples }, { extractGraph }] = await Promise.all([import('../src/model/samples.ts'), import('../src/model/extract.ts')]);
+      return (await resolveSamples(lifecycle.loaded, extractGraph(lifecycle.machine))).catalogue;
+    })().catch(() => undefined));
+}
+
+/** Prints how a run ended and returns the exit code: 0 succeeded or ended, 1 failed, 130 interrupted. */
 export function reportRunEnd(io: Io, result: RunResult, startedAt: number, storeArg: string): number {
   const lifecycle = result.meta.lifecycle;
   const where = result.snapshot ? describeValue(result.snapshot.value) : '';
@@ -259,11 +317,18 @@ export function reportRunEnd(io: Io, result: RunResult, startedAt: number, store
     case 'succeeded':
       io.stdout.write(`${lifecycle}: succeeded in ${seconds} s${where ? ` (${where})` : ''}\n`);
       return 0;
+    case 'ended':
+      // Over, but not said to be a success: the machine does not mark this final state as one.
+      io.stdout.write(`${lifecycle}: ended in ${where} after ${seconds} s (a final state not marked as a success or a failure: tag it 'success' or 'failure' to say which)\n`);
+      return 0;
     case 'interrupted':
       io.stderr.write(`lifecycle: ${lifecycle} interrupted at ${where || 'start'}: continue with 'lifecycle resume${storeHint}'\n`);
       return 130;
-    default:
-      io.stderr.write(`lifecycle: ${lifecycle} failed${where ? ` in ${where}` : ''}: ${toErrorLine(result.error ?? 'unknown error')}\n`);
+    default: {
+      // In a final state the machine chose to fail ("ending in failed"); elsewhere the run stopped there.
+      const place = !where ? '' : result.snapshot?.status === 'done' ? `, ending in ${where}` : ` in ${where}`;
+      io.stderr.write(`lifecycle: ${lifecycle} failed${place}: ${toErrorLine(result.error ?? 'unknown error')}\n`);
       return 1;
+    }
   }
 }

@@ -68,7 +68,9 @@ export {
   type LifecycleProgress,
 } from '../machines/progress.ts';
 export { SERVICES } from './services/index.ts';
-export type { LifecycleServices, Invariant, InvariantProbe } from './services/types.ts';
+export type { LifecycleServices, BuiltinServices, Invariant, InvariantProbe } from './services/types.ts';
+export { defineServices } from './services/define.ts';
+export type { RunProgress } from './runtime/progress-view.ts';
 export { toWire } from './inspect/serialize.ts';
 export type { AttachInspectorOptions, AttachedInspector } from './inspect/attach.ts';
 export type { InspectSession, InspectSessionOptions } from './inspect/session.ts';

@@ -1,6 +1,7 @@
 import { UserError } from '../../src/errors.ts';
 import { openInBrowser } from '../../src/inspect/open.ts';
 import { startInspectSession } from '../../src/inspect/session.ts';
+import { findServicesBeside, loadServicesRef } from '../../src/services/load-user.ts';
 import { extractGraph } from '../../src/model/extract.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { resolveSamples } from '../../src/model/samples.ts';
@@ -12,6 +13,7 @@ interface InspectOptions {
   host: string;
   open?: boolean;
   fakeServices?: boolean;
+  services?: string;
   stately?: boolean;
   input?: string;
   catalogue?: string;
@@ -29,6 +31,7 @@ export const registerInspect: Register = (program, { io }) => {
     .option('--host <host>', 'interface to bind (loopback unless you say otherwise)', '127.0.0.1')
     .option('--open', 'open the page in a browser')
     .option('--fake-services', 'fake every invoked service: it stays pending until you resolve or fail it on the page')
+    .option('--services <file#export>', "your machine's real services (default: a 'services' export of the machine's module or of <file>.services.ts beside it)")
     .option('--stately', "show the run in Stately's hosted inspector (needs internet) instead of the local page")
     .option('--input <json|file>', "the run input: JSON, or the path of a JSON file (default: a built-in's sandboxed or example input, else the catalogue's)")
     .option('--catalogue <ref>', "samples for the page's event picker and service boxes: file.json or file.ts#export (default: the built-in's, or the module's `catalogue` export)")
@@ -58,12 +61,17 @@ Examples:
       const depth = opts.depth === undefined ? undefined : Number(opts.depth);
       if (depth !== undefined && (!Number.isInteger(depth) || depth < 0 || depth > 99)) throw usageError(`--depth takes a whole number from 0 to 99, not '${opts.depth}'`);
       const loaded = await loadMachine(ref);
+      if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
+      if (opts.services && opts.fakeServices) throw usageError('--services and --fake-services do not go together: choose real services or fakes');
+      // A user's real services: given, or found beside the machine (none: the machine's own actors).
+      const services = opts.fakeServices || loaded.origin === 'builtin' ? null : opts.services ? (await loadServicesRef(opts.services, loaded.machine)).services : ((await findServicesBeside(loaded))?.services ?? null);
       // The samples `paths` uses: the page offers them, so that a guard reading a payload or an output gets one.
       const { catalogue } = await resolveSamples(loaded, extractGraph(loaded.machine), { catalogueRef: opts.catalogue, infer: opts.infer });
       const session = await startInspectSession({
         machine: loaded.machine,
         builtin: loaded.origin === 'builtin' ? loaded.name : undefined,
         fakeServices: opts.fakeServices,
+        ...(services ? { services } : {}),
         input,
         samples: catalogue,
         view: { ...(opts.expand ? { expand: true } : {}), ...(depth !== undefined ? { depth } : {}) },

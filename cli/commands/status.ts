@@ -27,7 +27,9 @@ export const registerStatus: Register = (program, { io }) => {
             ? `running (pid ${report.pid})`
             : report.status === 'interrupted'
               ? `interrupted: continue with ${resume}`
-              : report.status;
+              : report.status === 'ended'
+                ? 'ended (in a final state marked neither as a success nor as a failure)'
+                : report.status;
       const e = report.lastError;
       const rows: [string, string][] = [
         ['lifecycle', report.lifecycle],
@@ -36,11 +38,18 @@ export const registerStatus: Register = (program, { io }) => {
         ['state', report.state ?? (report.snapshotUnreadable ? '(unknown: the saved snapshot is unreadable)' : '(not saved yet)')],
         ['step', report.step ? `${report.step}${report.attempts ? ` (attempt ${report.attempts})` : ''}` : '-'],
         ['last succeeded', report.latestExecutedState && report.latestExecutedState !== report.lastSucceededStep ? `${report.lastSucceededStep ?? '-'} (recorded: ${report.latestExecutedState})` : report.lastSucceededStep ?? '-'],
-        ['last error', e ? `${e.step} attempt ${e.attempt}${e.kind ? ` [${e.kind}]` : ''} at ${e.time}: ${toErrorLine(e.message)}` : '-'],
+        [
+          'last error',
+          e
+            ? `${[e.step, e.attempt ? `attempt ${e.attempt}` : '', e.kind ? `[${e.kind}]` : '', e.time ? `at ${e.time}` : ''].filter(Boolean).join(' ')}${e.step || e.attempt || e.kind || e.time ? ': ' : ''}${toErrorLine(e.message)}`
+            : '-',
+        ],
       ];
       if (report.error && report.status === 'failed') rows.push(['failed because', toErrorLine(report.error)]);
       for (const [k, v] of rows) io.stdout.write(`${k.padEnd(15)} ${v}\n`);
-      io.stdout.write(`history (${report.history.length} transitions)\n`);
+      io.stdout.write(
+        `history (${report.history.length} transitions${report.compactedSegments ? `; earlier ones compacted in ${report.compactedSegments} file${report.compactedSegments === 1 ? '' : 's'} under history/` : ''})\n`,
+      );
       // Transitions that stay in the same state without an error (download progress, a re-entered step) are folded
       // into one line per run of them.
       const folded = { event: '', count: 0 };

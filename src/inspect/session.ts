@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import type { EventCatalogue } from '../model/catalogue.ts';
 import { extractGraph } from '../model/extract.ts';
 import { SERVICES } from '../services/index.ts';
-import type { BuiltinServices } from '../services/types.ts';
+import type { BuiltinServices, LifecycleServices } from '../services/types.ts';
 import { EXAMPLE_INPUTS, EXAMPLE_OUTPUTS } from './examples.ts';
 import { createFakeServices, type FakeServices } from './fake-services.ts';
 import { connectInspector } from './connect.ts';
@@ -40,6 +40,8 @@ export interface InspectSessionOptions {
   host?: string;
   port?: number;
   onNotice?: (line: string) => void;
+  /** A user's machine's real services (`--services`, or found beside it): used as a built-in's are. */
+  services?: LifecycleServices;
   /** Loads a built-in's real services; default: the `SERVICES` registry in `src/services/index.ts`. */
   loadServices?: (name: string) => Promise<BuiltinServices>;
 }
@@ -77,13 +79,13 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
     fakes = createFakeServices(graph, options.builtin ? EXAMPLE_OUTPUTS[options.builtin] : {}, samples);
     actors = fakes.actors;
     if (input === undefined && options.builtin) input = EXAMPLE_INPUTS[options.builtin];
-  } else if (options.builtin) {
-    const services = await (options.loadServices ?? loadRegisteredServices)(options.builtin);
+  } else if (options.builtin || options.services) {
+    const services: LifecycleServices = options.services ?? (await (options.loadServices ?? loadRegisteredServices)(options.builtin!));
     actors = services.actors;
     // Real services act on the machine: a given input is checked as `lifecycle run` checks it (one line naming the field).
     if (input !== undefined && services.checkInput) input = services.checkInput(input, process.cwd());
-    if (input === undefined) {
-      sandbox = await mkdtemp(join(tmpdir(), `lifecycle-inspect-${options.builtin}-`));
+    if (input === undefined && services.sandboxInput) {
+      sandbox = await mkdtemp(join(tmpdir(), `lifecycle-inspect-${options.builtin ?? graph.id}-`));
       input = await services.sandboxInput(sandbox);
     }
   }

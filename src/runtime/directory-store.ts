@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
 import { ensureDir, fsUserError } from '../io/fs-errors.ts';
+import { DirectoryInbox } from './inbox.ts';
 import { JournalFile } from './journal-file.ts';
 import { acquireLock, releaseLock } from './lock-file.ts';
 import type { JournalEntry, JournalRead, RunMeta, RunStore, SavedSnapshot } from './types.ts';
@@ -18,6 +19,8 @@ export const STORE_FILES = {
   lock: 'lock',
   /** Finished runs moved aside by `archive()`, one directory each. */
   archive: 'runs',
+  /** Events sent to the run (`lifecycle send`), one file each, and their receipts. */
+  inbox: 'inbox',
 } as const;
 
 /**
@@ -32,11 +35,13 @@ export const STORE_FILES = {
  */
 export class DirectoryStore implements RunStore {
   readonly dir: string;
+  readonly inbox: DirectoryInbox;
   private readonly journal: JournalFile;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
     this.journal = new JournalFile(join(this.dir, STORE_FILES.journal));
+    this.inbox = new DirectoryInbox(join(this.dir, STORE_FILES.inbox));
   }
 
   get location(): string {
@@ -109,6 +114,11 @@ export class DirectoryStore implements RunStore {
     return this.journal.read();
   }
 
+  /** The whole journal: its compacted history (`history/`) and the current one, with how many segments there were. */
+  readAllJournal(): JournalRead & { segments: number } {
+    return this.journal.readAll();
+  }
+
   repairJournal(): string | null {
     return this.journal.repair();
   }
@@ -119,7 +129,7 @@ export class DirectoryStore implements RunStore {
     const dest = join(this.dir, STORE_FILES.archive, stamp);
     ensureDir(dest, 'the archive of the previous run', 'or use another --store');
     this.journal.close();
-    for (const file of [STORE_FILES.meta, STORE_FILES.snapshot, STORE_FILES.journal, `${STORE_FILES.journal}.torn`]) {
+    for (const file of [STORE_FILES.meta, STORE_FILES.snapshot, STORE_FILES.journal, `${STORE_FILES.journal}.torn`, STORE_FILES.inbox, 'history']) {
       const from = join(this.dir, file);
       try {
         if (existsSync(from)) renameSync(from, join(dest, file));

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { MemoryInbox } from './inbox.ts';
 import type { JournalEntry, JournalRead, RunMeta, RunStore, SavedSnapshot } from './types.ts';
 
 /**
@@ -7,6 +8,7 @@ import type { JournalEntry, JournalRead, RunMeta, RunStore, SavedSnapshot } from
  */
 export class MemoryStore implements RunStore {
   readonly location = 'memory';
+  readonly inbox = new MemoryInbox();
   meta: string | null = null;
   snapshot: string | null = null;
   journal: string[] = [];

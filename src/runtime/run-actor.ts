@@ -3,12 +3,19 @@ import { UserError } from '../errors.ts';
 import type { Invariant, InvariantProbe } from '../services/types.ts';
 import { checkInvariants, formatViolations } from './check-invariants.ts';
 import { guardService } from './guard-service.ts';
-import { journalEntry, outcomeOf, progressOf } from './progress-view.ts';
+import type { InboxReceipt } from './inbox.ts';
+import { explainOutcome, journalEntry, outcomeOf, progressOf, type ProgressSelector } from './progress-view.ts';
 import { restartDelays, type RestartedDelay } from './restart-delays.ts';
 import { activeStateNodes, describeValue } from './state-paths.ts';
 import { createTransitionRecorder } from './transition-ids.ts';
 import { withTransitionHooks } from './transition-hooks.ts';
 import type { JournalEntry, RunStore } from './types.ts';
+import { waitInfo, type WaitInfo } from './waiting.ts';
+
+/** How often a run looks at its inbox and checks it is not stuck. */
+const POLL_MS = 200;
+/** Inbox ids a snapshot remembers as delivered (a resume settles a message found there without sending it). */
+const DELIVERED_KEPT = 100;
 
 /** How one actor run is set up: the machine, its services, and the runtime's guards. */
 export interface ActorRunOptions {
@@ -52,6 +59,23 @@ export interface ActorRunOptions {
   onNotice?(notice: Notice): void;
   /** Another inspection observer (the live inspector of `run --inspect`), given every inspection event. */
   inspect?(event: InspectionEvent): void;
+  /** Reads step, attempts and last error from a state (a `LifecycleServices.progress`); default: the step fields. */
+  progress?: ProgressSelector;
+  /**
+   * When the run comes to rest in a state only an event (or a timer) can leave, once per such state: what it
+   * accepts, so a person can send it (`lifecycle send`).
+   */
+  onWaiting?(wait: WaitInfo): void;
+  /** Once the actor runs: a way to send it events from this process (the inspector page), checked like the inbox's. */
+  onControl?(control: RunControl): void;
+}
+
+/** Sends an event to a running run, as `lifecycle send` does through the inbox. */
+export interface RunControl {
+  /** Delivers an event if the current state takes it; never fails the run (a throwing guard is a refusal). */
+  send(event: unknown): Omit<InboxReceipt, 'id' | 'time'>;
+  /** The running actor (to attach an inspector's controls to). */
+  actor: AnyActorRef;
 }
 
 /** Something a person should know that does not stop the run. */
@@ -62,7 +86,8 @@ export interface Notice {
 
 /** How an actor run ended. */
 export interface ActorRunEnd {
-  status: 'succeeded' | 'failed' | 'interrupted';
+  /** `ended`: a final state the machine marks neither as a success nor as a failure (`outcomeOf`). */
+  status: 'succeeded' | 'failed' | 'ended' | 'interrupted';
   snapshot: AnyMachineSnapshot;
   /** Why it failed: the machine's last error, a violated invariant, or an error of the runtime. */
   error: string | null;
@@ -76,9 +101,12 @@ export interface ActorRunEnd {
  * that persisted snapshot and continues: invoked services that were in flight start again, and so do `after`
  * timers. The store must be locked by the caller.
  */
-export async function runActor(options: ActorRunOptions & { input: unknown; saved?: unknown }): Promise<ActorRunEnd> {
+export async function runActor(options: ActorRunOptions & { input: unknown; saved?: unknown; delivered?: string[] }): Promise<ActorRunEnd> {
   const { store, lifecycle, machine, input, saved } = options;
   const resuming = saved !== undefined;
+  const delivered = [...(options.delivered ?? [])];
+  /** The message of the last error event a service sent (for a failure the context does not explain). */
+  let lastServiceError: string | null = null;
   let actor: AnyActorRef;
   let verification: Promise<void> | null = null;
   let violation: string | null = null;
@@ -109,7 +137,14 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     store.appendJournal(entry);
     if (!snapshot) return;
     try {
-      store.saveSnapshot({ version: 1, savedAt: new Date().toISOString(), snapshot: persisted });
+      const { step, attempts, lastError } = progressOf(snapshot.context, options.progress, snapshot.value);
+      store.saveSnapshot({
+        version: 1,
+        savedAt: new Date().toISOString(),
+        snapshot: persisted,
+        progress: { step, attempts, lastError },
+        ...(delivered.length ? { delivered: delivered.slice(-DELIVERED_KEPT) } : {}),
+      });
     } catch (error) {
       try {
         store.retractJournal?.();
@@ -155,12 +190,12 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
   const hooked = withTransitionHooks(provided, {
     onStart(snapshot) {
       if (resuming) {
-        const entry = { ...journalEntry(snapshot, snapshot, { type: 'lifecycle.resume' }) };
+        const entry = { ...journalEntry(snapshot, snapshot, { type: 'lifecycle.resume' }, undefined, undefined, options.progress) };
         delete entry.error;
         persist(entry, null);
         notify(entry, snapshot);
       } else {
-        const entry = journalEntry(null, snapshot, { type: 'xstate.init' }, recorder.take());
+        const entry = journalEntry(null, snapshot, { type: 'xstate.init' }, recorder.take(), undefined, options.progress);
         persist(entry, snapshot);
         notify(entry, snapshot);
       }
@@ -169,7 +204,11 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     onTransition(previous, next, event) {
       // Journal first: a crash between the two leaves a line whose transition a resume repeats (at-least-once),
       // never a saved state the journal does not mention; a torn line means the snapshot was not saved either.
-      const entry = journalEntry(previous, next, event, recorder.take());
+      const entry = journalEntry(previous, next, event, recorder.take(), undefined, options.progress);
+      if (event.type.startsWith('xstate.error.actor.')) {
+        const error = (event as { error?: unknown }).error;
+        lastServiceError = `${event.type.slice('xstate.error.actor.'.length)} failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
       persist(entry, next);
       notify(entry, next);
       verify(next, event.type);
@@ -207,15 +246,21 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     const end = async (status: ActorRunEnd['status'] | null, error: string | null) => {
       if (ended) return;
       ended = true;
+      clearInterval(poller);
       options.signal?.removeEventListener('abort', onAbort);
       shutdown?.signal.removeEventListener('abort', onShutdown);
       await verification?.catch(() => undefined);
       const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
       if (violation) return resolve({ status: 'failed', snapshot, error: violation, restartedDelays });
       const outcome = status ?? outcomeOf(snapshot) ?? 'failed';
-      const lastError = progressOf(snapshot.context).lastError;
+      const lastError = progressOf(snapshot.context, options.progress, snapshot.value).lastError;
       const reason =
-        error ?? (outcome === 'failed' ? (lastError ? `${lastError.step} (attempt ${lastError.attempt}): ${lastError.message}` : `ended in ${describeValue(snapshot.value)}`) : null);
+        error ??
+        (outcome === 'failed'
+          ? lastError
+            ? `${lastError.step ? `${lastError.step}${lastError.attempt ? ` (attempt ${lastError.attempt})` : ''}: ` : ''}${lastError.message}`
+            : (lastServiceError ?? `the final state ${describeValue(snapshot.value)} is ${explainOutcome(snapshot)?.because ?? 'not final'}`)
+          : null);
       resolve({ status: outcome, snapshot, error: reason, restartedDelays });
     };
     const onAbort = () => {
@@ -254,9 +299,102 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
         if (violation) void end('failed', violation);
       },
     });
+    // Events from outside, checked before they reach the machine: a refused one never touches the run.
+    const deliver = (event: unknown, id?: string): Omit<InboxReceipt, 'id' | 'time'> => {
+      const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+      const from = describeValue(snapshot.value);
+      const type = event && typeof event === 'object' && typeof (event as { type?: unknown }).type === 'string' ? (event as { type: string }).type : null;
+      const refuse = (reason: string) => ({ accepted: false, ...(type ? { event: type } : {}), from, reason });
+      if (ended || snapshot.status !== 'active') return refuse('the run is not running');
+      if (!type || Array.isArray(event)) return refuse('an event is a JSON object with a string "type"');
+      if (type.startsWith('xstate.')) return refuse(`${type} is an event of XState itself; send one of the machine's events`);
+      let accepted: boolean;
+      try {
+        accepted = snapshot.can(event as EventObject);
+      } catch (error) {
+        // XState says "Unable to evaluate guard 'g' in transition …:\n<the guard's own error>": keep both, one line.
+        const message = (error as Error).message ?? String(error);
+        const guard = /guard '([^']+)'/.exec(message)?.[1];
+        const cause = message.split('\n').pop()!.trim();
+        return refuse(`${guard ? `the guard '${guard}'` : 'a guard'} of ${type} in ${from} threw (${cause}): send the fields it reads`);
+      }
+      if (!accepted) {
+        const wait = waitInfo(machine, snapshot);
+        const takes = wait.events.includes(type) || wait.events.some((d) => d === '*' || (d.endsWith('.*') && type.startsWith(d.slice(0, -1))));
+        return refuse(
+          takes
+            ? `${from} takes ${type} only when its guard holds, and it does not for this event`
+            : `${from} does not take ${type}${wait.events.length ? ` (it takes ${wait.events.join(', ')})` : ' (it takes no events)'}`,
+        );
+      }
+      if (id) delivered.push(id);
+      actor.send(event as EventObject);
+      return { accepted: true, event: type, from, to: describeValue((actor.getSnapshot() as AnyMachineSnapshot).value) };
+    };
+    const inbox = store.inbox;
+    const settled = new Set(delivered);
+    const readInbox = () => {
+      if (!inbox) return;
+      for (const message of inbox.read()) {
+        if (ended) return;
+        const receipt = settled.has(message.id)
+          ? { accepted: true, reason: 'delivered before the run stopped' }
+          : message.error
+            ? { accepted: false, reason: message.error }
+            : deliver(message.event, message.id);
+        settled.add(message.id);
+        try {
+          inbox.settle(message.id, { id: message.id, time: new Date().toISOString(), ...receipt });
+        } catch (error) {
+          options.onNotice?.({ level: 'warning', message: `cannot settle inbox message ${message.id}: ${(error as Error).message}` });
+        }
+        options.onNotice?.({
+          level: receipt.accepted ? 'info' : 'warning',
+          message: receipt.accepted
+            ? `  (${'event' in receipt ? receipt.event : 'an event'} was sent with lifecycle send)`
+            : `refused a sent event: ${receipt.reason}`,
+        });
+      }
+    };
+    // At rest in a state only an event or a timer can leave: said once per state. At rest where nothing can move
+    // the run (a service that finished with no onDone, a non-final state with no way out): a failure, not a hang.
+    let lastWaitKey = '';
+    let stuckSince: string | null = null;
+    const checkRest = () => {
+      const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
+      if (ended || snapshot.status !== 'active') return;
+      const wait = waitInfo(machine, snapshot);
+      const key = `${wait.kind}:${JSON.stringify(snapshot.value)}`;
+      if (wait.kind === 'stuck') {
+        // Two polls in a row: a service starting in the same tick is not yet a child.
+        if (stuckSince === key) {
+          actor.stop();
+          void end('failed', `stuck in ${wait.state}: nothing runs there${wait.notRunning.length ? ` (${wait.notRunning.join(', ')} not running)` : ''} and no event or timer can leave it`);
+        }
+        stuckSince = key;
+        return;
+      }
+      stuckSince = null;
+      if (wait.kind === 'waiting' && key !== lastWaitKey && wait.events.length > 0) {
+        try {
+          options.onWaiting?.(wait);
+        } catch {
+          // Display only.
+        }
+      }
+      lastWaitKey = key;
+    };
+    // The poller also keeps the process alive while the run waits for an event: without it a run at rest would
+    // leave Node with nothing to do, and it would exit (13, "unsettled top-level await") in the middle of a run.
+    const poller = setInterval(() => {
+      readInbox();
+      checkRest();
+    }, POLL_MS);
+
     if (options.signal?.aborted) return void end('interrupted', null);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     actor.start();
+    options.onControl?.({ send: (event) => deliver(event), actor });
     if (shutdown?.signal.aborted) onShutdown();
     else shutdown?.signal.addEventListener('abort', onShutdown, { once: true });
     if (resuming) {

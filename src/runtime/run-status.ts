@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { isProcessAlive } from './lock-file.ts';
 import { progressOf, type ProgressView } from './progress-view.ts';
 import { describeValue } from './state-paths.ts';
@@ -24,7 +26,10 @@ export interface RunStatusReport extends ProgressView {
   value: unknown;
   /** Why the run failed, when it did. */
   error: string | null;
+  /** The current journal's transitions (a long run's earlier ones are compacted into `history/`). */
   history: JournalEntry[];
+  /** How many compacted journal segments the store's `history/` holds (0 for most runs). */
+  compactedSegments: number;
   warnings: string[];
 }
 
@@ -60,8 +65,21 @@ export function readRunStatus(store: RunStore): RunStatusReport {
     snapshotUnreadable: warnings.length > 0,
     value: snapshot?.value ?? null,
     ...progressOf(snapshot?.context),
+    // What the run itself read through its services' progress selector, when it saved one.
+    ...(saved?.progress ? { step: saved.progress.step ?? null, attempts: saved.progress.attempts ?? null, lastError: saved.progress.lastError ?? null } : {}),
     error: meta.error ?? null,
     history: journal.entries,
+    compactedSegments: countSegments(store),
     warnings: [...warnings, ...journal.warnings],
   };
+}
+
+function countSegments(store: RunStore): number {
+  const dir = (store as { dir?: unknown }).dir;
+  if (typeof dir !== 'string') return 0;
+  try {
+    return readdirSync(join(dir, 'history')).filter((n) => /^journal-\d+\.jsonl(\.gz)?$/.test(n)).length;
+  } catch {
+    return 0;
+  }
 }

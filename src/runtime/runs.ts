@@ -6,7 +6,8 @@ import type { RunMeta } from './types.ts';
 
 /** What `startRun` and `resumeRun` return. */
 export interface RunResult {
-  status: 'succeeded' | 'failed' | 'interrupted';
+  /** `ended`: a final state the machine marks neither as a success nor as a failure. */
+  status: 'succeeded' | 'failed' | 'ended' | 'interrupted';
   /** The last snapshot (restored but not run when the run had already finished). */
   snapshot: AnyMachineSnapshot | null;
   /** Why it failed. */
@@ -28,6 +29,8 @@ export type StartRunOptions = Omit<ActorRunOptions, 'timeoutMs'> & {
   input?: unknown;
   makeInput?: () => Promise<unknown>;
   timeoutMs?: number | null;
+  /** Where a user's services came from (`<absolute file>#<export>`), recorded so that a resume loads them again. */
+  servicesRef?: string;
 };
 
 /**
@@ -68,6 +71,7 @@ export async function startRun(options: StartRunOptions): Promise<RunResult> {
       pid: process.pid,
       resumes: 0,
       options: { verify: options.verify ?? false, timeoutMs: options.timeoutMs ?? null },
+      ...(options.servicesRef ? { services: options.servicesRef } : {}),
     };
     store.writeMeta(meta);
     return await finish({ ...options, input }, meta, undefined, warnings);
@@ -98,7 +102,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     // A run that reached a final state is over. A run that failed outside its machine (a violated invariant, a
     // store that could not be written, an unhandled error) stopped in a non-final state: it can be resumed.
     const final = (saved?.snapshot as { status?: string } | undefined)?.status === 'done';
-    if (meta.status === 'succeeded' || (meta.status === 'failed' && (final || !saved))) {
+    if (meta.status === 'succeeded' || meta.status === 'ended' || (meta.status === 'failed' && (final || !saved))) {
       return { status: meta.status, snapshot: null, error: meta.error ?? null, meta, restartedDelays: [], warnings: [], alreadyFinished: true };
     }
     if (saved) assertRestorable(options, saved.snapshot);
@@ -121,14 +125,14 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     };
     store.writeMeta(resumed);
     // No snapshot yet: the run stopped before its first save, so no service had started. Start it afresh.
-    return await finish({ ...options, input: meta.input }, resumed, saved?.snapshot, warnings, meta);
+    return await finish({ ...options, input: meta.input, delivered: saved?.delivered }, resumed, saved?.snapshot, warnings, meta);
   } finally {
     store.unlock();
   }
 }
 
 async function finish(
-  options: Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & { input: unknown; verify?: boolean; timeoutMs?: number | null },
+  options: Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & { input: unknown; verify?: boolean; timeoutMs?: number | null; delivered?: string[] },
   meta: RunMeta,
   saved: unknown,
   warnings: string[],

@@ -1,10 +1,17 @@
+import type { RunInbox } from './inbox.ts';
+import type { RunProgress } from './progress-view.ts';
+
 /**
  * The plain data a durable run is made of, and the store interface that keeps it. Everything here is JSON: a
  * store may be a directory (the default), a database row or memory.
  */
 
 /** Where a run stands, as recorded in its meta. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+/**
+ * `ended`: the run reached a final state that the machine marks neither as a success nor as a failure (see
+ * `outcomeOf`): it is over, but not reported as a success.
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'ended' | 'interrupted';
 
 /** What a store knows about a run besides its snapshot: enough to resume it from another process. */
 export interface RunMeta {
@@ -27,6 +34,11 @@ export interface RunMeta {
   options: { verify: boolean; timeoutMs: number | null };
   /** Why the run failed, when it did (the last error, or a violated invariant). */
   error?: string;
+  /**
+   * Where the run's services came from (`<absolute file>#<export>`), when they are not a built-in's: a resume
+   * loads them from there.
+   */
+  services?: string;
 }
 
 /** One transition of the machine, as a line of the journal. */
@@ -57,6 +69,10 @@ export interface SavedSnapshot {
   savedAt: string;
   /** `machine.getPersistedSnapshot(snapshot)`: restore it with `createActor(machine, { snapshot })`. */
   snapshot: unknown;
+  /** The run's progress in this state, as the services' selector or the step fields give it (what `status` shows). */
+  progress?: RunProgress;
+  /** Ids of the last inbox messages whose events this snapshot includes, so a resume never delivers one twice. */
+  delivered?: string[];
 }
 
 /** A journal as read back: the entries, and warnings about a torn last line that was left out. */
@@ -100,4 +116,6 @@ export interface RunStore {
   repairJournal(): string | null;
   /** Moves a finished run out of the way (kept, not deleted) so that a new run can start in the same store. */
   archive(): string;
+  /** Events sent to the run from outside (`lifecycle send`); a store without one takes none. */
+  readonly inbox?: RunInbox;
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import { MODULE_EXTENSION } from '../package-root.ts';
-import type { LifecycleServices } from './types.ts';
+import type { BuiltinServices } from './types.ts';
 
 /**
  * Loads a lifecycle's services from `src/services/<lifecycle>/index.ts`, by its export `<lifecycle>Services` (a
@@ -12,7 +12,7 @@ import type { LifecycleServices } from './types.ts';
  * processes), and so that a lifecycle whose services are not written yet is a clear error rather than a crash of
  * every command. The specifier is computed for the same reason: a missing module must not fail type-checking.
  */
-function lazyServices(lifecycle: string): () => Promise<LifecycleServices> {
+function lazyServices(lifecycle: string): () => Promise<BuiltinServices> {
   return async () => {
     const url = new URL(`./${lifecycle}/index${MODULE_EXTENSION}`, import.meta.url);
     if (!existsSync(fileURLToPath(url))) {
@@ -28,8 +28,8 @@ function lazyServices(lifecycle: string): () => Promise<LifecycleServices> {
   };
 }
 
-function isLifecycleServices(value: unknown): value is LifecycleServices {
-  const v = value as Partial<LifecycleServices> | null;
+function isLifecycleServices(value: unknown): value is BuiltinServices {
+  const v = value as Partial<BuiltinServices> | null;
   return !!v && typeof v === 'object' && typeof v.actors === 'object' && typeof v.sandboxInput === 'function';
 }
 
@@ -40,7 +40,7 @@ function isLifecycleServices(value: unknown): value is LifecycleServices {
  * const services = await SERVICES.install();
  * const actor = createActor(installMachine.provide({ actors: services.actors }), { input });
  */
-export const SERVICES: Record<string, () => Promise<LifecycleServices>> = {
+export const SERVICES: Record<string, () => Promise<BuiltinServices>> = {
   install: lazyServices('install'),
   upgrade: lazyServices('upgrade'),
   preboot: lazyServices('preboot'),

@@ -1,4 +1,5 @@
 import type { AnyActorLogic, EventObject } from 'xstate';
+import type { RunProgress } from '../runtime/progress-view.ts';
 
 /** What a check of the real system sees: the run's input and the machine's current context and state. */
 export interface InvariantProbe<TInput = unknown, TContext = unknown> {
@@ -16,22 +17,26 @@ export type Invariant<TInput = unknown, TContext = unknown> = (probe: InvariantP
 
 /**
  * A lifecycle's real side effects: the actors its machine names, and per-state invariants. The machine stays
- * pure; `machine.provide({ actors: services.actors })` runs it for real.
+ * pure; `machine.provide({ actors: services.actors })` runs it for real. Every field is optional: a user's
+ * machine may run with the actors of its own `setup` and still give invariants, notes or a progress selector.
+ * Write them with `defineServices(machine, { ... })`, which types them from the machine.
  */
 export interface LifecycleServices<TInput = unknown, TContext = unknown> {
-  lifecycle: string;
+  /** A name for messages (defaults to the machine's reference). */
+  lifecycle?: string;
   /** Real implementations, by the actor names declared in the machine's `setup({ actors })`. */
-  actors: Record<string, AnyActorLogic>;
+  actors?: Record<string, AnyActorLogic>;
   /**
    * Invariants by state path (dot-joined, without the machine id, e.g. `installing.kibana_assets`): a check
    * applies whenever that state is active (so a check on a compound state applies to all its children).
+   * `run --verify` and the generated suites' sandboxed paths check them.
    */
-  invariants: Record<string, Invariant<TInput, TContext>>;
+  invariants?: Record<string, Invariant<TInput, TContext>>;
   /**
    * Makes an input whose every side effect stays under `dir` (a fresh temp directory) and on loopback, for
-   * demos and tests: e.g. an example package and an empty target directory.
+   * demos and tests: e.g. an example package and an empty target directory. `run` without `--input` uses it.
    */
-  sandboxInput(dir: string): Promise<TInput>;
+  sandboxInput?(dir: string): Promise<TInput>;
   /**
    * Checks an input a user gave (`--input`) before anything runs and makes its relative paths absolute against
    * `cwd` (the input is saved with the run; a resume may run elsewhere). Throws a `UserError` naming the field.
@@ -65,4 +70,18 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * interrupts the run.
    */
   shutdownEvent?: EventObject;
+  /**
+   * What `status`, the live line and the journal show as the run's step, attempts and last error, read from a
+   * state. Without it they are read from the step helper's context fields (`step`, `attempts`, `lastError`:
+   * `lifecycle-kit/steps`), when the context has them. Pure.
+   */
+  progress?(state: { context: TContext; value: unknown }): Partial<RunProgress>;
+}
+
+/** The services of a built-in lifecycle: everything a sandboxed demo, `--verify` and the generated suites use. */
+export interface BuiltinServices<TInput = unknown, TContext = unknown> extends LifecycleServices<TInput, TContext> {
+  lifecycle: string;
+  actors: Record<string, AnyActorLogic>;
+  invariants: Record<string, Invariant<TInput, TContext>>;
+  sandboxInput(dir: string): Promise<TInput>;
 }

@@ -4,7 +4,7 @@
  * invoked in have finished, so a check never races with the step that follows it.
  */
 import { createActor, fromPromise, toPromise, type AnyActorLogic, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
-import type { LifecycleServices } from '../../src/services/types.ts';
+import type { BuiltinServices } from '../../src/services/types.ts';
 
 /** Dot-joined paths of every active state, e.g. `installing`, `installing.kibana_assets`, `installing.kibana_assets.running`. */
 export function activePaths(value: unknown, prefix = ''): string[] {
@@ -35,7 +35,7 @@ export interface CheckedRunOptions {
 
 export async function runChecked<TInput, TContext, TOutput>(
   machine: AnyStateMachine,
-  services: LifecycleServices<TInput, TContext>,
+  services: BuiltinServices<TInput, TContext>,
   input: TInput,
   options: CheckedRunOptions = {},
 ): Promise<CheckedRun<TOutput>> {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { InstallContext, InstallInput, InstallStep, StepInput } from '../../../machines/install.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
-import type { LifecycleServices } from '../types.ts';
+import type { BuiltinServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious, readInstallationRecord, rollback } from './actors.ts';
 import { installInvariants } from './invariants.ts';
 import { runStep } from './steps.ts';
@@ -36,7 +36,7 @@ export function examplePackage(name: string, version: string): string {
 
 const step = (name: InstallStep) => fromPromise<void, StepInput>(({ input }) => runStep({ ...input, step: name }));
 
-export const installServices: LifecycleServices<InstallInput, InstallContext> = {
+export const installServices: BuiltinServices<InstallInput, InstallContext> = {
   lifecycle: 'install',
   actors: {
     checkPreconditions: fromPromise(({ input }: { input: Parameters<typeof checkPreconditions>[0] }) => checkPreconditions(input)),

@@ -15,7 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { OperatorContext, OperatorInput, RunActionInput, RunActionOutput } from '../../../machines/operator.ts';
-import type { LifecycleServices } from '../types.ts';
+import type { BuiltinServices } from '../types.ts';
 import { observeApp, runAction } from './actions.ts';
 import { operatorInvariants } from './invariants.ts';
 import { operatorNotes } from './notes.ts';
@@ -31,7 +31,7 @@ export { deriveConditions, readStatus, type Condition, type StatusDocument } fro
 
 const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
 
-export const operatorServices: LifecycleServices<OperatorInput, OperatorContext> = {
+export const operatorServices: BuiltinServices<OperatorInput, OperatorContext> = {
   lifecycle: 'operator',
   actors: {
     readSpec: promise(readSpec),

@@ -17,7 +17,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { PrebootContext, PrebootInput } from '../../../machines/preboot.ts';
-import type { LifecycleServices } from '../types.ts';
+import type { BuiltinServices } from '../types.ts';
 import { loadConfig } from './config.ts';
 import { prebootInvariants } from './invariants.ts';
 import { prebootNotes } from './notes.ts';
@@ -45,7 +45,7 @@ function pluginsProblem(plugins: string[]): string | null {
 
 const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
 
-export const prebootServices: LifecycleServices<PrebootInput, PrebootContext> = {
+export const prebootServices: BuiltinServices<PrebootInput, PrebootContext> = {
   lifecycle: 'preboot',
   actors: {
     loadConfig: promise(loadConfig),

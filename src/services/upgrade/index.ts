@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import { resolveHealthPolicy, type ExtractInput, type ExtractOutput, type UpgradeContext, type UpgradeInput } from '../../../machines/upgrade.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
-import type { LifecycleServices } from '../types.ts';
+import type { BuiltinServices } from '../types.ts';
 import { exists } from '../install/fs.ts';
 import { buildExampleArtifacts } from './artifacts.ts';
 import { downloadActor } from './download.ts';
@@ -67,7 +67,7 @@ function sourceProblem(source: string): string | null {
 
 const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
 
-export const upgradeServices: LifecycleServices<UpgradeInput, UpgradeContext> = {
+export const upgradeServices: BuiltinServices<UpgradeInput, UpgradeContext> = {
   lifecycle: 'upgrade',
   actors: {
     readCurrentAgent: promise(({ agentHome }: { agentHome: string }) => readCurrentAgent(agentHome)),
