@@ -869,6 +869,7 @@ export const operatorMachine = operatorSetup.createMachine({
     ended: {
       description: 'The app reached end after SHUTDOWN/DELETE; the operator is done',
       type: 'final',
+      tags: ['success'],
     },
   },
   output: ({ context }) => ({

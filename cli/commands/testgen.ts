@@ -7,7 +7,8 @@ import { loadMachine } from '../../src/model/load.ts';
 import { buildSuite, existingSuiteFiles, staleSuiteFiles } from '../../src/testgen/index.ts';
 import { UserError } from '../../src/errors.ts';
 import { transitionTextById } from '../../src/paths/transition-text.ts';
-import type { Register } from '../io.ts';
+import { type Register, usageError } from '../io.ts';
+import { findServicesBeside, loadServicesRef } from '../../src/services/load-user.ts';
 import { belowTarget, parseMinCoverage } from '../min-coverage.ts';
 import { positive } from './paths.ts';
 
@@ -22,6 +23,7 @@ export const registerTestgen: Register = (program, { io, setExitCode }) => {
     .option('--no-infer', "use only the hand-written catalogue: no samples inferred from the machine's TypeScript types")
     .option('--harness <module>', 'module the tests import the harness from', 'lifecycle-kit/testing')
     .option('--max-steps-per-file <n>', 'split larger suites into several files (for vitest --shard)', '400')
+    .option('--services <file#export>', "your machine's real services: the suite imports them and runs sandboxed paths against them (default: those found beside the machine)")
     .option('--min-coverage <pct>', 'exit 1, writing nothing, when the paths take fewer transitions than this percentage')
     .addHelpText(
       'after',
@@ -33,9 +35,12 @@ Examples:
 
 A machine no path can be found for gets no suite (exit 1, nothing written).`,
     )
-    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string; minCoverage?: string }) => {
+    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string; minCoverage?: string; services?: string }) => {
       const min = parseMinCoverage(opts.minCoverage);
       const loaded = await loadMachine(ref);
+      if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
+      // A user's services, given or found beside the machine: the suite runs its sandboxed paths against them.
+      const found = loaded.origin === 'builtin' ? null : opts.services ? await loadServicesRef(opts.services, loaded.machine) : await findServicesBeside(loaded);
       const graph = extractGraph(loaded.machine);
       const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
       const { files, stem, coverage } = buildSuite(loaded, graph, {
@@ -43,6 +48,7 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
         catalogue,
         harness: opts.harness,
         maxStepsPerFile: positive('--max-steps-per-file', opts.maxStepsPerFile),
+        ...(found ? { services: { ref: found.ref, sandbox: typeof found.services.sandboxInput === 'function' } } : {}),
       });
       const rel = (p: string) => relative(process.cwd(), p);
       const t = coverage.transitions;

@@ -82,7 +82,7 @@ export type RunOutcome = 'succeeded' | 'failed' | 'ended';
 
 const SUCCESS_STATUS = new Set(['succeeded', 'success', 'successful', 'ok', 'done', 'complete', 'completed', 'finished', 'stopped']);
 /** Final state names that say success by themselves (`done`, `buildComplete`): the last word counts. */
-const SUCCESS_NAME = new Set(['done', 'success', 'succeeded', 'successful', 'complete', 'completed', 'finished', 'ok']);
+const SUCCESS_NAME = new Set(['done', 'success', 'succeeded', 'successful', 'complete', 'completed', 'finished', 'ok', 'stopped']);
 const FAILURE_WORD = /^(fail(ed|ure)?|errou?r(ed)?|cancell?(ed)?|abort(ed)?|reject(ed)?|refused|denied|crash(ed)?|timed?_?out|timeout|rolled_?back|invalid|broken|unhealthy)$/i;
 
 /**
@@ -91,8 +91,8 @@ const FAILURE_WORD = /^(fail(ed|ure)?|errou?r(ed)?|cancell?(ed)?|abort(ed)?|reje
  * 2. else the machine's output has a `status` string that says so (`succeeded`, `ok`, `done`, `completed`,
  *    `stopped`, … or `failed`, `error`, `cancelled`, …);
  * 3. else a final state named like a failure (`failed`, `error`, `cancelled`, `aborted`, `rejected`, `timedOut`, …)
- *    is one, and one named like a success (`done`, `success`, `completed`, `finished`, `ok`, `buildComplete`) is one;
- * 4. any other final state (`released`, `stopped`) is `ended`: the run is over, but the machine did not say it
+ *    is one, and one named like a success (`done`, `success`, `completed`, `finished`, `ok`, `stopped`, `buildComplete`) is one;
+ * 4. any other final state (`released`, `deployed`) is `ended`: the run is over, but the machine did not say it
  *    succeeded. Tag the final state `success` to have it reported as one.
  */
 export function outcomeOf(snapshot: AnyMachineSnapshot): RunOutcome | null {

@@ -18,8 +18,17 @@ export interface TestgenOptions {
    * in a sandbox. The default scenario is the catalogue's first input and first sample of every service output,
    * which by convention describe a fresh sandbox; a path that uses only those can be followed by the real system.
    */
-  services?: boolean;
+  services?: boolean | UserServicesImport;
   catalogue?: EventCatalogue;
+}
+
+/** A user's services as the generated file imports them. */
+export interface UserServicesImport {
+  /** The module, relative to the generated file (`../src/deploy.services.ts`). */
+  file: string;
+  exportName: string;
+  /** Whether they make a sandbox (`sandboxInput`): only then do paths run against the real system. */
+  sandbox: boolean;
 }
 
 export interface GeneratedFile {
@@ -63,18 +72,21 @@ function fileSource(paths: LifecyclePath[], names: string[], result: PathsResult
   const harness = options.harness ?? 'lifecycle-kit/testing';
   const lines = [GENERATED_MARK, `// ${result.cover} cover of ${graph.id}: ${result.coverage.transitions.covered}/${result.coverage.transitions.total} transitions, ${result.stats.paths} paths, ${result.stats.steps} steps${part}`];
   if ('file' in options.machine) lines.push("import { fileURLToPath } from 'node:url';");
-  lines.push("import { describe, it } from 'vitest';", `import { createPathRunner } from ${JSON.stringify(harness)};`, '');
+  lines.push("import { describe, it } from 'vitest';", `import { createPathRunner } from ${JSON.stringify(harness)};`);
+  const user = typeof options.services === 'object' ? options.services : null;
+  if (user) lines.push(user.exportName === 'default' ? `import services from ${JSON.stringify(user.file)};` : `import { ${user.exportName === 'services' ? 'services' : `${user.exportName} as services`} } from ${JSON.stringify(user.file)};`);
+  lines.push('');
   const machineExpr =
     'builtin' in options.machine
       ? JSON.stringify(options.machine.builtin)
       : `\`\${fileURLToPath(new URL(${JSON.stringify(options.machine.file)}, import.meta.url))}#${options.machine.exportName}\``;
-  lines.push(`const run = await createPathRunner({ machine: ${machineExpr}${options.services ? ', services: true' : ''} });`, '');
+  lines.push(`const run = await createPathRunner({ machine: ${machineExpr}${user ? ', services' : options.services ? ', services: true' : ''} });`, '');
   lines.push(`describe(${JSON.stringify(`${graph.id}${part}`)}, () => {`);
   paths.forEach((path, i) => {
     lines.push(`  it(${JSON.stringify(names[i])}, async () => {`);
     lines.push(`    await run(${JSON.stringify(names[i])}, [`);
     for (const step of path.steps) lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)}${step.guards ? `, guards: ${json(step.guards, 6)}` : ''} },`);
-    const sandbox = options.services && isDefaultScenario(path, graph, options.catalogue);
+    const sandbox = (options.services === true || user?.sandbox === true) && isDefaultScenario(path, graph, options.catalogue);
     const runOptions = [...(sandbox ? ['sandbox: true'] : []), ...(path.initialGuards ? [`guards: ${json(path.initialGuards, 4)}`] : [])];
     lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)}${runOptions.length ? `, { ${runOptions.join(', ')} }` : ''});`);
     lines.push('  });');

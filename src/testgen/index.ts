@@ -16,6 +16,8 @@ export interface SuiteOptions {
   harness?: string;
   maxStepsPerFile?: number;
   maxStates?: number;
+  /** A user's services (`<absolute file>#<export>`): the suite imports them and runs sandboxed paths against them. */
+  services?: { ref: string; sandbox: boolean };
 }
 
 /**
@@ -35,7 +37,8 @@ export function buildSuite(loaded: LoadedMachine, graph: LifecycleGraph, options
     loaded.origin === 'builtin'
       ? { builtin: loaded.name }
       : { file: toUrlPath(relative(options.outDir, loaded.origin)), exportName: loaded.exportName ?? loaded.name };
-  const files = generateTests(result, graph, { machine, name: stem, services: loaded.origin === 'builtin', catalogue: options.catalogue, harness: options.harness, maxStepsPerFile: options.maxStepsPerFile });
+  const services = options.services ? userServicesImport(options.services, options.outDir) : loaded.origin === 'builtin';
+  const files = generateTests(result, graph, { machine, name: stem, services, catalogue: options.catalogue, harness: options.harness, maxStepsPerFile: options.maxStepsPerFile });
   return { files: files.map((f) => ({ ...f, path: join(options.outDir, f.path) })), stem, coverage: result.coverage };
 }
 
@@ -54,6 +57,11 @@ export function staleSuiteFiles(files: GeneratedFile[], dir: string, stem: strin
   const stale = files.filter((f) => !existsSync(f.path) || readFileSync(f.path, 'utf8') !== f.source).map((f) => f.path);
   const wanted = new Set(files.map((f) => f.path));
   return [...stale, ...existingSuiteFiles(dir, stem).filter((f) => !wanted.has(f))];
+}
+
+function userServicesImport(services: { ref: string; sandbox: boolean }, outDir: string) {
+  const hash = services.ref.lastIndexOf('#');
+  return { file: toUrlPath(relative(outDir, services.ref.slice(0, hash))), exportName: services.ref.slice(hash + 1), sandbox: services.sandbox };
 }
 
 function toUrlPath(path: string): string {
