@@ -54,9 +54,9 @@ export const loaderCases: Case[] = [
   },
 ];
 
-/** `lifecycle run preboot` waiting at preboot, attacked with the issue's cross-site POSTs; then Ctrl-C. */
+/** `lifecycle run preboot` waiting at preboot, attacked with the issue's cross-site POSTs and a code guesser; then Ctrl-C. */
 const prebootCrossSite: Case = {
-  id: 'cross-site POSTs to the interactive setup of a running preboot',
+  id: 'cross-site POSTs and code guessing against the interactive setup of a running preboot',
   cls: 'preboot cross-site',
   async drive(c) {
     const configPath = join(c.dir, 'config', 'server.json');
@@ -90,6 +90,14 @@ const prebootCrossSite: Case = {
       const answer = await httpRequest('POST', configure!, { body: credentials, headers, timeoutMs: 3000 }).catch((e: Error) => ({ status: 0, body: e.message }));
       if (answer.status < 400) problems.push(`${what}: answered ${answer.status}`);
     }
+    // A same-origin guesser: five wrong codes lock the setup, after which even the right code is refused.
+    const guess = (code: string) => httpRequest('POST', configure!, { body: JSON.stringify({ ...(JSON.parse(credentials) as object), code }), headers: { 'content-type': 'application/json' }, timeoutMs: 3000 });
+    for (let i = 0; i < 5; i++) {
+      const answer = await guess(String(100000 + i));
+      if (answer.status < 400) problems.push(`wrong code ${100000 + i}: answered ${answer.status}`);
+    }
+    const right = await guess((JSON.parse(body!) as { code: string }).code);
+    if (right.status !== 429) problems.push(`the right code after five wrong ones: answered ${right.status}, expected 429 (locked)`);
     if (existsSync(configPath)) problems.push(`the config was written: ${readFileSync(configPath, 'utf8').slice(0, 200)}`);
     if (!(await isListening('127.0.0.1', Number(port)))) problems.push('the preboot server went away');
     child.kill('SIGINT');

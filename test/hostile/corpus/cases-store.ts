@@ -73,6 +73,44 @@ export const storeCases: Case[] = [
     line: (c) => new RegExp(escape(join(store(c), 'run.json'))),
   },
 
+  corruptSnapshot('snapshot is 1 MB of garbage', `{"version":1,"snapshot":${'x'.repeat(1024 * 1024)}`, /not valid JSON|unreadable|truncated/),
+  {
+    id: 'run.json of a future store format',
+    cls: 'store corruption',
+    prepare: (c) => {
+      interrupted(c);
+      const meta = JSON.parse(readFileSync(join(store(c), 'run.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(store(c), 'run.json'), JSON.stringify({ ...meta, version: 2 }));
+      return { args: ['resume', '--store', store(c)] };
+    },
+    line: (c) => new RegExp(`${escape(join(store(c), 'run.json'))}.*version`),
+    open: 'src/runtime/directory-store.ts readMeta does not check run.json\'s version (loadSnapshot does): a store of a newer format is resumed as if it were version 1',
+  },
+  {
+    id: 'status --json of a corrupt store',
+    cls: 'store corruption',
+    prepare: (c) => (interrupted(c, undefined, '{"version":1,'), { args: ['status', '--json', '--store', store(c)] }),
+    line: (c) => new RegExp(escape(join(store(c), 'run.json'))),
+  },
+  {
+    id: '--input that is not JSON',
+    cls: 'bad retry policies',
+    prepare: (c) => ({ args: ['run', 'install', '--store', store(c), '--input', '{"package": '] }),
+    line: () => /--input/,
+  },
+  {
+    id: '--input holding a 1 MB path',
+    cls: 'vague fs errors',
+    // A file: one argument of 1 MB is more than exec allows (E2BIG).
+    prepare: (c) => {
+      writeFileSync(join(c.dir, 'input.json'), JSON.stringify({ package: `/${'p'.repeat(1024 * 1024)}`, target: join(c.dir, 'stack') }));
+      return { args: ['run', 'install', '--store', store(c), '--input', join(c.dir, 'input.json')] };
+    },
+    line: () => /p…p|…/,
+    writes: ['store'],
+    after: (_c, proc) => (proc.stderr.length > 600 ? [`the error line is ${proc.stderr.length} characters long`] : []),
+  },
+
   // The lock.
   {
     id: 'lock held by a live process',
