@@ -22,7 +22,7 @@ export type HostileClass =
   | 'package/target overlap'
   | 'artifact in downloads and home layouts'
   | 'slow and endless peers'
-  | 'bad retry policies'
+  | 'bad input and retry policies'
   | 'loaders'
   | 'null snapshot'
   | 'vague fs errors';

@@ -94,7 +94,7 @@ export const storeCases: Case[] = [
   },
   {
     id: '--input that is not JSON',
-    cls: 'bad retry policies',
+    cls: 'bad input and retry policies',
     prepare: (c) => ({ args: ['run', 'install', '--store', store(c), '--input', '{"package": '] }),
     line: () => /--input/,
   },

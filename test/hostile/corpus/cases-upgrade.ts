@@ -286,5 +286,5 @@ export const upgradeCases: Case[] = [
       [{ forever: true }, /retry has unknown field "?forever"?/],
       ['fast', /retry must be a retry policy object/],
     ] as const
-  ).map(([retry, line]) => refusedInput(`retry ${JSON.stringify(retry)}`, 'bad retry policies', { retry }, line)),
+  ).map(([retry, line]) => refusedInput(`retry ${JSON.stringify(retry)}`, 'bad input and retry policies', { retry }, line)),
 ];
