@@ -126,7 +126,7 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
   {
     name: 'coverage',
     term: 'coverage [options] <machine>',
-    description: 'show which transitions the generated suite (or a recorded run journal) takes',
+    description: 'show which transitions the generated tests or runs really took (recorded), or --planned: what the generated paths would take',
     load: async () => (await import('./commands/coverage.ts')).registerCoverage,
   },
   {
