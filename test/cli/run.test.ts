@@ -2,7 +2,7 @@
  * `lifecycle run`, `status` and `resume` as a user runs them: the real binary as a child process, in temp dirs.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ describe('lifecycle run / status / resume (child process)', () => {
     const r = await lifecycle(['run', STEPS, '--store', join(dir, 'store'), '--input', JSON.stringify(input)]);
     expect(r.code).toBe(1);
     oneLine(r.stderr);
-    expect(r.stderr).toMatch(/^lifecycle: .*#stepsMachine failed in failed: step-1 \(attempt 2\): step 1 failed on purpose\n$/);
+    expect(r.stderr).toMatch(/^lifecycle: .*#stepsMachine failed, ending in failed: step-1 \(attempt 2\): step 1 failed on purpose\n$/);
     expect(r.stdout).toMatch(/working\.running → working\.retrying {2}\(step-1 attempt 1 failed: step 1 failed on purpose\)/);
     const status = await lifecycle(['status', '--store', join(dir, 'store')]);
     expect(status.stdout).toMatch(/^last error\s+step-1 attempt 2 \[injected\] at .*: step 1 failed on purpose$/m);
@@ -66,7 +66,7 @@ describe('lifecycle run / status / resume (child process)', () => {
     const r = await lifecycle(['run', STEPS, '--store', join(dir, 'store'), '--input', JSON.stringify(input), '--timeout', '300']);
     expect(r.code).toBe(1);
     oneLine(r.stderr);
-    expect(r.stderr).toMatch(/failed in failed: step-0 \(attempt 2\): service "writeStep" timed out after 300 ms\n$/);
+    expect(r.stderr).toMatch(/failed, ending in failed: step-0 \(attempt 2\): service "writeStep" timed out after 300 ms\n$/);
   });
 
   it('malformed --input: one clear line, exit 1, no store created', async () => {
@@ -236,14 +236,21 @@ describe('lifecycle run / status / resume (child process)', () => {
     }
   });
 
-  it('run install without --input runs on a sandbox and says where', async () => {
+  it('run install without --input runs on a sandbox, says where, and removes it once finished unless --keep-sandbox', async () => {
     const dir = temp();
-    const r = await lifecycle(['run', 'install', '--verify'], { cwd: dir });
+    const r = await lifecycle(['run', 'install', '--verify', '--keep-sandbox'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const sandbox = /^sandbox: (.+)$/m.exec(r.stdout)![1]!;
     expect(r.stdout).toMatch(/installing\.save_installation_record\.running → installed\n/);
+    expect(r.stdout).toMatch(/^sandbox kept: /m);
     expect(existsSync(join(sandbox, 'target', '.installations', 'nginx.json'))).toBe(true);
+    rmSync(sandbox, { recursive: true, force: true });
     expect(existsSync(join(dir, '.lifecycle', 'run.json'))).toBe(true);
+    const again = await lifecycle(['run', 'install', '--store', join(dir, 'again')], { cwd: dir });
+    expect(again.code).toBe(0);
+    const removed = /^sandbox: (.+)$/m.exec(again.stdout)![1]!;
+    expect(again.stdout).toMatch(/^sandbox removed: /m);
+    expect(existsSync(removed)).toBe(false);
   });
 });
