@@ -1,10 +1,10 @@
 /**
  * `lifecycle run --inspect`: a durable run shown live on the inspector page.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attachInspector } from '../../src/inspect/attach.ts';
 import { PAGE_PATH } from '../../src/inspect/protocol.ts';
@@ -14,11 +14,21 @@ import { lifecycle } from '../runtime/crash-harness.ts';
 import { stepsMachine } from '../runtime/fixtures/machines.ts';
 
 const FIXTURES = new URL('../runtime/fixtures/machines.ts', import.meta.url).pathname;
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-run-inspect-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('run --inspect', () => {
   it('a durable run feeds the inspector: the page sees its actor and every snapshot', async () => {
     const inspector = await attachInspector({ machine: stepsMachine });
-    const dir = mkdtempSync(join(tmpdir(), 'lk-run-inspect-'));
+    const dir = temp();
     const received: string[] = [];
     // A page connection: the server replays the buffered history, so connecting after the run still shows it.
     try {
@@ -52,7 +62,7 @@ describe('run --inspect', () => {
   });
 
   it('the CLI prints the page and ends with the run when not on a terminal; a bad port is a usage error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-run-inspect-'));
+    const dir = temp();
     const r = await lifecycle(['run', `${FIXTURES}#stepsMachine`, '--store', join(dir, 'store'), '--input', JSON.stringify({ steps: 1, dir }), '--inspect']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/m);

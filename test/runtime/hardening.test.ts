@@ -3,10 +3,10 @@
  * holding JSON that is not a snapshot, filesystem errors a user can cause, bounded error lines.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UserError, clip, toErrorLine } from '../../src/errors.ts';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
 import { ensureDir } from '../../src/io/fs-errors.ts';
@@ -15,9 +15,18 @@ import { acquireLock, readLock, releaseLock } from '../../src/runtime/lock-file.
 import { MemoryStore } from '../../src/runtime/memory-store.ts';
 import { resumeRun, startRun } from '../../src/runtime/runs.ts';
 import { stepsMachine } from './fixtures/machines.ts';
-import { bundleLock, raceForLock } from './lock-race.ts';
+import { bundleLock, raceForLock, removeBundle } from './lock-race.ts';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-hard-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-hard-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const DEAD_PID = 999_999_999;
 const deadLock = (path: string) => writeFileSync(path, JSON.stringify({ pid: DEAD_PID, since: '2020-01-01T00:00:00.000Z' }));
 const lockId = (path: string) => {
@@ -35,6 +44,7 @@ describe('the store lock under a race of many processes', () => {
   // empty lock between its exclusive create and its write was taken over as stale) two of three free-store trials
   // of 24 gave the lock to two processes. (The figures of many more trials: docs/runtime.md, "One run per store".)
   const bundle = bundleLock();
+  afterAll(() => removeBundle(bundle));
 
   it('a free store: exactly one of 20 racers gets it, twice over', { timeout: 40_000 }, async () => {
     for (let trial = 0; trial < 2; trial++) {

@@ -4,9 +4,9 @@
  * barrier, call `acquireLock` in the same millisecond, and the winner holds the lock until every other has tried.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildSync } from 'esbuild';
 
@@ -17,6 +17,11 @@ export function bundleLock(source = fileURLToPath(new URL('../../src/runtime/loc
   const out = join(mkdtempSync(join(tmpdir(), 'lk-lock-bundle-')), 'lock-file.mjs');
   buildSync({ entryPoints: [source], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'silent' });
   return pathToFileURL(out).href;
+}
+
+/** Removes the temp dir of a bundle made by `bundleLock`. */
+export function removeBundle(bundle: string): void {
+  rmSync(dirname(fileURLToPath(bundle)), { recursive: true, force: true });
 }
 
 export interface RaceResult {
@@ -33,6 +38,14 @@ export interface RaceResult {
  */
 export async function raceForLock(bundle: string, racers: number, prepare?: (lockPath: string) => void): Promise<RaceResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lk-lock-race-'));
+  try {
+    return await raceIn(dir, bundle, racers, prepare);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function raceIn(dir: string, bundle: string, racers: number, prepare?: (lockPath: string) => void): Promise<RaceResult> {
   const store = join(dir, 'store');
   mkdirSync(store);
   const lockPath = join(store, 'lock');

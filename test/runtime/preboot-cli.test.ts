@@ -5,20 +5,35 @@
  * (`LifecycleServices.restore`) where they were.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpRequest, isListening } from '../../src/services/preboot/index.ts';
 import { BIN, lifecycle } from './crash-harness.ts';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-preboot-cli-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-preboot-cli-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+/** The CLI processes started here: any still running once the tests end (one failed midway) is killed. */
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 /** Spawns `lifecycle run preboot` (sandbox input) and waits until the journal shows the preboot server up. */
 async function runUntilPrebootServer(store: string): Promise<{ child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>; port: number; signalled: () => number }> {
   const child = spawn(process.execPath, [BIN, 'run', 'preboot', '--store', store], { stdio: 'ignore' });
+  children.push(child);
   let signalledAt = 0;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - signalledAt })),
@@ -36,12 +51,15 @@ async function runUntilPrebootServer(store: string): Promise<{ child: ChildProce
       // not written yet
     }
   }
+  // The run's sandbox (the data dir's parent): removed with the temp dirs, since a run killed or resumed keeps it.
+  temps.push(dirname((JSON.parse(readFileSync(join(store, 'run.json'), 'utf8')) as { input: { dataDir: string } }).input.dataDir));
   return { child, exited, port, signalled: () => (signalledAt = Date.now()) };
 }
 
 /** `lifecycle resume --store <store>` as a child process, its output collected. */
 function resume(store: string) {
   const child = spawn(process.execPath, [BIN, 'resume', '--store', store], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));

@@ -7,10 +7,10 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, toPromise, type AnyActorLogic, type AnyMachineSnapshot } from 'xstate';
 import { prebootMachine, type PrebootContext, type PrebootInput, type PrebootStep } from '../../machines/preboot.ts';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
@@ -24,7 +24,16 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
 
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-preboot-resume-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-preboot-resume-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const retry = { maxAttempts: 3, initialIntervalMs: 10, backoffRate: 2, maxIntervalMs: 50 };
 
 function inputIn(dir: string, plugins: string[]): PrebootInput {

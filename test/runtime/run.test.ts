@@ -1,14 +1,23 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fromCallback, fromPromise, setup } from 'xstate';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { MemoryStore } from '../../src/runtime/memory-store.ts';
 import { resumeRun, startRun } from '../../src/runtime/runs.ts';
 import { callbackMachine, stepsMachine, timerMachine } from './fixtures/machines.ts';
 
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-run-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-run-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Aborts the run (a stop that saves nothing, as a crash saves nothing) as soon as `when` holds. */
 function abortWhen(when: (dir: string) => boolean, dir: string): AbortController {

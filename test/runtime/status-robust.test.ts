@@ -2,17 +2,26 @@
  * `lifecycle status` on a damaged store: a corrupt snapshot still shows the meta and history (with one warning), a
  * garbage run.json fails on one line; neither changes the store, and resume keeps refusing a corrupt snapshot.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { readRunStatus } from '../../src/runtime/run-status.ts';
 import type { JournalEntry, RunMeta } from '../../src/runtime/types.ts';
 import { lifecycle } from './crash-harness.ts';
 
 const LIFECYCLE = `${new URL('./fixtures/machines.ts', import.meta.url).pathname}#stepsMachine`;
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-status-robust-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-status-robust-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const contents = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 const entry = (to: string): JournalEntry => ({ time: new Date(0).toISOString(), event: 'xstate.done.actor.step', from: 'working', to, step: null });
 

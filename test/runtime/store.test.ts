@@ -1,9 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { readLock } from '../../src/runtime/lock-file.ts';
@@ -13,7 +13,16 @@ import type { JournalEntry, RunMeta } from '../../src/runtime/types.ts';
 import { stepsMachine } from './fixtures/machines.ts';
 
 const exec = promisify(execFile);
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-store-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-store-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const entry = (i: number): JournalEntry => ({ time: new Date(0).toISOString(), event: `E${i}`, from: 'a', to: 'b', step: null });
 const meta = (over: Partial<RunMeta> = {}): RunMeta => ({
   version: 1,
