@@ -3,12 +3,22 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/lifecycle.js');
 const FIX = join(ROOT, 'test/fixtures');
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 async function lifecycle(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -54,7 +64,7 @@ describe('lifecycle paths', () => {
   });
 
   it('a catalogue that is not JSON is one clear line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-paths-'));
+    const dir = temp('lk-paths-');
     writeFileSync(join(dir, 'c.json'), '{ nope');
     const r = await lifecycle(['paths', join(FIX, 'machines/07-guards.ts'), '--catalogue', join(dir, 'c.json')]);
     expect(r.code).toBe(1);
@@ -72,6 +82,7 @@ describe('lifecycle testgen', () => {
 
   it("writes a passing suite for a user's machine, split for sharding, and --check notices edits", async () => {
     const out = join(ROOT, 'test/.generated', `run-${process.pid}`);
+    temps.push(out); // removed after the file's tests too, should one fail midway
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     const ref = join(FIX, 'machines/03-targets.ts');
@@ -99,7 +110,7 @@ describe('lifecycle testgen', () => {
 
 describe('lifecycle catalogue', () => {
   it('writes the merged catalogue as a module, refuses to overwrite it, and prints JSON', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cat-'));
+    const dir = temp('lk-cat-');
     const out = join(dir, 'jobs.catalogue.ts');
     const ref = `${join(FIX, 'infer/jobs.ts')}#jobMachine`;
     const w = await lifecycle(['catalogue', ref, '-o', out]);
@@ -135,7 +146,7 @@ describe('lifecycle coverage', () => {
   });
 
   it('from a journal: untaken transitions are listed and marked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-cov-'));
+    const dir = temp('lk-cov-');
     const journal = join(dir, 'journal.jsonl');
     writeFileSync(journal, `${JSON.stringify({ event: 'x', to: 'checkingPreconditions', transitions: [] })}\n${JSON.stringify({ event: 'xstate.done.actor.0.install.checkingPreconditions', to: 'decidingVersion', transitions: ['install.checkingPreconditions:xstate.done.actor.0.install.checkingPreconditions:0'] })}\n{"torn`);
     const json = JSON.parse((await lifecycle(['coverage', 'install', '--journal', journal, '-f', 'json'])).stdout);
