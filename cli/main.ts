@@ -82,6 +82,12 @@ Examples:
 export const COMMANDS: { name: string; term: string; description: string; load: () => Promise<Register> }[] = [
   { name: 'list', term: 'list [options]', description: 'list the built-in lifecycles', load: async () => (await import('./commands/list.ts')).registerList },
   {
+    name: 'init',
+    term: 'init [options] <name>',
+    description: 'scaffold a lifecycle in your project: the machine, its services, a catalogue, the generated test, npm scripts and a docs entry',
+    load: async () => (await import('./commands/init.ts')).registerInit,
+  },
+  {
     name: 'diagram',
     term: 'diagram [options] <machine>',
     description: 'draw a lifecycle as Mermaid, DOT, JSON, a Markdown page, SVG or PNG (steps drawn as one state unless --expand)',
