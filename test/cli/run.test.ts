@@ -5,12 +5,21 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, lifecycle } from '../runtime/crash-harness.ts';
 
 const FIXTURES = new URL('../runtime/fixtures/machines.ts', import.meta.url).pathname;
 const STEPS = `${FIXTURES}#stepsMachine`;
-const temp = () => mkdtempSync(join(tmpdir(), 'lk-cli-run-'));
+const temps: string[] = [];
+/** A temp dir, removed after the file's tests. */
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lk-cli-run-'));
+  temps.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 const contents = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 
 /** Exactly one line on stderr, no stack trace. */
@@ -242,6 +251,7 @@ describe('lifecycle run / status / resume (child process)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const sandbox = /^sandbox: (.+)$/m.exec(r.stdout)![1]!;
+    temps.push(sandbox); // kept by --keep-sandbox: removed with the temp dirs should a check below fail
     expect(r.stdout).toMatch(/installing\.save_installation_record\.running → installed\n/);
     expect(r.stdout).toMatch(/^sandbox kept: /m);
     expect(existsSync(join(sandbox, 'target', '.installations', 'nginx.json'))).toBe(true);

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, toPromise, type AnyActorLogic, type AnyMachineSnapshot } from 'xstate';
 import { operatorMachine, type OperatorContext, type OperatorInput } from '../../machines/operator.ts';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
@@ -19,6 +19,10 @@ import { operatorServices, probeHealth, readReady, readStatus, spawnedPids, stop
 import { isAlive } from '../../src/services/upgrade/index.ts';
 
 afterEach(() => stopSpawnedApps());
+const temps: string[] = [];
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 type Step = 'readSpec' | 'observeApp' | 'runAction' | 'writeStatus';
 const STEPS: Step[] = ['readSpec', 'observeApp', 'runAction', 'writeStatus'];
@@ -39,6 +43,7 @@ interface Scenario {
  */
 async function scenario(crash?: { step: Step; call: number }): Promise<Scenario> {
   const dir = mkdtempSync(join(tmpdir(), 'lk-operator-resume-'));
+  temps.push(dir);
   const input: OperatorInput = {
     specPath: join(dir, 'instance.json'),
     workDir: join(dir, 'work'),
