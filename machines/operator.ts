@@ -432,7 +432,7 @@ const operatorSetup = setup({
     input: {} as OperatorInput,
     events: {} as OperatorEvent,
     output: {} as OperatorOutput,
-    tags: {} as 'waiting' | 'retrying',
+    tags: {} as 'waiting' | 'retrying' | 'success',
   },
   actors: {
     /** Reads and validates the spec file. Input `{ specPath }`, output `{ spec }` (null: the file is gone). */

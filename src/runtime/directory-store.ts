@@ -80,6 +80,11 @@ export class DirectoryStore implements RunStore {
     if (meta === null || typeof meta !== 'object' || typeof meta.lifecycle !== 'string' || typeof meta.status !== 'string') {
       throw this.unreadable(STORE_FILES.meta, 'run meta', 'not a run meta object (lifecycle and status missing)');
     }
+    if (meta.version !== 1) {
+      throw new UserError(
+        `run meta ${join(this.dir, STORE_FILES.meta)} is of another store format (version ${JSON.stringify(meta.version)}; this lifecycle-kit reads version 1): nothing was changed; use the lifecycle-kit that wrote it, or another --store`,
+      );
+    }
     return meta;
   }
 

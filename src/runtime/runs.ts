@@ -2,7 +2,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { UserError } from '../errors.ts';
 import { assertRestorable, runActor, type ActorRunOptions } from './run-actor.ts';
 import type { RestartedDelay } from './restart-delays.ts';
-import type { RunMeta } from './types.ts';
+import type { RunMeta, SavedSnapshot } from './types.ts';
 
 /** What `startRun` and `resumeRun` return. */
 export interface RunResult {
@@ -91,8 +91,12 @@ export type ResumeRunOptions = Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & {
 export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   const { store } = options;
   // Read once before locking: an empty store or an unreadable snapshot is reported with not even a lock taken.
-  if (!store.readMeta()) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
-  store.loadSnapshot();
+  const first = store.readMeta();
+  if (!first) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
+  const firstSaved = store.loadSnapshot();
+  // A finished run writes nothing, so it needs no lock: a read-only store of a finished run says so, not EROFS.
+  const over = finishedRun(first, firstSaved);
+  if (over) return over;
   store.lock();
   try {
     const meta = store.readMeta();
@@ -101,10 +105,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     const saved = store.loadSnapshot();
     // A run that reached a final state is over. A run that failed outside its machine (a violated invariant, a
     // store that could not be written, an unhandled error) stopped in a non-final state: it can be resumed.
-    const final = (saved?.snapshot as { status?: string } | undefined)?.status === 'done';
-    if (meta.status === 'succeeded' || meta.status === 'ended' || (meta.status === 'failed' && (final || !saved))) {
-      return { status: meta.status, snapshot: null, error: meta.error ?? null, meta, restartedDelays: [], warnings: [], alreadyFinished: true };
-    }
+    // Again under the lock: another process may have finished it in between.
+    const finished = finishedRun(meta, saved);
+    if (finished) return finished;
     if (saved) assertRestorable(options, saved.snapshot);
     const warnings: string[] = [];
     const repaired = store.repairJournal();
@@ -129,6 +132,19 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   } finally {
     store.unlock();
   }
+}
+
+/**
+ * The result of resuming a run that is over: one that reached a final state. A run that failed outside its machine
+ * (a violated invariant, a store that could not be written, an unhandled error) stopped in a non-final state: it can
+ * be resumed, so this is null for it.
+ */
+function finishedRun(meta: RunMeta, saved: SavedSnapshot | null): RunResult | null {
+  const final = (saved?.snapshot as { status?: string } | undefined)?.status === 'done';
+  if (meta.status === 'succeeded' || meta.status === 'ended' || (meta.status === 'failed' && (final || !saved))) {
+    return { status: meta.status, snapshot: null, error: meta.error ?? null, meta, restartedDelays: [], warnings: [], alreadyFinished: true };
+  }
+  return null;
 }
 
 async function finish(
