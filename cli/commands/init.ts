@@ -1,8 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { DEFAULT_MACHINES_DIR, DEFAULT_TESTS_DIR, initLifecycle } from '../../src/init/index.ts';
+import { toErrorLine } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
 
-export const registerInit: Register = (program, { io }) => {
+export const registerInit: Register = (program, { io, setExitCode }) => {
   program
     .command('init')
     .description('scaffold a lifecycle in your project: the machine, its services, a catalogue, the generated test, npm scripts and a docs entry')
@@ -30,8 +31,13 @@ Examples:
       const show = (p: string) => relative(process.cwd(), p) || '.';
       for (const path of result.written) io.stdout.write(`wrote ${show(path)}\n`);
       for (const u of result.updates) io.stdout.write(`${u.summary}\n`);
-      const t = result.transitions;
-      io.stdout.write(`the test takes ${t.covered}/${t.total} transitions in ${result.tests} test${result.tests === 1 ? '' : 's'}\n`);
+      if ('error' in result.suite) {
+        io.stderr.write(`lifecycle: ${toErrorLine(result.suite.error)}\n`);
+        setExitCode(1);
+        return;
+      }
+      const t = result.suite.transitions;
+      io.stdout.write(`the test takes ${t.covered}/${t.total} transitions in ${result.suite.tests} test${result.suite.tests === 1 ? '' : 's'}\n`);
       const cd = root === process.cwd() ? '' : `  cd ${show(root)}\n`;
       io.stdout.write(
         `next:\n${cd}  npm run lifecycle:test\n  npx lifecycle run ${result.machineRef}     # waits for approval: npx lifecycle send '{"type":"APPROVE","by":"you"}'\n` +

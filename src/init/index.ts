@@ -34,8 +34,8 @@ export interface InitResult {
   updates: FileUpdate[];
   machineRef: string;
   testgen: string;
-  tests: number;
-  transitions: { covered: number; total: number };
+  /** The generated suite, or why it could not be generated (the lifecycle's own files are written either way). */
+  suite: { tests: number; transitions: { covered: number; total: number } } | { error: string };
 }
 
 /** Plans, checks and writes the scaffold; throws a one-line `UserError` (nothing written) when a target exists. */
@@ -77,37 +77,33 @@ export async function initLifecycle(options: InitOptions): Promise<InitResult> {
   for (const [path, source] of files) writeFileAtomic(path, source);
   for (const u of updates) if (u.source !== undefined) writeFileAtomic(u.path, u.source);
 
-  const suite = await generateSuite(`${machineFile}#${names.machineExport}`, at(testsDir), testgen);
+  const written = files.map(([p]) => p);
+  const result = { written, updates, machineRef, testgen };
+  let suite: Awaited<ReturnType<typeof generateSuite>>;
+  try {
+    suite = await generateSuite(`${machineFile}#${names.machineExport}`, at(testsDir));
+  } catch (error) {
+    const why = (error as Error).message.split('\n')[0].replace(/ Require stack:.*/, '');
+    return { ...result, suite: { error: `the test is not written: ${why}: install the packages it imports (npm install -D lifecycle-kit xstate vitest), then run '${testgen}'` } };
+  }
   mkdirSync(at(testsDir), { recursive: true });
   for (const f of suite.files) writeFileAtomic(f.path, f.source);
-  return {
-    written: [...files.map(([p]) => p), ...suite.files.map((f) => f.path)],
-    updates,
-    machineRef,
-    testgen,
-    tests: suite.tests,
-    transitions: suite.transitions,
-  };
+  return { ...result, written: [...written, ...suite.files.map((f) => f.path)], suite: { tests: suite.tests, transitions: suite.transitions } };
 }
 
 /**
  * The suite `lifecycle testgen` writes for the machine (same samples, the services beside it, default options), so
  * `testgen --check` agrees: its default-scenario paths run the real services in a sandbox.
  */
-async function generateSuite(ref: string, outDir: string, testgen: string) {
-  try {
-    const loaded = await loadMachine(ref);
-    const found = await findServicesBeside(loaded);
-    const graph = extractGraph(loaded.machine);
-    const { catalogue } = await resolveSamples(loaded, graph, {});
-    const services = found ? { ref: found.ref, sandbox: typeof found.services.sandboxInput === 'function' } : undefined;
-    const { files, coverage } = buildSuite(loaded, graph, { outDir, catalogue, ...(services ? { services } : {}) });
-    const tests = files.reduce((n, f) => n + (f.source.match(/^ {2}it\(/gm)?.length ?? 0), 0);
-    return { files, tests, transitions: { covered: coverage.transitions.covered, total: coverage.transitions.total } };
-  } catch (error) {
-    const why = (error as Error).message.split('\n')[0];
-    throw new UserError(`wrote the lifecycle but not its test: ${why}: install the packages it imports (npm install -D lifecycle-kit xstate vitest), then run '${testgen}'`);
-  }
+async function generateSuite(ref: string, outDir: string) {
+  const loaded = await loadMachine(ref);
+  const found = await findServicesBeside(loaded);
+  const graph = extractGraph(loaded.machine);
+  const { catalogue } = await resolveSamples(loaded, graph, {});
+  const services = found ? { ref: found.ref, sandbox: typeof found.services.sandboxInput === 'function' } : undefined;
+  const { files, coverage } = buildSuite(loaded, graph, { outDir, catalogue, ...(services ? { services } : {}) });
+  const tests = files.reduce((n, f) => n + (f.source.match(/^ {2}it\(/gm)?.length ?? 0), 0);
+  return { files, tests, transitions: { covered: coverage.transitions.covered, total: coverage.transitions.total } };
 }
 
 function exists(path: string): boolean {

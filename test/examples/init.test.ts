@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { background, cleanUp, lifecycle, makeProject, ok, sh } from './project.ts';
+import { background, cleanUp, lifecycle, makeProject, ok, sh, tempDir } from './project.ts';
 
 afterAll(cleanUp);
 
@@ -81,9 +81,18 @@ describe('lifecycle init', () => {
     expect(again.stderr).toMatch(/^lifecycle: jobs\/src\/lifecycles\/nightly-backup\.ts already exists: .*\n$/);
   });
 
+  it('in a project without the packages: writes the lifecycle, and says on one line how to write its test', async () => {
+    const bare = tempDir('lk-init-bare-');
+    const r = await lifecycle(['init', 'deploy'], bare);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`wrote ${MACHINE}\n`);
+    expect(r.stderr).toMatch(/^lifecycle: the test is not written: cannot load .*deploy\.ts: Cannot find (module|package) 'xstate'.*: install the packages it imports \(npm install -D lifecycle-kit xstate vitest\), then run 'npx lifecycle testgen src\/lifecycles\/deploy\.ts -o test\/lifecycles'\n$/);
+    expect(existsSync(join(bare, 'test'))).toBe(false);
+  });
+
   it('refuses a name that is not one as a usage error, writing nothing', async () => {
     const project = makeProject('lk-init-name-');
-    const names = ['Deploy', '9lives', 'my_job', 'a--b', 'deploy.ts'];
+    const names = ['Deploy', 'my_job', 'deploy.ts'];
     const results = await Promise.all(names.map((name) => lifecycle(['init', name], project)));
     results.forEach((r, i) => {
       expect(r.code, names[i]).toBe(2);
