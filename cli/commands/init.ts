@@ -16,7 +16,7 @@ Writes, in the project folder:
   ${DEFAULT_MACHINES_DIR}/<name>.ts               the machine (steps from lifecycle-kit/steps, a state that waits for APPROVE)
   ${DEFAULT_MACHINES_DIR}/<name>.services.ts      its real services (files under the input's dir), invariants, sandbox input
   ${DEFAULT_MACHINES_DIR}/<name>.catalogue.json   the samples its guards need ($schema for editors)
-  ${DEFAULT_TESTS_DIR}/<name>.<name>Machine.paths.test.ts   the generated test (lifecycle testgen)
+  ${DEFAULT_TESTS_DIR}/<name>.<camelName>Machine.paths.test.ts   the generated test (lifecycle testgen)
 and adds the npm scripts lifecycle:test, lifecycle:docs and lifecycle:docs:check to package.json (if there is one;
 existing scripts are kept) and the machine to lifecycle.config.json (created if missing).
 Nothing is written over an existing file: init stops first, naming it. Needs lifecycle-kit, xstate and vitest installed.
