@@ -9,7 +9,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { lifecycle, runCrashScenario } from './crash-harness.ts';
 
 const PACKAGES = new URL('../../examples/packages/nginx/', import.meta.url).pathname;
@@ -23,8 +23,14 @@ const normalize = (rel: string, data: Buffer) => {
   return Buffer.from(JSON.stringify(json));
 };
 
+const bases: string[] = [];
+afterAll(() => {
+  for (const dir of bases.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 async function installedTarget(version: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'lk-crash-base-'));
+  bases.push(dir);
   const input = JSON.stringify({ package: join(PACKAGES, version), target: join(dir, 'target') });
   const r = await lifecycle(['run', 'install', '--store', join(dir, 'store'), '--input', input]);
   expect(r.code, r.stderr).toBe(0);
