@@ -136,6 +136,12 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
     load: async () => (await import('./commands/coverage.ts')).registerCoverage,
   },
   {
+    name: 'replay',
+    term: 'replay [options] <machine>',
+    description: "replay a run's journal against the current machine, services stubbed from the journal, and report the first step that goes elsewhere",
+    load: async () => (await import('./commands/replay.ts')).registerReplay,
+  },
+  {
     name: 'run',
     term: 'run [options] <lifecycle>',
     description: 'run a lifecycle durably: its snapshot and a journal line are saved after every transition, so a crashed run resumes',
