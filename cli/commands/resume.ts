@@ -1,6 +1,9 @@
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
-import { resumeRun } from '../../src/runtime/runs.ts';
+import { resumeRun, type ResumeRunOptions } from '../../src/runtime/runs.ts';
+import { importUserModule } from '../../src/model/load.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UserError, toErrorLine } from '../../src/errors.ts';
 import { type Register, usageError } from '../io.ts';
 import { announceShutdown, createProgressPrinter, lazySamples, lifecycleRunOptions, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
@@ -12,10 +15,17 @@ export const registerResume: Register = (program, { io, setExitCode }) => {
     .option('--store <dir>', 'the directory that keeps the run', '.lifecycle')
     .option('--verify', 'check the state invariants after every transition (default: as the run started)')
     .option('--services <file#export>', "your machine's services (default: those the run started with)")
+    .option('--accept-changes', 'resume on a changed machine whose changes touch the run but that the check calls compatible')
+    .option('--migrate <file#export>', 'a function ({ snapshot, from, to, input }) => snapshot that carries the run over to a changed machine')
     .option('--timeout <ms>', 'time limit of each service call (default: as the run started)', parseTimeout)
     .addHelpText(
       'after',
       `
+A run saved on a machine that has changed since is checked first (its fingerprint is in the store): it resumes
+when the changes leave it alone (and says what changed), needs --accept-changes when they touch where it is (a new
+context field, a changed transition of its state), and is refused with one reason per line when it cannot resume
+(its state or a running service is gone): give --migrate, or resume with the machine it started on.
+
 Exit code: as 'lifecycle run': 0 when the run ends in a successful final state (or one marked neither way), 1 when
 it fails, 130 when interrupted again. Events sent with 'lifecycle send' while the run was down are delivered now.
 Ctrl-C behaves as in 'lifecycle run': it interrupts, or shuts down a lifecycle that runs until told to stop.
@@ -24,7 +34,7 @@ Examples:
   $ lifecycle resume
   $ lifecycle resume --store /var/lib/agent/.lifecycle`,
     )
-    .action(async (opts: { store: string; verify?: boolean; timeout?: number; services?: string }) => {
+    .action(async (opts: { store: string; verify?: boolean; timeout?: number; services?: string; acceptChanges?: boolean; migrate?: string }) => {
       const store = new DirectoryStore(opts.store);
       const meta = store.readMeta();
       if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
@@ -33,12 +43,20 @@ Examples:
       if (opts.verify && Object.keys(lifecycle.services?.invariants ?? {}).length === 0) {
         throw usageError(`--verify: ${meta.lifecycle} has no invariants to check: give services with invariants (--services file.ts#export), or leave --verify out`);
       }
+      const migrate = opts.migrate ? await loadMigration(opts.migrate) : undefined;
       const printer = createProgressPrinter(io, lifecycle.ref, lifecycle.services?.notes as never, lifecycle.services?.progress as never);
       const startedAt = Date.now();
       try {
         const result = await withInterruptSignal(
           (signals) =>
-            resumeRun({ ...lifecycleRunOptions(io, lifecycle, printer, signals, { storeArg: opts.store, samples: lazySamples(lifecycle) }), store, verify: opts.verify, timeoutMs: opts.timeout }),
+            resumeRun({
+              ...lifecycleRunOptions(io, lifecycle, printer, signals, { storeArg: opts.store, samples: lazySamples(lifecycle) }),
+              store,
+              verify: opts.verify,
+              timeoutMs: opts.timeout,
+              acceptChanges: opts.acceptChanges,
+              migrate,
+            }),
           announceShutdown(io, lifecycle.ref, lifecycle.services?.shutdownEvent, printer),
         );
         printer.stop();
@@ -56,3 +74,17 @@ Examples:
       }
     });
 };
+
+/** `--migrate file.ts#fn`: the user's function that carries a persisted snapshot over to a changed machine. */
+async function loadMigration(ref: string): Promise<NonNullable<ResumeRunOptions['migrate']>> {
+  const hash = ref.lastIndexOf('#');
+  if (hash <= 0 || hash === ref.length - 1) throw usageError(`--migrate takes file.ts#exportName, not '${ref}'`);
+  const file = ref.slice(0, hash);
+  const name = ref.slice(hash + 1);
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UserError(`--migrate: file not found: ${file}`);
+  const mod = await importUserModule(path, file, 'migration module');
+  const fn = mod[name];
+  if (typeof fn !== 'function') throw new UserError(`--migrate: ${file} has no function export '${name}'`);
+  return fn as NonNullable<ResumeRunOptions['migrate']>;
+}

@@ -33,6 +33,7 @@ export const registerStatus: Register = (program, { io }) => {
       const e = report.lastError;
       const rows: [string, string][] = [
         ['lifecycle', report.lifecycle],
+        ...(report.fingerprint ? [['machine', `fingerprint ${report.fingerprint}`] as [string, string]] : []),
         ['status', status],
         ['started', `${report.started}${report.resumes ? ` (resumed ${report.resumes}×)` : ''}`],
         ['state', report.state ?? (report.snapshotUnreadable ? '(unknown: the saved snapshot is unreadable)' : '(not saved yet)')],

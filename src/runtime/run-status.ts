@@ -28,6 +28,8 @@ export interface RunStatusReport extends ProgressView {
   error: string | null;
   /** The current journal's transitions (a long run's earlier ones are compacted into `history/`). */
   history: JournalEntry[];
+  /** The fingerprint of the machine the run is on (null for a run saved before fingerprints). */
+  fingerprint: string | null;
   /** How many compacted journal segments the store's `history/` holds (0 for most runs). */
   compactedSegments: number;
   warnings: string[];
@@ -70,6 +72,7 @@ export function readRunStatus(store: RunStore): RunStatusReport {
     error: meta.error ?? null,
     history: journal.entries,
     compactedSegments: countSegments(store),
+    fingerprint: meta.machine?.fingerprint ?? null,
     warnings: [...warnings, ...journal.warnings],
   };
 }

@@ -3,6 +3,9 @@ import { UserError } from '../errors.ts';
 import { assertRestorable, runActor, type ActorRunOptions } from './run-actor.ts';
 import type { RestartedDelay } from './restart-delays.ts';
 import type { RunMeta, SavedSnapshot } from './types.ts';
+import { extractGraph } from '../model/extract.ts';
+import { summarizeMachine, type MachineSummary } from '../model/fingerprint.ts';
+import { checkCompatibility, type Compatibility } from './compatibility.ts';
 
 /** What `startRun` and `resumeRun` return. */
 export interface RunResult {
@@ -72,6 +75,7 @@ export async function startRun(options: StartRunOptions): Promise<RunResult> {
       resumes: 0,
       options: { verify: options.verify ?? false, timeoutMs: options.timeoutMs ?? null },
       ...(options.servicesRef ? { services: options.servicesRef } : {}),
+      machine: summarizeMachine(extractGraph(options.machine)),
     };
     store.writeMeta(meta);
     return await finish({ ...options, input }, meta, undefined, warnings);
@@ -81,7 +85,27 @@ export async function startRun(options: StartRunOptions): Promise<RunResult> {
 }
 
 /** Options of `resumeRun`: those of a run; `verify` and `timeoutMs` default to the ones the run started with. */
-export type ResumeRunOptions = Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & { verify?: boolean; timeoutMs?: number | null };
+export type ResumeRunOptions = Omit<ActorRunOptions, 'timeoutMs' | 'verify'> & {
+  verify?: boolean;
+  timeoutMs?: number | null;
+  /** Resume on a changed machine whose changes touch the run but that the check calls compatible (`Compatibility.touching`). */
+  acceptChanges?: boolean;
+  /**
+   * Turns the persisted snapshot of a run on the old machine into one for the new machine (`resume --migrate`); the
+   * result is checked like any snapshot before anything runs, and saved before the run goes on.
+   */
+  migrate?: (args: { snapshot: unknown; from: MachineSummary | undefined; to: MachineSummary; input: unknown }) => unknown;
+};
+
+/** A resume refused because the machine changed under the run: one line per reason. */
+export class IncompatibleMachineError extends UserError {
+  constructor(
+    readonly compatibility: Compatibility,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Continues the run in a store from its last saved snapshot, in this process: the step that was in flight when the
@@ -108,8 +132,13 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     // Again under the lock: another process may have finished it in between.
     const finished = finishedRun(meta, saved);
     if (finished) return finished;
-    if (saved) assertRestorable(options, saved.snapshot);
     const warnings: string[] = [];
+    const next = summarizeMachine(extractGraph(options.machine));
+    let snapshot = saved?.snapshot;
+    if (saved) {
+      snapshot = await adoptChangedMachine(options, meta, next, saved, warnings);
+      assertRestorable(options, snapshot);
+    }
     const repaired = store.repairJournal();
     if (repaired) {
       warnings.push(repaired);
@@ -117,6 +146,8 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     }
     const resumed: RunMeta = {
       ...meta,
+      // From now on the run is on this machine: the next resume compares with it.
+      machine: next,
       status: 'running',
       pid: process.pid,
       resumes: meta.resumes + 1,
@@ -128,10 +159,54 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     };
     store.writeMeta(resumed);
     // No snapshot yet: the run stopped before its first save, so no service had started. Start it afresh.
-    return await finish({ ...options, input: meta.input, delivered: saved?.delivered }, resumed, saved?.snapshot, warnings, meta);
+    return await finish({ ...options, input: meta.input, delivered: saved?.delivered }, resumed, snapshot, warnings, meta);
   } finally {
     store.unlock();
   }
+}
+
+/**
+ * The snapshot a resume restores on `options.machine`: the saved one when the machine is the same or its changes
+ * leave the run alone (said as notices), or accepted with `acceptChanges`; the migrated one with `migrate` (checked,
+ * then saved). Throws an {@link IncompatibleMachineError} otherwise, before anything is written.
+ */
+async function adoptChangedMachine(options: ResumeRunOptions, meta: RunMeta, next: MachineSummary, saved: SavedSnapshot, warnings: string[]): Promise<unknown> {
+  const { store } = options;
+  const check = (snapshot: unknown) => checkCompatibility(meta.machine, next, options.machine, snapshot, meta.input);
+  let report = check(saved.snapshot);
+  if (report.same) return saved.snapshot;
+  let snapshot = saved.snapshot;
+  if (options.migrate) {
+    try {
+      snapshot = await options.migrate({ snapshot: saved.snapshot, from: meta.machine, to: next, input: meta.input });
+    } catch (error) {
+      throw new UserError(`--migrate failed: ${(error as Error).message?.split('\n')[0] ?? String(error)}: nothing was changed`);
+    }
+    if (!snapshot || typeof snapshot !== 'object' || !('value' in snapshot)) {
+      throw new UserError('--migrate returned no persisted snapshot (an object with a value, as machine.getPersistedSnapshot gives): nothing was changed');
+    }
+    report = check(snapshot);
+    report = { ...report, incompatible: report.incompatible.map((r) => `after --migrate: ${r}`) };
+  }
+  const where = `${store.location}`;
+  if (report.incompatible.length) {
+    throw new IncompatibleMachineError(
+      report,
+      `the machine changed and cannot resume the run in ${where}: ${report.incompatible.join('; ')}. Nothing was changed: resume with the machine the run started on, or give --migrate file.ts#fn`,
+    );
+  }
+  if (report.touching.length && !options.acceptChanges && !options.migrate) {
+    throw new IncompatibleMachineError(
+      report,
+      `the machine changed where the run in ${where} is: ${report.touching.join('; ')}. Nothing was changed: resume with --accept-changes to go on with the new machine, or give --migrate file.ts#fn`,
+    );
+  }
+  const said = [...report.touching, ...report.elsewhere];
+  const message = `the machine changed since the run was saved (${meta.machine?.fingerprint ?? 'unknown'} → ${next.fingerprint}); resuming on the new one: ${said.slice(0, 8).join('; ')}${said.length > 8 ? `; … (${said.length} changes)` : ''}`;
+  warnings.push(message);
+  options.onNotice?.({ level: 'warning', message });
+  if (snapshot !== saved.snapshot) store.saveSnapshot({ ...saved, savedAt: new Date().toISOString(), snapshot });
+  return snapshot;
 }
 
 /**

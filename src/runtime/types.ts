@@ -1,5 +1,6 @@
 import type { RunInbox } from './inbox.ts';
 import type { RunProgress } from './progress-view.ts';
+import type { MachineSummary } from '../model/fingerprint.ts';
 
 /**
  * The plain data a durable run is made of, and the store interface that keeps it. Everything here is JSON: a
@@ -39,6 +40,8 @@ export interface RunMeta {
    * loads them from there.
    */
   services?: string;
+  /** The machine the run is on (its fingerprint and summary): a resume on a changed machine is checked against it. */
+  machine?: MachineSummary;
 }
 
 /** One transition of the machine, as a line of the journal. */
