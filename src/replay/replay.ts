@@ -60,6 +60,7 @@ export function replayJournal(machine: AnyStateMachine, lines: ReplayLine[], inp
       if (current === null && line.event !== 'xstate.init') {
         // No start line (a history segment was unreadable): replayable only from where the machine starts.
         current = stepper.initial(input).snapshot;
+        reached.push(current);
         if (!isDeepStrictEqual(current.value, line.from)) {
           return { result: 'unreplayable', steps: same, step, event: line.event, reason: `the journal does not begin at the run's start (this first line is from ${describeValue(line.from)})` };
         }
@@ -80,8 +81,8 @@ export function replayJournal(machine: AnyStateMachine, lines: ReplayLine[], inp
       return { result: 'diverged', steps: same, step, event: line.event, journal, machine: { to: current?.value ?? null, transitions: [], error: oneLine(failed) } };
     }
     const { snapshot, taken } = outcome as StepResult;
-    const moved = isDeepStrictEqual(snapshot.value, line.to) && (!expected || isDeepStrictEqual(taken, expected));
-    if (!moved) {
+    const matches = isDeepStrictEqual(snapshot.value, line.to) && (!expected || isDeepStrictEqual(taken, expected));
+    if (!matches) {
       return { result: 'diverged', steps: same, step, event: line.event, journal, machine: { to: snapshot.value, transitions: taken }, ...noteFor(line.event, current, taken) };
     }
     current = snapshot;
