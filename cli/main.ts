@@ -100,6 +100,12 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
     load: async () => (await import('./commands/validate.ts')).registerValidate,
   },
   {
+    name: 'diff',
+    term: 'diff [options] <old> <new>',
+    description: 'show what changed between two versions of a lifecycle (states, transitions, guards, services, delays), coloured on a picture, and which persisted states cannot resume; exit 1 when they differ',
+    load: async () => (await import('./commands/diff.ts')).registerDiff,
+  },
+  {
     name: 'docs',
     term: 'docs [options] [machines...]',
     description: 'write a Markdown page, an overview picture and one picture per compound state for each of your lifecycles (or the built-ins), or check that they are fresh',

@@ -13,6 +13,10 @@ export interface DotOptions {
   dashed?: Set<string>;
   /** Fill, border and text colour per state id (coverage, the active state). */
   stateColors?: Record<string, { fill?: string; stroke?: string; text?: string }>;
+  /** Outline per state id, clusters included (the diff: added, removed, changed states). */
+  stateOutline?: Record<string, { color: string; dashed?: boolean }>;
+  /** Colour per transition id, and dashed (the diff); arrows of different colours are never drawn as one. */
+  transitionStyle?: Record<string, { color: string; dashed?: boolean }>;
   /** Labels longer than this many characters are wrapped; default 26 (measured: the widest built-in overview then stays under 2,800 px at 16 px text). */
   wrap?: number;
 }
@@ -84,7 +88,9 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
       const lines = [`${state.key}${state.kind === 'parallel' ? ' (parallel)' : ''}`, ...state.invoke.map((i) => `invoke ${i.src}`), ...(selfs.get(state.id)?.lines ?? [])];
       out.push(`${indent}  label=${q(lines.join('\n'))}; labeljust=l;`);
       if (selfs.has(state.id)) out.push(`${indent}  ${selfAttrs(state.id).join('; ')};`);
-      out.push(`${indent}  style=${state.kind === 'parallel' ? '"dashed,rounded"' : 'rounded'}; color="#8a97b1";`);
+      const outline = options.stateOutline?.[state.id];
+      const dashedCluster = state.kind === 'parallel' || outline?.dashed;
+      out.push(`${indent}  style=${dashedCluster ? '"dashed,rounded"' : 'rounded'}; color=${q(outline?.color ?? '#8a97b1')};${outline ? ` fontcolor=${q(outline.color)}; penwidth=2;` : ''}`);
       // The point is the `[*]` of the initial arrow; without one (parallel, or a pruned drill-down) it only anchors edges.
       out.push(`${indent}  ${q(anchor(state.id))} [shape=point, width=0.12, label="", ${state.initial?.length ? 'style=filled, fillcolor="#4a5a7a"' : 'style=invis'}];`);
       for (const child of state.children) declare(states.get(child)!, `${indent}  `);
@@ -101,6 +107,8 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
     }
     if (state.kind === 'final') attrs.push('peripheries=2');
     attrs.push(...colors(state.id));
+    const outline = options.stateOutline?.[state.id];
+    if (outline) attrs.push(`color=${q(outline.color)}`, `fontcolor=${q(outline.color)}`, 'penwidth=2', ...(outline.dashed ? ['style="rounded,filled,dashed"'] : []));
     out.push(`${indent}${q(state.id)} [${attrs.join(', ')}];`);
   };
 
@@ -123,10 +131,10 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
   // An arrow back between two states already joined is declared in the same direction with `dir=back`:
   // Graphviz lays the pair out as parallel edges (labels side by side) instead of two edges on one rank whose
   // labels it draws on top of each other.
-  interface Arrow { tail: string; head: string; clip: string[]; labels: string[]; ids: string[]; dashed: boolean; back: boolean; style?: string }
+  interface Arrow { tail: string; head: string; clip: string[]; labels: string[]; ids: string[]; dashed: boolean; back: boolean; style?: string; color?: string }
   const arrows = new Map<string, Arrow>();
   const joined = new Set<string>();
-  const edge = (from: string, to: string, label: string, id: string, dashed: boolean, style?: string) => {
+  const edge = (from: string, to: string, label: string, id: string, dashed: boolean, style?: string, color?: string) => {
     let [a, ta] = end(from, 'tail', to);
     let [b, hb] = end(to, 'head', from);
     let clip = [...ta, ...hb];
@@ -135,13 +143,13 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
       [a, b] = [b, a];
       clip = clip.map((c) => (c.startsWith('ltail=') ? `lhead=${c.slice(6)}` : `ltail=${c.slice(6)}`));
     } else joined.add(JSON.stringify([a, b]));
-    const key = JSON.stringify([a, b, clip, back, style]);
+    const key = JSON.stringify([a, b, clip, back, style, color]);
     const arrow = arrows.get(key);
     if (arrow) {
       if (!arrow.labels.includes(label)) arrow.labels.push(label);
       arrow.ids.push(id);
       arrow.dashed &&= dashed;
-    } else arrows.set(key, { tail: a, head: b, clip, labels: label ? [label] : [], ids: [id], dashed, back, ...(style ? { style } : {}) });
+    } else arrows.set(key, { tail: a, head: b, clip, labels: label ? [label] : [], ids: [id], dashed, back, ...(style ? { style } : {}), ...(color ? { color } : {}) });
   };
 
   for (const s of graph.states) {
@@ -151,10 +159,11 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
   for (const t of graph.transitions) {
     const prefix = options.transitionPrefix?.[t.id] ?? '';
     const label = wrapLabel(`${prefix}${transitionLabel(t)}`, width);
-    const dashed = options.dashed?.has(t.id) ?? false;
+    const styled = options.transitionStyle?.[t.id];
+    const dashed = (options.dashed?.has(t.id) ?? false) || (styled?.dashed ?? false);
     if (selfs.get(t.source)?.ids.includes(t.id)) continue; // written inside the state
     // One edge per target of a multi-target transition; DOT ids must stay unique.
-    else t.targets.forEach((target, k) => edge(t.source, target, label, k ? `${t.id}/${k}` : t.id, dashed));
+    else t.targets.forEach((target, k) => edge(t.source, target, label, k ? `${t.id}/${k}` : t.id, dashed, undefined, styled?.color));
   }
   for (const arrow of arrows.values()) {
     const attrs = [
@@ -164,6 +173,7 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
       ...(arrow.ids.length > 1 ? [`comment=${q(arrow.ids.join('\n'))}`] : []),
       ...(arrow.style ? [`style=${arrow.style}`] : arrow.dashed ? ['style=dashed'] : []),
       ...(arrow.back ? ['dir=back'] : []),
+      ...(arrow.color ? [`color=${q(arrow.color)}`, `fontcolor=${q(arrow.color)}`, 'penwidth=1.8'] : []),
     ];
     out.push(`  ${q(arrow.tail)} -> ${q(arrow.head)} [${attrs.join(', ')}];`);
   }
