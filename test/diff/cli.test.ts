@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
+import { parseMermaid } from '../../src/diagram/mermaid-parse.ts';
 import { diffGraphs } from '../../src/diff/compare.ts';
 import { loadSide } from '../../src/diff/source.ts';
 import { extractGraph } from '../../src/model/extract.ts';
@@ -148,6 +149,7 @@ describe('lifecycle diff', () => {
       const mermaid = await runInProcess(['diff', 'install', `${edited}#installMachine`, '-f', 'mermaid']);
       expect(mermaid.stdout).toContain('classDef diff_added');
       expect(mermaid.stdout).toMatch(/class install\.verifying,install\.restoringPrevious diff_added/);
+      expect(await parseMermaid(mermaid.stdout)).toEqual({ ok: true });
       const svg = join(repo, 'diff.svg');
       const out = await runInProcess(['diff', 'install', `${edited}#installMachine`, '-o', svg]);
       expect(out.stdout).toContain('+ state verifying');
