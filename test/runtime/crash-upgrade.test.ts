@@ -9,7 +9,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { stopHomeAgent, upgradeServices } from '../../src/services/upgrade/index.ts';
 import { runCrashScenario } from './crash-harness.ts';
 
@@ -41,6 +41,7 @@ describe('crash consistency: upgrade (real binary, SIGKILL, resume --verify)', (
   it('upgrade 1.0.0 → 1.1.0: killed at every step boundary and inside every step, resume ends as an uninterrupted run', async () => {
     // One sandbox (artifacts and the installed 1.0.0), copied for every run, so that every run upgrades the same bytes.
     const template = mkdtempSync(join(tmpdir(), 'lk-crash-upgrade-template-'));
+    onTestFinished(() => rmSync(template, { recursive: true, force: true }));
     const input = JSON.stringify(await upgradeServices.sandboxInput(template));
     const report = await runCrashScenario({
       lifecycle: 'upgrade',
@@ -57,7 +58,6 @@ describe('crash consistency: upgrade (real binary, SIGKILL, resume --verify)', (
         rmSync(dir, { recursive: true, force: true }); // an agent a killed run left behind exits once its home is gone
       },
     });
-    rmSync(template, { recursive: true, force: true });
     const unreached = report.unreached.length ? ` (${report.unreached.length} in a later round of the health-check loop than the run reached)` : '';
     console.log(`crash points tried (upgrade): ${report.points.length - report.unreached.length} of ${report.ops} filesystem calls${unreached}`);
     for (const f of report.failures) {
