@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { INSTALL_STEPS } from '../machines/install.ts';
@@ -330,5 +332,38 @@ export function reportRunEnd(io: Io, result: RunResult, startedAt: number, store
       io.stderr.write(`lifecycle: ${lifecycle} failed${place}: ${toErrorLine(result.error ?? 'unknown error')}\n`);
       return 1;
     }
+  }
+}
+
+/**
+ * A finished sandboxed run's temp directory is removed (with it, whatever the run left running there: an agent
+ * exits once its home is gone); an unfinished one is kept, since a resume needs it.
+ */
+export function settleSandbox(io: Io, dir: string, remove: boolean): void {
+  if (!remove) {
+    io.stdout.write(`sandbox kept: ${dir} (remove it when done: an agent or app the run left running there exits once it is gone)\n`);
+    return;
+  }
+  // The path comes from the store, which anyone may have edited: remove only what a run makes, a
+  // `lifecycle-*` folder right in the temp directory, by its real path (no symlink out of it).
+  if (!isRunSandbox(dir)) {
+    io.stderr.write(`warning: left ${dir} alone: it is not a sandbox lifecycle makes (a lifecycle-* folder in ${tmpdir()})\n`);
+    return;
+  }
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    io.stdout.write(`sandbox removed: ${dir} (keep it next time with --keep-sandbox)\n`);
+  } catch (error) {
+    io.stderr.write(`warning: cannot remove the sandbox ${dir}: ${(error as Error).message.split('\n')[0]}\n`);
+  }
+}
+
+function isRunSandbox(dir: string): boolean {
+  try {
+    if (lstatSync(dir).isSymbolicLink()) return false;
+    const real = realpathSync(dir);
+    return dirname(real) === realpathSync(tmpdir()) && basename(real).startsWith('lifecycle-');
+  } catch {
+    return false;
   }
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError, toErrorLine } from '../../src/errors.ts';
 import { type Register, usageError } from '../io.ts';
-import { announceShutdown, createProgressPrinter, lazySamples, lifecycleRunOptions, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { announceShutdown, createProgressPrinter, lazySamples, lifecycleRunOptions, parseTimeout, reportRunEnd, settleSandbox, withInterruptSignal } from '../run-output.ts';
 
 export const registerResume: Register = (program, { io, setExitCode }) => {
   program
@@ -15,6 +15,7 @@ export const registerResume: Register = (program, { io, setExitCode }) => {
     .option('--store <dir>', 'the directory that keeps the run', '.lifecycle')
     .option('--verify', 'check the state invariants after every transition (default: as the run started)')
     .option('--services <file#export>', "your machine's services (default: those the run started with)")
+    .option('--keep-sandbox', 'keep the temp directory of a sandboxed run once it has finished (removed by default)')
     .option('--accept-changes', 'resume on a changed machine whose changes touch the run but that the check calls compatible')
     .option('--migrate <file#export>', 'a function ({ snapshot, from, to, input }) => snapshot that carries the run over to a changed machine')
     .option('--timeout <ms>', 'time limit of each service call (default: as the run started)', parseTimeout)
@@ -34,7 +35,7 @@ Examples:
   $ lifecycle resume
   $ lifecycle resume --store /var/lib/agent/.lifecycle`,
     )
-    .action(async (opts: { store: string; verify?: boolean; timeout?: number; services?: string; acceptChanges?: boolean; migrate?: string }) => {
+    .action(async (opts: { store: string; verify?: boolean; timeout?: number; services?: string; acceptChanges?: boolean; migrate?: string; keepSandbox?: boolean }) => {
       const store = new DirectoryStore(opts.store);
       const meta = store.readMeta();
       if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
@@ -67,6 +68,8 @@ Examples:
           return;
         }
         setExitCode(reportRunEnd(io, result, startedAt, opts.store));
+        // The sandbox `run` made lives as long as the run: once it is over, it goes (unless asked to keep it).
+        if (meta.sandbox && existsSync(meta.sandbox)) settleSandbox(io, meta.sandbox, result.snapshot?.status === 'done' && !opts.keepSandbox);
       } finally {
         printer.stop();
         // The run has ended and its actor stopped: close what the services still hold (e.g. preboot's servers).

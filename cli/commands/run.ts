@@ -5,8 +5,8 @@ import { DirectoryStore } from '../../src/runtime/directory-store.ts';
 import { resolveLifecycle, type ResolvedLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
 import { startRun } from '../../src/runtime/runs.ts';
 import type { RunControl } from '../../src/runtime/run-actor.ts';
-import { type Io, type Register, usageError } from '../io.ts';
-import { announceShutdown, createProgressPrinter, lazySamples, lifecycleRunOptions, parseInputOption, parseTimeout, reportRunEnd, withInterruptSignal } from '../run-output.ts';
+import { type Register, usageError } from '../io.ts';
+import { announceShutdown, createProgressPrinter, lazySamples, lifecycleRunOptions, parseInputOption, parseTimeout, reportRunEnd, settleSandbox, withInterruptSignal } from '../run-output.ts';
 
 export const registerRun: Register = (program, { io, setExitCode }) => {
   program
@@ -85,6 +85,7 @@ Examples:
                 verify: opts.verify ?? false,
                 timeoutMs: opts.timeout ?? null,
                 servicesRef: lifecycle.servicesRef,
+                sandbox: () => sandbox,
                 inspect: inspector ? (event) => inspector.inspect.next?.(event) : undefined,
                 onControl: inspector ? (control) => inspector.attach(control) : undefined,
               }),
@@ -110,23 +111,6 @@ Examples:
       },
     );
 };
-
-/**
- * A finished sandboxed run's temp directory is removed (with it, whatever the run left running there: an agent
- * exits once its home is gone); an unfinished one is kept, since a resume needs it.
- */
-function settleSandbox(io: Io, dir: string, remove: boolean): void {
-  if (!remove) {
-    io.stdout.write(`sandbox kept: ${dir} (remove it when done: an agent or app the run left running there exits once it is gone)\n`);
-    return;
-  }
-  try {
-    rmSync(dir, { recursive: true, force: true });
-    io.stdout.write(`sandbox removed: ${dir} (keep it next time with --keep-sandbox)\n`);
-  } catch (error) {
-    io.stderr.write(`warning: cannot remove the sandbox ${dir}: ${(error as Error).message.split('\n')[0]}\n`);
-  }
-}
 
 function parsePort(port: string | boolean): number {
   const n = port === true ? 0 : Number(port);

@@ -1,4 +1,7 @@
+import { createActor, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import { DirectoryStore } from '../../src/runtime/directory-store.ts';
+import { resolveLifecycle } from '../../src/runtime/resolve-lifecycle.ts';
+import { refusalOf } from '../../src/runtime/run-actor.ts';
 import { isProcessAlive } from '../../src/runtime/lock-file.ts';
 import { MAX_INBOX_EVENT_BYTES, type InboxReceipt } from '../../src/runtime/inbox.ts';
 import { UserError } from '../../src/errors.ts';
@@ -38,8 +41,18 @@ Examples:
       if (meta.status !== 'running' && meta.status !== 'interrupted') {
         throw new UserError(`the ${meta.lifecycle} run in ${store.location} already ${meta.status}: there is nothing to send ${event.type} to`);
       }
-      const id = store.inbox.post(event);
       const alive = meta.status === 'running' && isProcessAlive(meta.pid);
+      // A run that is down is checked against where it stopped, so a mistyped or unwanted event is refused now
+      // rather than warned about when it resumes.
+      if (!alive) {
+        const refusal = await refusalWhereStopped(store, meta.lifecycle, meta.services, event);
+        if (refusal) {
+          io.stderr.write(`lifecycle: ${event.type} refused: ${refusal}\n`);
+          setExitCode(1);
+          return;
+        }
+      }
+      const id = store.inbox.post(event);
       if (!alive || opts.wait === 0) {
         io.stdout.write(
           alive
@@ -74,7 +87,8 @@ function parseEvent(text: string): { type: string } {
   try {
     event = parseInputOption(text);
   } catch (error) {
-    throw usageError(`the event ${(error as Error).message.replace(/^--input( file)?/, '')}`.replace(/ +/g, ' '));
+    // parseInputOption speaks of --input; here the argument is the event.
+    throw usageError((error as Error).message.replace(/^--input file/, 'the event file').replace(/^--input:? ?/, 'the event '));
   }
   if (!event || typeof event !== 'object' || Array.isArray(event) || typeof (event as { type?: unknown }).type !== 'string') {
     throw usageError(`an event is a JSON object with a string "type", e.g. '{"type":"APPROVE"}'`);
@@ -92,5 +106,22 @@ async function waitForReceipt(read: () => InboxReceipt | null, ms: number): Prom
     if (receipt) return receipt;
     if (Date.now() >= until) return null;
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Why the state a stopped run was saved in would refuse `event` (the same checks the run makes), or null when it
+ * takes it or that cannot be told (no snapshot yet, a machine that no longer loads: the run decides on resume).
+ */
+async function refusalWhereStopped(store: DirectoryStore, lifecycle: string, services: string | undefined, event: EventObject): Promise<string | null> {
+  try {
+    const saved = store.loadSnapshot();
+    if (!saved) return null;
+    const { machine } = await resolveLifecycle(lifecycle, { services });
+    const snapshot = createActor(machine, { snapshot: saved.snapshot as never }).getSnapshot() as AnyMachineSnapshot;
+    if (snapshot.status !== 'active') return null;
+    return refusalOf(machine, snapshot, event);
+  } catch {
+    return null;
   }
 }

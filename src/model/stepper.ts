@@ -139,6 +139,10 @@ export function withGuardChoices(machine: AnyStateMachine, current: () => GuardC
       try {
         return (impl as (a: unknown, p: unknown) => boolean)(reads ? recording(args, reads) : args, params);
       } catch (error) {
+        // A guard that trips over a missing field (a TypeError: the event lacks the payload it reads) is the
+        // machine's own behaviour, as a real run meets it: the step fails. Only an explicit throw is a placeholder
+        // left to `provide`, whose outcome may be chosen.
+        if (error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError) throw error;
         throw new GuardThrew(name, error);
       }
     };

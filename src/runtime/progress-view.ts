@@ -23,8 +23,11 @@ export interface RunProgress {
   lastError: ProgressError | null;
 }
 
+/** What a `progress` selector returns: any of the fields; a last error may be given as its message alone. */
+export type SelectedProgress = Partial<Omit<RunProgress, 'lastError'>> & { lastError?: ProgressError | string | null };
+
 /** Reads a {@link RunProgress} from a state: the services' `progress` selector. */
-export type ProgressSelector = (state: { context: unknown; value: unknown }) => Partial<RunProgress>;
+export type ProgressSelector = (state: { context: unknown; value: unknown }) => SelectedProgress;
 
 /** Everything `status` shows of a run's progress: {@link RunProgress} plus the built-ins' own fields. */
 export interface ProgressView extends RunProgress {
@@ -55,7 +58,7 @@ export function progressOf(context: unknown, select?: ProgressSelector, value?: 
     totalBytes: num('totalBytes'),
   };
   if (!select) return fromContext;
-  let selected: Partial<RunProgress> | undefined;
+  let selected: SelectedProgress | undefined;
   try {
     selected = select({ context, value });
   } catch {
@@ -136,6 +139,15 @@ export function journalEntry(
     step: progressOf(next.context, select, next.value).step,
     ...(transitions ? { transitions } : {}),
   };
+  // What a replay needs to take the same step again: a service's output, an outside event's payload (bounded).
+  if (event.type.startsWith('xstate.done.actor.')) {
+    const output = bounded((event as { output?: unknown }).output);
+    if (output !== NOT_KEPT) entry.output = output;
+  } else if (!event.type.startsWith('xstate.') && !event.type.startsWith('lifecycle.')) {
+    const { type: _type, ...fields } = event as Record<string, unknown>;
+    const payload = Object.keys(fields).length ? bounded(fields) : NOT_KEPT;
+    if (payload !== NOT_KEPT) entry.payload = payload as Record<string, unknown>;
+  }
   const before = previous ? progressOf(previous.context, select, previous.value).lastError : null;
   const after = progressOf(next.context, select, next.value).lastError;
   if (after && (!before || after.message !== before.message || after.attempt !== before.attempt || after.step !== before.step || after.time !== before.time)) {
@@ -146,4 +158,19 @@ export function journalEntry(
     entry.error = { message: error instanceof Error ? error.message : String(error) };
   }
   return entry;
+}
+
+/** The largest output or payload a journal line keeps, as JSON. */
+const MAX_KEPT_BYTES = 64 * 1024;
+const NOT_KEPT = Symbol('not kept');
+
+/** The value as JSON would keep it, or NOT_KEPT when it is undefined, too large or cannot be serialised. */
+function bounded(value: unknown): unknown {
+  if (value === undefined) return NOT_KEPT;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined || text.length > MAX_KEPT_BYTES ? NOT_KEPT : (JSON.parse(text) as unknown);
+  } catch {
+    return NOT_KEPT;
+  }
 }

@@ -1,5 +1,6 @@
 import { createActor, type AnyActorLogic, type EventObject, type InspectionEvent, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { UserError } from '../errors.ts';
+import { extractGraph } from '../model/extract.ts';
 import type { Invariant, InvariantProbe } from '../services/types.ts';
 import { checkInvariants, formatViolations } from './check-invariants.ts';
 import { guardService } from './guard-service.ts';
@@ -308,25 +309,8 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
       if (ended || snapshot.status !== 'active') return refuse('the run is not running');
       if (!type || Array.isArray(event)) return refuse('an event is a JSON object with a string "type"');
       if (type.startsWith('xstate.')) return refuse(`${type} is an event of XState itself; send one of the machine's events`);
-      let accepted: boolean;
-      try {
-        accepted = snapshot.can(event as EventObject);
-      } catch (error) {
-        // XState says "Unable to evaluate guard 'g' in transition …:\n<the guard's own error>": keep both, one line.
-        const message = (error as Error).message ?? String(error);
-        const guard = /guard '([^']+)'/.exec(message)?.[1];
-        const cause = message.split('\n').pop()!.trim();
-        return refuse(`${guard ? `the guard '${guard}'` : 'a guard'} of ${type} in ${from} threw (${cause}): send the fields it reads`);
-      }
-      if (!accepted) {
-        const wait = waitInfo(machine, snapshot);
-        const takes = wait.events.includes(type) || wait.events.some((d) => d === '*' || (d.endsWith('.*') && type.startsWith(d.slice(0, -1))));
-        return refuse(
-          takes
-            ? `${from} takes ${type} only when its guard holds, and it does not for this event`
-            : `${from} does not take ${type}${wait.events.length ? ` (it takes ${wait.events.join(', ')})` : ' (it takes no events)'}`,
-        );
-      }
+      const refusal = refusalOf(machine, snapshot, event as EventObject);
+      if (refusal) return refuse(refusal);
       if (id) delivered.push(id);
       actor.send(event as EventObject);
       return { accepted: true, event: type, from, to: describeValue((actor.getSnapshot() as AnyMachineSnapshot).value) };
@@ -358,6 +342,8 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     };
     // At rest in a state only an event or a timer can leave: said once per state. At rest where nothing can move
     // the run (a service that finished with no onDone, a non-final state with no way out): a failure, not a hang.
+    // A step's backoff waits on its timer; that it also takes CANCEL does not make it a state waiting for a person.
+    const backoffs = backoffStates(machine);
     let lastWaitKey = '';
     let stuckSince: string | null = null;
     const checkRest = () => {
@@ -375,7 +361,8 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
         return;
       }
       stuckSince = null;
-      if (wait.kind === 'waiting' && key !== lastWaitKey && wait.events.length > 0) {
+      const retrying = activeStateNodes(machine, snapshot.value).some((node) => backoffs.has(node.id) || node.tags.includes('retrying'));
+      if (wait.kind === 'waiting' && key !== lastWaitKey && wait.events.length > 0 && !(wait.timers && retrying)) {
         try {
           options.onWaiting?.(wait);
         } catch {
@@ -417,4 +404,38 @@ export function assertRestorable(options: Pick<ActorRunOptions, 'store' | 'lifec
     const reason = (snapshot.error as Error | undefined)?.message ?? String(snapshot.error);
     throw new UserError(`the saved snapshot in ${options.store.location} does not fit the ${options.lifecycle} machine (${reason}): nothing was changed`);
   }
+}
+
+/** The ids of the backoff states of the machine's steps (declared with the step helper, or recognised by shape). */
+function backoffStates(machine: AnyStateMachine): Set<string> {
+  try {
+    return new Set(extractGraph(machine).states.flatMap((s) => (s.step ? [s.step.backoff] : [])));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * Why `snapshot` would refuse an event from outside, or null when it takes it: the state must take its type and
+ * the guard must hold; a guard that throws (a missing payload field) is a refusal, never a failed run.
+ */
+export function refusalOf(machine: AnyStateMachine, snapshot: AnyMachineSnapshot, event: EventObject): string | null {
+  const from = describeValue(snapshot.value);
+  const type = event.type;
+  let accepted: boolean;
+  try {
+    accepted = snapshot.can(event);
+  } catch (error) {
+    // XState says "Unable to evaluate guard 'g' in transition …:\n<the guard's own error>": keep both, one line.
+    const message = (error as Error).message ?? String(error);
+    const guard = /guard '([^']+)'/.exec(message)?.[1];
+    const cause = message.split('\n').pop()!.trim();
+    return `${guard ? `the guard '${guard}'` : 'a guard'} of ${type} in ${from} threw (${cause}): send the fields it reads`;
+  }
+  if (accepted) return null;
+  const wait = waitInfo(machine, snapshot);
+  const takes = wait.events.includes(type) || wait.events.some((d) => d === '*' || (d.endsWith('.*') && type.startsWith(d.slice(0, -1))));
+  return takes
+    ? `${from} takes ${type} only when its guard holds, and it does not for this event`
+    : `${from} does not take ${type}${wait.events.length ? ` (it takes ${wait.events.join(', ')})` : ' (it takes no events)'}`;
 }

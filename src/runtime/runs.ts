@@ -34,6 +34,8 @@ export type StartRunOptions = Omit<ActorRunOptions, 'timeoutMs'> & {
   timeoutMs?: number | null;
   /** Where a user's services came from (`<absolute file>#<export>`), recorded so that a resume loads them again. */
   servicesRef?: string;
+  /** The sandbox directory `makeInput` made, if any, asked once it has run: recorded so the command that finishes the run removes it. */
+  sandbox?: () => string | undefined;
 };
 
 /**
@@ -75,6 +77,7 @@ export async function startRun(options: StartRunOptions): Promise<RunResult> {
       resumes: 0,
       options: { verify: options.verify ?? false, timeoutMs: options.timeoutMs ?? null },
       ...(options.servicesRef ? { services: options.servicesRef } : {}),
+      ...(options.sandbox?.() ? { sandbox: options.sandbox() } : {}),
       machine: summarizeMachine(extractGraph(options.machine)),
     };
     store.writeMeta(meta);

@@ -40,6 +40,8 @@ export interface RunMeta {
    * loads them from there.
    */
   services?: string;
+  /** The temp directory of a sandboxed run (`run` without --input): removed by whichever command finishes the run. */
+  sandbox?: string;
   /** The machine the run is on (its fingerprint and summary): a resume on a changed machine is checked against it. */
   machine?: MachineSummary;
 }
@@ -61,6 +63,10 @@ export interface JournalEntry {
    * (`install.installing.kibana_assets.running:xstate.done.actor.…:0`): what `lifecycle coverage --journal` counts.
    */
   transitions?: string[];
+  /** A service's output, on `xstate.done.actor.*` lines (left out past 64 KiB of JSON): what `lifecycle replay` resolves it with. */
+  output?: unknown;
+  /** An outside event's fields besides `type` (from `lifecycle send`, the inspector, a callback), bounded likewise. */
+  payload?: Record<string, unknown>;
   /** The error this transition recorded (a new `context.lastError`, or the error event's message). */
   error?: { message: string; kind?: string; step?: string; attempt?: number };
 }

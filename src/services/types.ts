@@ -1,5 +1,5 @@
 import type { AnyActorLogic, EventObject } from 'xstate';
-import type { RunProgress } from '../runtime/progress-view.ts';
+import type { SelectedProgress } from '../runtime/progress-view.ts';
 
 /** What a check of the real system sees: the run's input and the machine's current context and state. */
 export interface InvariantProbe<TInput = unknown, TContext = unknown> {
@@ -75,7 +75,7 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * state. Without it they are read from the step helper's context fields (`step`, `attempts`, `lastError`:
    * `lifecycle-kit/steps`), when the context has them. Pure.
    */
-  progress?(state: { context: TContext; value: unknown }): Partial<RunProgress>;
+  progress?(state: { context: TContext; value: unknown }): SelectedProgress;
 }
 
 /** The services of a built-in lifecycle: everything a sandboxed demo, `--verify` and the generated suites use. */

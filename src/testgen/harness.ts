@@ -39,7 +39,9 @@ export interface PathRunnerOptions {
    * The lifecycle's real services, for paths run against the real system: a `LifecycleServices`, or `true` for a
    * built-in's own (from the services registry).
    */
-  services?: LifecycleServices | true;
+  // `any`: a user's services are typed with their machine's input and context, which this option cannot know.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  services?: LifecycleServices<any, any> | true;
   /**
    * Record the transitions the paths really take, for `lifecycle coverage`: a directory, `true` for
    * `.lifecycle-coverage/`, `false` for never. Default: only when `LIFECYCLE_COVERAGE=1` or

@@ -5,7 +5,7 @@
  * hanging.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,10 @@ describe('a user lifecycle run (child process)', () => {
     await run.until(/waiting in awaitingApproval/);
     run.child.kill('SIGKILL');
     await run.closed;
+    // Down, the run is still checked where it stopped: a wrong event is refused now, not warned about on resume.
+    const wrong = await lifecycle(['send', '--store', store, '{"type":"NOPE"}']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe('lifecycle: NOPE refused: awaitingApproval does not take NOPE (it takes APPROVE, REJECT)\n');
     const queued = await lifecycle(['send', '--store', store, '{"type":"REJECT"}']);
     expect(queued.code).toBe(0);
     expect(queued.stdout).toMatch(/^queued REJECT: the run is not running now; 'lifecycle resume --store .*' delivers it/);
@@ -100,6 +104,38 @@ describe('a user lifecycle run (child process)', () => {
     expect(readdirSync(join(store, 'inbox')).filter((f) => f.endsWith('.json'))).toEqual([]);
     const journal = readFileSync(join(store, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(journal.filter((e) => e.event === 'REJECT')).toHaveLength(1);
+  });
+
+  it("a sandboxed run finished by resume removes its sandbox; a store naming another folder as its sandbox gets it left alone", async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const run = background(['run', DEPLOY, '--store', store]);
+    await run.until(/waiting in awaitingApproval/);
+    const sandbox = /^sandbox: (.+)$/m.exec(run.out())![1]!;
+    run.child.kill('SIGKILL');
+    await run.closed;
+    expect(JSON.parse(readFileSync(join(store, 'run.json'), 'utf8')).sandbox).toBe(sandbox);
+    await lifecycle(['send', '--store', store, '{"type":"APPROVE","by":"ops"}']);
+    const resumed = await lifecycle(['resume', '--store', store]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^sandbox removed: /m);
+    expect(existsSync(sandbox)).toBe(false);
+
+    // A hostile run.json: the "sandbox" is a folder of the user's.
+    const second = join(dir, 'second');
+    const again = background(['run', DEPLOY, '--store', second]);
+    await again.until(/waiting in awaitingApproval/);
+    again.child.kill('SIGKILL');
+    await again.closed;
+    const meta = JSON.parse(readFileSync(join(second, 'run.json'), 'utf8')) as Record<string, unknown>;
+    const precious = join(dir, 'precious');
+    mkdirSync(precious);
+    writeFileSync(join(second, 'run.json'), JSON.stringify({ ...meta, sandbox: precious }));
+    await lifecycle(['send', '--store', second, '{"type":"REJECT"}']);
+    const r = await lifecycle(['resume', '--store', second]);
+    expect(r.stderr).toMatch(/warning: left .*precious alone: it is not a sandbox lifecycle makes/);
+    expect(existsSync(precious)).toBe(true);
+    rmSync(meta.sandbox as string, { recursive: true, force: true });
   });
 
   it('a run whose service finishes with nothing to take its result fails as stuck, with no hang', async () => {
