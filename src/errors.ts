@@ -1,3 +1,5 @@
+const USER_ERROR = Symbol.for('lifecycle-kit.UserError');
+
 /**
  * An error the user caused (bad path, unknown machine, bad JSON, invalid option): the CLI prints its message
  * as one line on stderr and exits with `exitCode`, without a stack trace. The message is made one bounded line by
@@ -5,10 +7,21 @@
  */
 export class UserError extends Error {
   readonly exitCode: number;
+  /** The brand other copies of lifecycle-kit recognise (a user's module may load its own copy through tsx). */
+  readonly [USER_ERROR] = true;
   constructor(message: string, exitCode = 1) {
     super(toErrorLine(message));
     this.name = 'UserError';
     this.exitCode = exitCode;
+  }
+
+  /**
+   * `instanceof UserError` holds for a UserError of any copy of lifecycle-kit: a user's services throw the one
+   * their own import gives, which the CLI must still print as one line, not as an unexpected error.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== UserError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[USER_ERROR] === true;
   }
 }
 
