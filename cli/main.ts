@@ -166,6 +166,12 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
     load: async () => (await import('./commands/resume.ts')).registerResume,
   },
   {
+    name: 'wait',
+    term: 'wait [options]',
+    description: 'wait until the run in a store reaches a state, a tag or its end',
+    load: async () => (await import('./commands/wait.ts')).registerWait,
+  },
+  {
     name: 'send',
     term: 'send [options] <event>',
     description: 'send an event to the run in a store: delivered at once to a running run, or when a stopped one resumes',

@@ -47,6 +47,7 @@ export const registerStatus: Register = (program, { io }) => {
         ],
       ];
       if (report.error && report.status === 'failed') rows.push(['failed because', toErrorLine(report.error)]);
+      for (const t of report.timers) rows.push(['timer', `${t.state}: ${typeof t.delay === 'number' ? `${t.delay} ms` : t.delay}${t.dueAt ? `, due ${t.dueAt}` : ''}`]);
       for (const [k, v] of rows) io.stdout.write(`${k.padEnd(15)} ${v}\n`);
       io.stdout.write(
         `history (${report.history.length} transitions${report.compactedSegments ? `; earlier ones compacted in ${report.compactedSegments} file${report.compactedSegments === 1 ? '' : 's'} under history/` : ''})\n`,

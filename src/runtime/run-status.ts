@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from './lock-file.ts';
 import { progressOf, type ProgressView } from './progress-view.ts';
-import { describeValue } from './state-paths.ts';
+import { activePaths, describeValue } from './state-paths.ts';
 import type { JournalEntry, RunMeta, RunStore, SavedSnapshot } from './types.ts';
 import { UserError } from '../errors.ts';
 
@@ -28,6 +28,13 @@ export interface RunStatusReport extends ProgressView {
   error: string | null;
   /** The current journal's transitions (a long run's earlier ones are compacted into `history/`). */
   history: JournalEntry[];
+  /**
+   * The `after` timers of the states the run is in, with when they fire: counted from the last save (a resume
+   * restarts them in full); `dueAt` is null for a named delay, whose length only the machine knows.
+   */
+  timers: { state: string; delay: number | string; dueAt: string | null }[];
+  /** When a step's backoff timer fires the next attempt (a state tagged `retrying`, or any timer of a run with a last error), if one is pending. */
+  nextRetryAt: string | null;
   /** The fingerprint of the machine the run is on (null for a run saved before fingerprints). */
   fingerprint: string | null;
   /** How many compacted journal segments the store's `history/` holds (0 for most runs). */
@@ -73,6 +80,7 @@ export function readRunStatus(store: RunStore): RunStatusReport {
     history: journal.entries,
     compactedSegments: countSegments(store),
     fingerprint: meta.machine?.fingerprint ?? null,
+    ...timersOf(meta, saved),
     warnings: [...warnings, ...journal.warnings],
   };
 }
@@ -85,4 +93,17 @@ function countSegments(store: RunStore): number {
   } catch {
     return 0;
   }
+}
+
+function timersOf(meta: RunMeta, saved: SavedSnapshot | null): Pick<RunStatusReport, 'timers' | 'nextRetryAt'> {
+  const value = (saved?.snapshot as { value?: unknown; status?: string } | undefined)?.value;
+  const running = meta.status === 'running' || meta.status === 'interrupted';
+  if (!saved || value === undefined || !running || !meta.machine) return { timers: [], nextRetryAt: null };
+  const since = Date.parse(saved.savedAt);
+  const active = new Set(activePaths(value));
+  const timers = meta.machine.states
+    .filter((s) => active.has(s.path) && s.after.length)
+    .flatMap((s) => s.after.map((delay) => ({ state: s.path, delay, dueAt: typeof delay === 'number' && Number.isFinite(since) ? new Date(since + delay).toISOString() : null, retrying: s.tags.includes('retrying') })));
+  const retry = timers.filter((t) => t.retrying || saved.progress?.lastError).map((t) => t.dueAt).filter((t): t is string => t !== null).sort()[0] ?? null;
+  return { timers: timers.map(({ retrying: _r, ...t }) => t), nextRetryAt: retry };
 }
