@@ -166,6 +166,12 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
     load: async () => (await import('./commands/resume.ts')).registerResume,
   },
   {
+    name: 'retry',
+    term: 'retry [options]',
+    description: 'redrive a failed run from the step that failed, keeping what the steps before it did',
+    load: async () => (await import('./commands/resume.ts')).registerRetry,
+  },
+  {
     name: 'wait',
     term: 'wait [options]',
     description: 'wait until the run in a store reaches a state, a tag or its end',

@@ -205,7 +205,8 @@ export async function runActor(options: ActorRunOptions & { input: unknown; save
     onTransition(previous, next, event) {
       // Journal first: a crash between the two leaves a line whose transition a resume repeats (at-least-once),
       // never a saved state the journal does not mention; a torn line means the snapshot was not saved either.
-      const entry = journalEntry(previous, next, event, recorder.take(), undefined, options.progress);
+      // The retry's own transition (`lifecycle.retry`, added by retryRun) is not the machine's: left out of the ids.
+      const entry = journalEntry(previous, next, event, recorder.take().filter((id) => !id.includes(':lifecycle.retry:')), undefined, options.progress);
       if (event.type.startsWith('xstate.error.actor.')) {
         const error = (event as { error?: unknown }).error;
         lastServiceError = `${event.type.slice('xstate.error.actor.'.length)} failed: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,4 +1,5 @@
 import type { AnyMachineSnapshot } from 'xstate';
+import { createMachine, type AnyStateMachine } from 'xstate';
 import { UserError } from '../errors.ts';
 import { assertRestorable, runActor, type ActorRunOptions } from './run-actor.ts';
 import type { RestartedDelay } from './restart-delays.ts';
@@ -120,23 +121,24 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   // Read once before locking: an empty store or an unreadable snapshot is reported with not even a lock taken.
   const first = store.readMeta();
   if (!first) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
-  const firstSaved = store.loadSnapshot();
+  const internal = options as ResumeRunOptions & InternalResume;
+  const firstSaved = internal.savedOverride ?? store.loadSnapshot();
   // A finished run writes nothing, so it needs no lock: a read-only store of a finished run says so, not EROFS.
-  const over = finishedRun(first, firstSaved);
+  const over = internal.acceptFinished ? null : finishedRun(first, firstSaved);
   if (over) return over;
   store.lock();
   try {
     const meta = store.readMeta();
     if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
     // Read before anything is written, so that a corrupt snapshot is reported with the store untouched.
-    const saved = store.loadSnapshot();
+    const saved = internal.savedOverride ?? store.loadSnapshot();
     // A run that reached a final state is over. A run that failed outside its machine (a violated invariant, a
     // store that could not be written, an unhandled error) stopped in a non-final state: it can be resumed.
     // Again under the lock: another process may have finished it in between.
-    const finished = finishedRun(meta, saved);
+    const finished = internal.acceptFinished ? null : finishedRun(meta, saved);
     if (finished) return finished;
     const warnings: string[] = [];
-    const next = summarizeMachine(extractGraph(options.machine));
+    const next = summarizeMachine(extractGraph(internal.summaryMachine ?? options.machine));
     let snapshot = saved?.snapshot;
     if (saved) {
       snapshot = await adoptChangedMachine(options, meta, next, saved, warnings);
@@ -168,6 +170,62 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   }
 }
 
+/** The event `retryRun` sends to leave a failed final state for the failed step: the runtime's own, never the machine's. */
+export const RETRY_EVENT = 'lifecycle.retry';
+
+/**
+ * Redrives a failed run from the step that failed, with what the steps before it did kept (their context): the run
+ * must have ended in a final state, and the machine must say which step failed (`lastError.step`, as the step
+ * helper records it) and have that step (a `retryingStep`, or one recognised by shape). The run goes on from the
+ * step's start, as if it had just been entered (its entry actions run: the attempts count from 1 again), on the
+ * machine with one transition more: from anywhere to that step, on `lifecycle.retry`, sent once.
+ */
+export async function retryRun(options: ResumeRunOptions): Promise<RunResult> {
+  const { store } = options;
+  const meta = store.readMeta();
+  if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
+  const saved = store.loadSnapshot();
+  const hint = store.location;
+  if (meta.status === 'succeeded' || meta.status === 'ended') throw new UserError(`the ${meta.lifecycle} run in ${hint} ${meta.status}: there is nothing to retry`);
+  const persisted = saved?.snapshot as { status?: string; context?: { lastError?: { step?: unknown } } } | undefined;
+  if (meta.status !== 'failed' || !saved || persisted?.status !== 'done') {
+    throw new UserError(`the ${meta.lifecycle} run in ${hint} did not fail in a final state (it is ${meta.status}): continue it with 'lifecycle resume' instead`);
+  }
+  const stepName = saved.progress?.lastError?.step ?? persisted.context?.lastError?.step;
+  const graph = extractGraph(options.machine);
+  const steps = graph.states.filter((s) => s.step);
+  const target = steps.find((s) => s.step!.name === stepName);
+  if (typeof stepName !== 'string' || !target) {
+    throw new UserError(
+      `cannot retry the ${meta.lifecycle} run in ${hint}: ${typeof stepName === 'string' ? `the step '${stepName}' it failed in is not a step of the machine${steps.length ? ` (steps: ${steps.map((s) => s.step!.name).join(', ')})` : ''}` : 'it does not say which step failed (lastError.step, as lifecycle-kit/steps records it)'}`,
+    );
+  }
+  const config = options.machine.config as { on?: Record<string, unknown> };
+  const retrying = createMachine({ ...(config as object), on: { ...(config.on ?? {}), [RETRY_EVENT]: { target: `#${target.id}` } } } as never, options.machine.implementations as never) as AnyStateMachine;
+  // The failed final state made "active" again for one event: the retry transition leaves it for the step.
+  const reopened = { ...(saved.snapshot as object), status: 'active', output: undefined };
+  const retried = await resumeRun({
+    ...options,
+    machine: retrying,
+    summaryMachine: options.machine,
+    savedOverride: { ...saved, snapshot: reopened },
+    acceptFinished: true,
+    onControl(control) {
+      const receipt = control.send({ type: RETRY_EVENT });
+      if (!receipt.accepted) options.onNotice?.({ level: 'warning', message: `the retry was refused: ${receipt.reason}` });
+      options.onControl?.(control);
+    },
+  } as ResumeRunOptions & InternalResume);
+  return retried;
+}
+
+/** What `retryRun` changes in a resume: the machine to check against, the snapshot to restore, a finished run taken. */
+interface InternalResume {
+  summaryMachine?: AnyStateMachine;
+  savedOverride?: SavedSnapshot;
+  acceptFinished?: boolean;
+}
+
 /**
  * The snapshot a resume restores on `options.machine`: the saved one when the machine is the same or its changes
  * leave the run alone (said as notices), or accepted with `acceptChanges`; the migrated one with `migrate` (checked,
@@ -175,7 +233,8 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
  */
 async function adoptChangedMachine(options: ResumeRunOptions, meta: RunMeta, next: MachineSummary, saved: SavedSnapshot, warnings: string[]): Promise<unknown> {
   const { store } = options;
-  const check = (snapshot: unknown) => checkCompatibility(meta.machine, next, options.machine, snapshot, meta.input);
+  const machine = (options as ResumeRunOptions & InternalResume).summaryMachine ?? options.machine;
+  const check = (snapshot: unknown) => checkCompatibility(meta.machine, next, machine, snapshot, meta.input);
   let report = check(saved.snapshot);
   if (report.same) return saved.snapshot;
   let snapshot = saved.snapshot;

@@ -166,3 +166,27 @@ describe('a user lifecycle run (child process)', () => {
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });
 });
+
+describe('lifecycle retry (child process)', () => {
+  it('redrives a failed run from the step that failed, the steps before it not run again', async () => {
+    const dir = temp();
+    const store = join(dir, 'store');
+    const ref = `${USER}flaky.ts#flakyMachine`;
+    const failed = await lifecycle(['run', ref, '--store', store, '--input', JSON.stringify({ dir })]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/failed, ending in failed: publish \(attempt 2\): the registry is down\n$/);
+    const again = await lifecycle(['retry', '--store', store]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/failed → publishing\.attempt\n/);
+    writeFileSync(join(dir, 'ok'), '');
+    const fixed = await lifecycle(['retry', '--store', store]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toMatch(/publishing\.attempt → done\n.*succeeded in/);
+    expect(readFileSync(join(dir, 'prepared'), 'utf8')).toBe('x');
+    const over = await lifecycle(['retry', '--store', store]);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toMatch(/succeeded: there is nothing to retry\n$/);
+    const measured = await lifecycle(['coverage', ref, '--journal', store]);
+    expect(measured.code).toBe(0);
+  });
+});
