@@ -1,5 +1,6 @@
 import { indexStates, isDescendant } from '../model/query.ts';
 import type { GraphState, LifecycleGraph } from '../model/types.ts';
+import { ANY_STATE_LABEL, hasRootArrows } from './any-state.ts';
 import { transitionLabel, wrapLabel } from './labels.ts';
 import { resolveView } from './mermaid.ts';
 import type { DiagramView, ViewOptions } from './view.ts';
@@ -118,13 +119,18 @@ function renderView(view: DiagramView | undefined, original: LifecycleGraph, opt
   if (rootSelf) out.push(`  label=${q(`${graph.id}\n${rootSelf.lines.join('\n')}`)}; labelloc=t; labeljust=l; ${selfAttrs(root.id).join('; ')};`);
   out.push(`  ${q(anchor(root.id))} [shape=point, width=0.15, label=""${root.initial?.length || root.kind === 'parallel' ? '' : ', style=invis'}];`);
   for (const child of root.children) declare(states.get(child)!, '  ');
+  // Root-level arrows start at an `(any state)` node outside every cluster, not at the initial point.
+  const anyNode = `${root.id}#any`;
+  if (hasRootArrows(graph)) out.push(`  ${q(anyNode)} [label=${q(ANY_STATE_LABEL)}, style="rounded,dashed", fontcolor="#4a5a7a"];`);
 
   // An edge to or from a cluster is drawn to its point node and clipped at the cluster's border.
   // (No clipping when one end lies inside the other's cluster: Graphviz cannot clip there.)
   const end = (id: string, side: 'head' | 'tail', other: string): [string, string[]] => {
+    if (id === root.id && side === 'tail') return [anyNode, []];
     const s = states.get(id)!;
     if (!isCluster(s)) return [id, []];
-    return [anchor(id), isDescendant(states, other, id) || isDescendant(states, id, other) ? [] : [`l${side}=${q(`cluster_${id}`)}`]];
+    const nested = other !== root.id && (isDescendant(states, other, id) || isDescendant(states, id, other));
+    return [anchor(id), nested ? [] : [`l${side}=${q(`cluster_${id}`)}`]];
   };
   // Arrows between the same two nodes are drawn as one, its labels stacked: Graphviz places the labels of
   // parallel (and same-rank) edges on top of each other, and one arrow with a list reads better anyway.

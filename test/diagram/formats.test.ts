@@ -17,8 +17,11 @@ const machines = [
 
 function mermaidEdges(graph: LifecycleGraph, text: string): string[] {
   const ids = mermaidIds(graph);
+  // Root-level transitions start at the `(any state)` node (a targetless one loops on it).
+  const any = /state "\(any state\)" as (\S+)/.exec(text)?.[1];
+  const id = (state: string) => (state === graph.root && any ? any : ids.get(state));
   return graph.transitions.flatMap((t) =>
-    (t.targets.length ? t.targets : [t.source]).map((to) => `${ids.get(t.source)} --> ${ids.get(to)} : ${escapeLabel(transitionLabel(t))}`),
+    (t.targets.length ? t.targets.map((x) => ids.get(x)) : [id(t.source)]).map((to) => `${id(t.source)} --> ${to} : ${escapeLabel(transitionLabel(t))}`),
   ).filter((line) => !text.split('\n').map((l) => l.trim()).includes(line));
 }
 
