@@ -60,13 +60,21 @@ Examples:
       const input: unknown = opts.input === undefined ? undefined : parseInputOption(opts.input);
       const depth = opts.depth === undefined ? undefined : Number(opts.depth);
       if (depth !== undefined && (!Number.isInteger(depth) || depth < 0 || depth > 99)) throw usageError(`--depth takes a whole number from 0 to 99, not '${opts.depth}'`);
-      const loaded = await loadMachine(ref);
-      if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
-      if (opts.services && opts.fakeServices) throw usageError('--services and --fake-services do not go together: choose real services or fakes');
-      // A user's real services: given, or found beside the machine (none: the machine's own actors).
-      const services = opts.fakeServices || loaded.origin === 'builtin' ? null : opts.services ? (await loadServicesRef(opts.services, loaded.machine)).services : ((await findServicesBeside(loaded))?.services ?? null);
-      // The samples `paths` uses: the page offers them, so that a guard reading a payload or an output gets one.
-      const { catalogue } = await resolveSamples(loaded, extractGraph(loaded.machine), { catalogueRef: opts.catalogue, infer: opts.infer });
+      await inspect(ref, opts, port, depth, input);
+    });
+
+  async function inspect(ref: string, opts: InspectOptions, port: number, depth: number | undefined, input: unknown): Promise<void> {
+    const loaded = await loadMachine(ref);
+    if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
+    if (opts.services && opts.fakeServices) throw usageError('--services and --fake-services do not go together: choose real services or fakes');
+    // A user's real services: given, or found beside the machine (none: the machine's own actors).
+    const services = opts.fakeServices || loaded.origin === 'builtin' ? null : opts.services ? (await loadServicesRef(opts.services, loaded.machine)).services : ((await findServicesBeside(loaded))?.services ?? null);
+    // The samples `paths` uses: the page offers them, so that a guard reading a payload or an output gets one.
+    const { catalogue } = await resolveSamples(loaded, extractGraph(loaded.machine), { catalogueRef: opts.catalogue, infer: opts.infer });
+    // Caught before the session makes its sandbox and kept until it is gone: a signal while the session starts
+    // still stops it, and a second one during the cleanup (Ctrl-C twice, `timeout` after Ctrl-C) cannot cut it short.
+    const signals = catchStopSignals(() => io.stderr.write('inspect: already stopping, cleaning up\n'));
+    try {
       const session = await startInspectSession({
         machine: loaded.machine,
         builtin: loaded.origin === 'builtin' ? loaded.name : undefined,
@@ -91,24 +99,35 @@ Examples:
           `  page:   ${page}\n` +
           (opts.stately ? `  (Stately's hosted inspector, fed by this server; the offline page is ${server.url})\n` : '') +
           `  attach: createWebSocketInspector({ url: '${server.wsUrl}' })\n` +
+          (session.sandbox ? `sandbox: ${session.sandbox} (removed when inspect stops)\n` : '') +
           `Ctrl-C to stop\n`,
       );
       actor.subscribe({
-        complete: () => io.stderr.write(`inspect: ${loaded.name} finished (${JSON.stringify(actor.getSnapshot().value)}); the page stays up\n`),
+        // XState completes an actor's observers when it is stopped too: only a done actor finished.
+        complete: () => {
+          const { status, value } = actor.getSnapshot();
+          io.stderr.write(status === 'done' ? `inspect: ${loaded.name} finished (${JSON.stringify(value)}); the page stays up\n` : `inspect: ${loaded.name} stopped while in ${JSON.stringify(value)}\n`);
+        },
         error: (error) => io.stderr.write(`inspect: ${loaded.name} failed: ${error instanceof Error ? error.message : String(error)}\n`),
       });
       if (opts.open && !(await openInBrowser(page))) io.stderr.write(`inspect: could not open a browser; open ${page}\n`);
 
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await signals.stopped;
       await session.close();
       io.stderr.write('inspect: stopped\n');
-    });
+    } finally {
+      signals.release();
+    }
+  }
 };
+
+/** SIGINT and SIGTERM, both: `stopped` settles on the first, `again` hears any later one; `release` lets them go. */
+function catchStopSignals(again: () => void): { stopped: Promise<void>; release: () => void } {
+  let resolve!: () => void;
+  const stopped = new Promise<void>((r) => (resolve = r));
+  let count = 0;
+  const on = () => (count++ === 0 ? resolve() : again());
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return { stopped, release: () => (process.off('SIGINT', on), process.off('SIGTERM', on)) };
+}

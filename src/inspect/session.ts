@@ -86,13 +86,18 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
     if (input !== undefined && services.checkInput) input = services.checkInput(input, process.cwd());
     if (input === undefined && services.sandboxInput) {
       sandbox = await mkdtemp(join(tmpdir(), `lifecycle-inspect-${options.builtin ?? graph.id}-`));
-      input = await services.sandboxInput(sandbox);
+      const dir = sandbox;
+      input = await services.sandboxInput(dir).catch(async (error: unknown) => {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      });
     }
   }
   // A user's machine without --fake-services runs with its own implementations.
   // Without an input, a machine that reads one fails at once: start from the catalogue's.
   if (input === undefined) input = catalogueInput(options.samples);
 
+  // A server that cannot listen (a port another inspect holds) must not leave the sandbox behind.
   const server = await startInspectorServer({
     host: options.host,
     port: options.port,
@@ -101,6 +106,9 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
     view: options.view,
     title: `${graph.id}${fakes ? ' (fake services)' : ''}`,
     onNotice: options.onNotice,
+  }).catch(async (error: unknown) => {
+    if (sandbox) await rm(sandbox, { recursive: true, force: true });
+    throw error;
   });
   const inspector = connectInspector(server.mainSourceUrl);
   const provided = actors ? machine.provide({ actors }) : machine;
@@ -116,13 +124,16 @@ export async function startInspectSession(options: InspectSessionOptions): Promi
     ...(sandbox ? { sandbox } : {}),
     close() {
       closing ??= (async () => {
-        release();
-        actor.stop();
-        // Let the inspector flush what the stop produced, then detach before the server goes.
-        await new Promise((r) => setTimeout(r, 20));
-        inspector.stop();
-        await server.close();
-        if (sandbox) await rm(sandbox, { recursive: true, force: true });
+        try {
+          release();
+          actor.stop();
+          // Let the inspector flush what the stop produced, then detach before the server goes.
+          await new Promise((r) => setTimeout(r, 20));
+          inspector.stop();
+          await server.close();
+        } finally {
+          if (sandbox) await rm(sandbox, { recursive: true, force: true });
+        }
       })();
       return closing;
     },
