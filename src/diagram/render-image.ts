@@ -76,8 +76,8 @@ export interface PngOptions {
 export interface DiagramRenderer {
   /** Standalone SVG (xmlns, width, height, viewBox, white background, labels as `<text>`). */
   renderSvg(mermaidText: string): Promise<string>;
-  /** PNG of the same SVG on white. */
-  renderPng(mermaidText: string, options?: PngOptions): Promise<Buffer>;
+  /** PNG of the same SVG on white; typed `Uint8Array` (Node gives a subclass) so the declarations need no @types/node. */
+  renderPng(mermaidText: string, options?: PngOptions): Promise<Uint8Array>;
   /** Closes the browser. Safe to call twice. */
   close(): Promise<void>;
 }

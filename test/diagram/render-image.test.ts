@@ -71,11 +71,11 @@ describe('openRenderer', { timeout: 60_000 }, () => {
   });
 
   it('renders a PNG', async () => {
-    const png = await renderer.renderPng(DIAGRAM);
+    const png = Buffer.from(await renderer.renderPng(DIAGRAM));
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect(png.length).toBeGreaterThan(10_000);
     // IHDR width at scale 1 is about half of the default scale 2.
-    const small = await renderer.renderPng(DIAGRAM, { scale: 1 });
+    const small = Buffer.from(await renderer.renderPng(DIAGRAM, { scale: 1 }));
     expect(small.readUInt32BE(16) * 2).toBeGreaterThanOrEqual(png.readUInt32BE(16) - 2);
     expect(small.readUInt32BE(16) * 2).toBeLessThanOrEqual(png.readUInt32BE(16) + 2);
   });
