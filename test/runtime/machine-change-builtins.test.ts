@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { stopHomeAgent, upgradeServices } from '../../src/services/upgrade/index.ts';
 import { operatorServices } from '../../src/services/operator/index.ts';
 import { examplePackage } from '../../src/services/install/index.ts';
+import { prebootServices } from '../../src/services/preboot/index.ts';
 import { BIN, treeOf } from './crash-harness.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -58,17 +59,23 @@ const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<st
 const savedValue = (store: string) => (readJson(join(store, 'snapshot.json')).snapshot as { value: unknown }).value;
 
 interface Builtin {
-  name: 'install' | 'upgrade' | 'operator';
+  name: 'install' | 'upgrade' | 'operator' | 'preboot';
   exportName: string;
+  /** The `--services` ref (default: src/services/<name>/index.ts#<name>Services). */
+  services?: string;
   /** A fresh sandbox in `dir`: the run's input, and the folder whose files an end is compared by (if any). */
   setup(dir: string): Promise<{ input: unknown; target?: string }>;
   /** The saved state value to kill the run in. */
   killIn(value: unknown): boolean;
   /** The final state value and outcome of a resume on the unchanged machine. */
   end: { value: unknown; outcome: string };
+  /** The outcome in the run's final context (default `context.outcome`). */
+  outcome?(context: Record<string, unknown>): unknown;
   /** Before the resume (operator: a DELETE, queued while the run is down, so that the run ends). */
   beforeResume?(store: string): Promise<void>;
   teardown?(dir: string): Promise<void>;
+  /** Extra arguments of the resume, per edit. */
+  resumeArgs?: Record<string, string[]>;
   /** The edits: name → change of the copy's text. */
   edits: Record<string, (text: string) => string>;
 }
@@ -115,7 +122,7 @@ const UPGRADE: Builtin = {
   name: 'upgrade',
   exportName: 'upgradeMachine',
   async setup(dir) {
-    const input = (await upgradeServices.sandboxInput!(dir)) as Record<string, unknown>;
+    const input = await upgradeServices.sandboxInput!(dir);
     // The trial: the watcher pauses 1 s between probes for a grace period of 5 s (pending timers: both).
     return { input: { ...input, gracePeriodMs: 5000, healthCheckIntervalMs: 1000 }, target: undefined };
   },
@@ -142,8 +149,13 @@ const UPGRADE: Builtin = {
 const OPERATOR: Builtin = {
   name: 'operator',
   exportName: 'operatorMachine',
+  // Not src/…/index.ts: loaded through tsx, its import.meta.url ends in `?tsx-namespace=…`, so src/package-root.ts
+  // takes it for the build and PACKAGE_ROOT is the folder above the package: the app (PACKAGE_ROOT/examples/
+  // operator-app/app.mjs) is not found, every deploy fails and the run sits in degraded. The build's services are
+  // loaded without tsx.
+  services: 'dist/src/services/operator/index.js#operatorServices',
   async setup(dir) {
-    const input = (await operatorServices.sandboxInput!(dir)) as Record<string, unknown>;
+    const input = await operatorServices.sandboxInput!(dir);
     return { input: { ...input, resyncMs: 60_000 } };
   },
   killIn: (v) => v === 'converged',
@@ -164,6 +176,39 @@ const OPERATOR: Builtin = {
     'change a delay elsewhere': (t) => sub(t, "after: { requeue: 'reconciling' }", "after: { 1500: 'reconciling' }"),
     'add a state': (t) => sub(t, '    requeued: {\n', "    spare: { on: { BACK: 'reconciling' } },\n    requeued: {\n"),
     'a pending timer (unchanged machine)': (t) => t,
+  },
+};
+
+const PREBOOT: Builtin = {
+  name: 'preboot',
+  exportName: 'prebootMachine',
+  async setup(dir) {
+    // The interactive setup's hold keeps the run in awaitingSetupHolds with watchHolds running (a callback service).
+    return { input: await prebootServices.sandboxInput!(dir) };
+  },
+  killIn: (v) => JSON.stringify(v) === JSON.stringify({ preboot: 'awaitingSetupHolds' }),
+  end: { value: 'stopped', outcome: 'requested' },
+  outcome: (c) => c.stopReason,
+  resumeArgs: {
+    'rename its invoked service, and the services with it': ['--services', `${new URL('./machine-change-services.ts', import.meta.url).pathname}#renamedPrebootServices`],
+  },
+  async beforeResume(store) {
+    const sent = await cli(['send', '--store', store, '{"type":"STOP"}'], 20_000);
+    expect(sent.stdout).toMatch(/^queued STOP/);
+  },
+  edits: {
+    'rename the state it is in': (t) => sub(t, /\bawaitingSetupHolds\b/g, 'awaitingHolds'),
+    // The service that runs in the state the run is in (and in setup's invoke): actors and src, not the step's name.
+    'rename its invoked service': (t) => sub(t, /(?<=src: ')watchHolds(?=')|(?<=^\s+)watchHolds(?=: notProvidedCallback)/gm, 'watchHoldRegistry'),
+    'rename its invoked service, and the services with it': (t) =>
+      sub(t, /(?<=src: ')watchHolds(?=')|(?<=^\s+)watchHolds(?=: notProvidedCallback)/gm, 'watchHoldRegistry'),
+    'add a context field': addContextField,
+    'remove an unrelated transition': (t) => sub(t, "      initial: 'stoppingPrebootServer',\n      on: { STOP: '#preboot.stopping' },\n", "      initial: 'stoppingPrebootServer',\n"),
+    // preboot's one delay is the steps' backoff (no step is backing off here): its implementation changes.
+    'change a delay': (t) =>
+      sub(t, 'backoff: ({ context }) => backoffDelay(context.retry, context.attempts),', 'backoff: ({ context }) => backoffDelay(context.retry, context.attempts) + 500,'),
+    'add a state': (t) => sub(t, '    stopped: {\n', "    spare: { on: { BACK: 'stopped' } },\n    stopped: {\n"),
+    'the same machine (no timer pending in preboot)': (t) => t,
   },
 };
 
@@ -191,7 +236,7 @@ async function prepare(b: Builtin, label: string): Promise<Prepared> {
   if (b.teardown) teardowns.push(() => b.teardown!(dir));
   const { input, target } = await b.setup(dir);
   const store = join(dir, 'store');
-  const services = `src/services/${b.name}/index.ts#${b.name}Services`;
+  const services = b.services ?? `src/services/${b.name}/index.ts#${b.name}Services`;
   const child = spawn(process.execPath, [BIN, 'run', `${copy}#${b.exportName}`, '--services', services, '--store', store, '--input', JSON.stringify(input)], {
     cwd: ROOT,
     stdio: 'ignore',
@@ -224,9 +269,9 @@ async function prepare(b: Builtin, label: string): Promise<Prepared> {
       let outcome: unknown = null;
       let status: unknown = null;
       try {
-        const saved = readJson(join(store, 'snapshot.json')).snapshot as { value: unknown; context: { outcome?: unknown } };
+        const saved = readJson(join(store, 'snapshot.json')).snapshot as { value: unknown; context: Record<string, unknown> };
         value = saved.value;
-        outcome = saved.context.outcome ?? null;
+        outcome = (b.outcome ? b.outcome(saved.context) : saved.context.outcome) ?? null;
         status = readJson(join(store, 'run.json')).status;
       } catch {
         // reported through value/status null
@@ -243,12 +288,10 @@ const installedFiles = (target?: string) =>
 /** Expected behaviour of each case, per built-in: `resumes` (the same end), or `refused` with what the line says. */
 type Expect = { kind: 'resumes'; warns?: RegExp } | { kind: 'refused'; says: RegExp; accept?: boolean };
 
-const NOTHING_CHANGED = /Nothing was changed/;
-
 const EXPECTED: Record<Builtin['name'], Record<string, Expect>> = {
   install: {
     'rename the state it is in': { kind: 'refused', says: /the run is in `installing\.transforms\.retrying`, which the machine no longer has/ },
-    'rename its invoked service': { kind: 'refused', says: /installTransforms/ },
+    'rename its invoked service': { kind: 'refused', says: /^lifecycle: services \S+: actors\.installTransforms is not an actor the machine names \(did you mean 'installTransformsV2'\?\)/ },
     'add a context field': { kind: 'refused', says: /the machine's context now has `auditTrail`, which the run's lacks/, accept: true },
     'remove an unrelated transition': { kind: 'resumes', warns: /^warning: the machine changed since the run was saved/ },
     'change a delay': { kind: 'resumes' },
@@ -257,16 +300,31 @@ const EXPECTED: Record<Builtin['name'], Record<string, Expect>> = {
   },
   upgrade: {
     'rename the state it is in': { kind: 'refused', says: /pausing`, which the machine no longer has/ },
-    'rename its invoked service': { kind: 'refused', says: /checkHealth/ },
+    'rename its invoked service': { kind: 'refused', says: /^lifecycle: services \S+: actors\.checkHealth is not an actor the machine names; it names: .*probeAgentHealth/ },
     'add a context field': { kind: 'refused', says: /the machine's context now has `auditTrail`, which the run's lacks/, accept: true },
     'remove an unrelated transition': { kind: 'resumes', warns: /^warning: the machine changed since the run was saved/ },
     'change a delay': { kind: 'refused', says: /timer/, accept: true },
     'add a state': { kind: 'resumes', warns: /^warning: the machine changed since the run was saved/ },
     'a pending timer (unchanged machine)': { kind: 'resumes' },
   },
+  preboot: {
+    // The services' invariants name the state: their check refuses before the machine-change check does.
+    'rename the state it is in': { kind: 'refused', says: /^lifecycle: services \S+: invariants\.preboot\.awaitingSetupHolds names no state of the machine \(did you mean 'preboot\.awaitingHolds'\?\)/ },
+    'rename its invoked service': { kind: 'refused', says: /^lifecycle: services \S+: actors\.watchHolds is not an actor the machine names; it names: .*watchHoldRegistry$/ },
+    'rename its invoked service, and the services with it': {
+      kind: 'refused',
+      says: /the run's service `watchHolds` in `preboot\.awaitingSetupHolds` is now `watchHoldRegistry`: the running one would be dropped/,
+    },
+    'add a context field': { kind: 'refused', says: /the machine's context now has `auditTrail`, which the run's lacks/, accept: true },
+    'remove an unrelated transition': { kind: 'resumes', warns: /^warning: the machine changed since the run was saved/ },
+    'change a delay': { kind: 'resumes' },
+    'add a state': { kind: 'resumes', warns: /^warning: the machine changed since the run was saved/ },
+    'the same machine (no timer pending in preboot)': { kind: 'resumes' },
+  },
   operator: {
-    'rename the state it is in': { kind: 'refused', says: /the run is in `converged`, which the machine no longer has/ },
-    'rename its invoked service': { kind: 'refused', says: /readSpec/ },
+    // The services' invariants name the state: their check refuses before the machine-change check does.
+    'rename the state it is in': { kind: 'refused', says: /^lifecycle: services \S+: invariants\.converged names no state of the machine/ },
+    'rename its invoked service': { kind: 'refused', says: /^lifecycle: services \S+: actors\.readSpec is not an actor the machine names \(did you mean 'readSpecFile'\?\)/ },
     'add a context field': { kind: 'refused', says: /the machine's context now has `auditTrail`, which the run's lacks/, accept: true },
     'remove an unrelated transition': { kind: 'resumes', warns: /^warning: the machine changed since the run was saved/ },
     'change a delay': { kind: 'refused', says: /the timer of `converged`, which the run is in, changed/, accept: true },
@@ -290,7 +348,7 @@ async function expectSameEnd(b: Builtin, p: Prepared, r: Awaited<ReturnType<Prep
   if (p.target) expect(installedFiles(p.target)).toEqual(await baseline());
 }
 
-for (const b of [INSTALL, UPGRADE, OPERATOR]) {
+for (const b of [INSTALL, UPGRADE, OPERATOR, PREBOOT]) {
   describe(`${b.name}: resuming on a changed copy of machines/${b.name}.ts (child processes)`, () => {
     // The installed files of a resume on the unchanged machine (install), computed once.
     let baselineFiles: Promise<Record<string, string>> | null = null;
@@ -310,7 +368,8 @@ for (const b of [INSTALL, UPGRADE, OPERATOR]) {
         writeFileSync(p.copy, change(p.original));
         await b.beforeResume?.(p.store);
         const before = storeFiles(p.store);
-        const r = await p.resume();
+        const args = b.resumeArgs?.[name] ?? [];
+        const r = await p.resume(args);
         const line = r.stderr.trim();
         try {
           if (want.kind === 'resumes') {
@@ -330,7 +389,7 @@ for (const b of [INSTALL, UPGRADE, OPERATOR]) {
           expect(storeFiles(p.store)).toEqual(before);
           table.push(`${b.name} × ${name} → refused: ${line}`);
           if (want.accept) {
-            const accepted = await p.resume(['--accept-changes']);
+            const accepted = await p.resume([...args, '--accept-changes']);
             await expectSameEnd(b, p, accepted, baseline);
             table.push(`${b.name} × ${name} → with --accept-changes: resumed, same end (${JSON.stringify(accepted.value)})`);
           } else {
@@ -341,6 +400,8 @@ for (const b of [INSTALL, UPGRADE, OPERATOR]) {
         } catch (e) {
           table.push(`${b.name} × ${name} → UNEXPECTED: exit ${r.code}${r.hung ? ' (hung)' : ''}, ${JSON.stringify(r.value)} ${String(r.status)}; stderr: ${line}`);
           throw e;
+        } finally {
+          rmSync(p.copy, { force: true }); // the copy sits in machines/: gone as soon as the case is over
         }
       });
     }
