@@ -5,6 +5,9 @@ import type { RunMeta } from '../../src/runtime/types.ts';
 import { UserError } from '../../src/errors.ts';
 import { type Register, usageError } from '../io.ts';
 
+/** How long a wait looks for a run to appear in a store that has none yet. */
+const NO_RUN_GRACE_MS = 10_000;
+
 /** Exit code of a wait that ran out of time (as timeout(1) has it). */
 const TIMED_OUT = 124;
 
@@ -32,9 +35,17 @@ Examples:
       const goal = parseGoal(opts.until);
       const store = new DirectoryStore(opts.store);
       const deadline = opts.timeout === undefined ? Infinity : Date.now() + opts.timeout;
+      const noRunUntil = Date.now() + NO_RUN_GRACE_MS;
       for (;;) {
         const meta = store.readMeta();
-        if (!meta) throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
+        if (!meta) {
+          // A wait started beside the `run` that makes the store may be there first: give the run a moment.
+          if (Date.now() < Math.min(deadline, noRunUntil)) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          throw new UserError(`no run in ${store.location}: start one with 'lifecycle run <lifecycle>'`);
+        }
         const saved = store.loadSnapshot();
         const value = (saved?.snapshot as { value?: unknown } | undefined)?.value;
         const finished = meta.status === 'succeeded' || meta.status === 'failed' || meta.status === 'ended';

@@ -252,9 +252,13 @@ async function adoptChangedMachine(options: ResumeRunOptions, meta: RunMeta, nex
   }
   const where = `${store.location}`;
   if (report.incompatible.length) {
+    // With the graph unchanged (or unknown) it is the snapshot that does not fit, not the machine that moved.
+    const changed = meta.machine !== undefined && meta.machine.fingerprint !== next.fingerprint;
     throw new IncompatibleMachineError(
       report,
-      `the machine changed and cannot resume the run in ${where}: ${report.incompatible.join('; ')}. Nothing was changed: resume with the machine the run started on, or give --migrate file.ts#fn`,
+      changed
+        ? `the machine changed and cannot resume the run in ${where}: ${report.incompatible.join('; ')}. Nothing was changed: resume with the machine the run started on, or give --migrate file.ts#fn`
+        : `the saved snapshot in ${where} does not fit the ${options.lifecycle} machine: ${report.incompatible.join('; ')}. Nothing was changed: restore the snapshot, or give --migrate file.ts#fn`,
     );
   }
   if (report.touching.length && !options.acceptChanges && !options.migrate) {

@@ -98,7 +98,7 @@ describe('directory store', () => {
     store.saveSnapshot({ version: 1, savedAt: 'x', snapshot: { status: 'active', value: 'nowhere', context: {}, children: {}, historyValue: {} } });
     const before = contents(dir);
     await expect(resumeRun({ store, lifecycle: 'steps', machine: stepsMachine })).rejects.toThrow(
-      /the saved snapshot in .* does not fit the steps machine \(.*nowhere.*\): nothing was changed/,
+      /the saved snapshot in .* does not fit the steps machine: the run is in `nowhere`, which the machine no longer has\. Nothing was changed/,
     );
     expect(contents(dir)).toEqual(before);
   });
