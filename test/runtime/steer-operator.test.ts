@@ -1,7 +1,8 @@
 /**
  * Issue 13: steering a run from the CLI. `lifecycle wait` and `lifecycle send` drive the operator built-in through
  * a spec change and a deletion as child processes, with a SIGKILL in between: the event sent while the run is down
- * is applied on resume. `status --json` says where the run is for a dashboard.
+ * is applied on resume; and preboot past its setup hold to running, then to stopped. `status --json` says where the
+ * run is for a dashboard.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,5 +60,21 @@ describe('wait + send steer the operator (child processes)', () => {
     const journal = readFileSync(join(store, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(journal.filter((e) => e.event === 'DELETE')).toHaveLength(1);
     expect((await lifecycle(['wait', '--store', store, '--until', 'nosuchstate'])).code).toBe(1);
+  });
+
+  it('preboot: the setup hold is settled with send, the server runs, STOP sent ends it', { timeout: 180_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-steer-preboot-'));
+    dirs.push(dir);
+    const store = join(dir, 'store');
+    const run = background(['run', 'preboot', '--store', store]);
+    expect((await lifecycle(['wait', '--store', store, '--until', 'tag:waiting', '--timeout', '60000'])).stdout).toMatch(/^reached in preboot\.awaitingSetupHolds/);
+    const saved = JSON.parse(readFileSync(join(store, 'snapshot.json'), 'utf8')) as { snapshot: { context: { holds: { id: string }[] } } };
+    const [hold] = saved.snapshot.context.holds;
+    const resolved = await lifecycle(['send', '--store', store, JSON.stringify({ type: 'HOLD.RESOLVED', id: hold!.id })]);
+    expect(resolved.stdout).toMatch(/^delivered HOLD\.RESOLVED: preboot\.awaitingSetupHolds → setup\./);
+    expect((await lifecycle(['wait', '--store', store, '--until', 'running', '--timeout', '60000'])).code).toBe(0);
+    expect((await lifecycle(['send', '--store', store, '{"type":"STOP"}'])).stdout).toMatch(/^delivered STOP: running → stopping/);
+    expect((await lifecycle(['wait', '--store', store, '--until', 'done', '--timeout', '60000'])).stdout).toMatch(/^the run succeeded in stopped/);
+    expect(await run.closed).toBe(0);
   });
 });
