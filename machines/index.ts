@@ -47,6 +47,6 @@ export const BUILTINS: readonly BuiltinLifecycle[] = [
   },
 ];
 
-export const BUILTIN_NAMES = BUILTINS.map((b) => b.name);
+export { BUILTIN_NAMES } from './names.ts';
 
 export { installMachine, upgradeMachine, prebootMachine, operatorMachine };

@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
-import { BUILTINS } from '../../machines/index.ts';
 import { UserError } from '../errors.ts';
 import { checkCatalogue } from './catalogue-check.ts';
 import { extractGraph } from './extract.ts';
@@ -17,15 +16,15 @@ export type { EventCatalogue } from '../../machines/catalogue.ts';
  * misspelt key or an unknown event would otherwise only show as low coverage.
  */
 export async function resolveCatalogue(loaded: LoadedMachine, ref?: string, cwd: string = process.cwd(), graph?: LifecycleGraph): Promise<EventCatalogue | undefined> {
-  const found = ref ? await loadCatalogue(ref, cwd) : ownCatalogue(loaded);
+  const found = ref ? await loadCatalogue(ref, cwd) : await ownCatalogue(loaded);
   if (!found) return undefined;
   return checkCatalogue(found.value, found.where, graph ?? extractGraph(loaded.machine));
 }
 
 /** A built-in's catalogue, or the one exported beside the machine. */
-function ownCatalogue(loaded: LoadedMachine): { value: unknown; where: string } | undefined {
+async function ownCatalogue(loaded: LoadedMachine): Promise<{ value: unknown; where: string } | undefined> {
   if (loaded.origin === 'builtin') {
-    const value = BUILTINS.find((b) => b.name === loaded.name)?.catalogue;
+    const value = (await import('../../machines/index.ts')).BUILTINS.find((b) => b.name === loaded.name)?.catalogue;
     return value ? { value, where: `the built-in ${loaded.name} catalogue` } : undefined;
   }
   const mod = loaded.module ?? {};

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
-import { BUILTINS, BUILTIN_NAMES } from '../../machines/index.ts';
+import { BUILTIN_NAMES } from '../../machines/names.ts';
 import { UserError } from '../errors.ts';
 import { markAbandonedLoad } from './abandoned-load.ts';
 
@@ -31,8 +31,11 @@ const EXTENSIONS = [...TS_EXTENSIONS, '.js', '.mjs', '.cjs'];
  * const { machine } = await loadMachine('./lifecycles/checkout.ts#checkoutMachine');
  */
 export async function loadMachine(ref: string, cwd: string = process.cwd()): Promise<LoadedMachine> {
-  const builtin = BUILTINS.find((b) => b.name === ref);
-  if (builtin) return { machine: builtin.machine, name: builtin.name, origin: 'builtin' };
+  if (BUILTIN_NAMES.includes(ref)) {
+    // Loaded only when one is named: a user's machine does not pay for creating the built-ins.
+    const builtin = (await import('../../machines/index.ts')).BUILTINS.find((b) => b.name === ref)!;
+    return { machine: builtin.machine, name: builtin.name, origin: 'builtin' };
+  }
 
   const hash = ref.lastIndexOf('#');
   const file = hash >= 0 ? ref.slice(0, hash) : ref;

@@ -61,8 +61,9 @@ export function createStepper(original: AnyStateMachine): Stepper {
   const machine = withGuardChoices(original, () => choices, reads);
   // Snapshots of the original machine (a live actor's, in the inspector) step with the original's state nodes, so
   // both machines' transition objects map to the same ids.
-  const ids = new Map([...transitionIds(original), ...transitionIds(machine)]);
-  recordInlineGuardReads(machine, reads);
+  const ids = machine === original ? transitionIds(original) : new Map([...transitionIds(original), ...transitionIds(machine)]);
+  // A machine used as it is has no inline guards to wrap (see withGuardChoices).
+  if (machine !== original) recordInlineGuardReads(machine, reads);
   let sink: string[] = [];
   const capture = (event: { type: string; _transitions?: unknown[] }) => {
     if (event.type === '@xstate.microstep' && event._transitions) {

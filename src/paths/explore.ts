@@ -109,6 +109,13 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   const edges: ExploredEdge[] = [];
   const out: number[][] = [];
   const index = new Map<string, number>();
+  // Per edge: whether the step gave a snapshot interchangeable with its target node's (always so for the edge that
+  // made the node). A replay standing on an edge's source snapshot then reuses the target's instead of stepping again.
+  const exact: boolean[] = [];
+  const edgeTo = (to: number, reached: AnyMachineSnapshot) => {
+    const held = nodes[to].snapshot!;
+    exact.push(held === reached || interchangeable(held, reached));
+  };
   const errors: StateSpace['errors'] = [];
   let truncated = false;
   let cut: StateSpace['cut'];
@@ -161,6 +168,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       if (to === undefined) continue;
       note(first.taken);
       edges.push({ from: 0, to, event: { type: START_EVENT, input } as EventObject, transitions: first.taken, ...(guards ? { guards } : {}) });
+      edgeTo(to, first.snapshot);
       out[0].push(edges.length - 1);
       ok = true;
     }
@@ -170,6 +178,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     const to = addNode(options.start, 1);
     if (to !== undefined) {
       edges.push({ from: 0, to, event: { type: RESUME_EVENT }, transitions: [] });
+      exact.push(false);
       out[0].push(edges.length - 1);
     }
   } else {
@@ -212,6 +221,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
         if (to === undefined) continue;
         note(result.taken);
         edges.push({ from: i, to, event, transitions: result.taken, ...(guards ? { guards } : {}) });
+        edgeTo(to, result.snapshot);
         out[i].push(edges.length - 1);
       }
     }
@@ -224,6 +234,15 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       if (edge.event.type === RESUME_EVENT) {
         snapshot = options.start;
         if (!snapshot) break;
+        held.push({ edge: e, value: snapshot.value });
+        continue;
+      }
+      // XState's transition is pure: stepping the very snapshot an edge was explored from (or one interchangeable
+      // with it), with the edge's event and guard choices, gives what exploration got, so that is reused.
+      const at = nodes[edge.from].snapshot;
+      if (snapshot !== at && snapshot && at && interchangeable(snapshot, at)) snapshot = at;
+      if (snapshot === at && exact[e]) {
+        snapshot = nodes[edge.to].snapshot!;
         held.push({ edge: e, value: snapshot.value });
         continue;
       }
@@ -248,6 +267,59 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
 }
 
 const MAX_CHOSEN_GUARDS = 3;
+
+/**
+ * Whether stepping `a` is stepping `b`: the same machine, status, active state nodes, history and children (the
+ * same actor refs), and equal data (context, output, error: plain objects and arrays compared by content, anything
+ * else by identity). Any other field must be the same value.
+ */
+function interchangeable(a: AnyMachineSnapshot, b: AnyMachineSnapshot): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  for (const k of keys) {
+    const u = x[k];
+    const v = y[k];
+    if (u === v) continue;
+    if (!(k in y)) return false;
+    if (k === '_nodes' || k === 'children' || k === 'historyValue') {
+      if (!sameMembers(u, v, k === 'historyValue')) return false;
+    } else if (k === 'tags') {
+      if (!(u instanceof Set && v instanceof Set && u.size === v.size && [...u].every((t) => v.has(t)))) return false;
+    } else if (!equalData(u, v, 0)) return false;
+  }
+  return true;
+}
+
+/** Arrays with the same items, or objects with the same keys and values (`deep`: arrays of the same items). */
+function sameMembers(u: unknown, v: unknown, deep: boolean): boolean {
+  if (!u || !v || typeof u !== 'object' || typeof v !== 'object' || Array.isArray(u) !== Array.isArray(v)) return false;
+  const a = u as Record<string, unknown>;
+  const b = v as Record<string, unknown>;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => a[k] === b[k] || (deep && k in b && sameMembers(a[k], b[k], false)));
+}
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Array.isArray(value);
+}
+
+/** Plain objects and arrays by content; anything else by identity (`Object.is`). */
+function equalData(u: unknown, v: unknown, depth: number): boolean {
+  if (Object.is(u, v)) return true;
+  if (!u || !v || typeof u !== 'object' || typeof v !== 'object' || depth > 64) return false;
+  if (!isPlain(u) || !isPlain(v) || Array.isArray(u) !== Array.isArray(v)) return false;
+  if (Array.isArray(u) && u.length !== (v as unknown[]).length) return false;
+  const a = u as Record<string, unknown>;
+  const b = v as Record<string, unknown>;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!(k in b) || !equalData(a[k], b[k], depth + 1)) return false;
+  return Object.getOwnPropertySymbols(a).length === 0 && Object.getOwnPropertySymbols(b).length === 0;
+}
 
 /**
  * One stepper per machine: a snapshot carries the state nodes of the stepper's own copy of the machine, so the guard
