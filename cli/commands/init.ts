@@ -1,4 +1,5 @@
-import { relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { DEFAULT_MACHINES_DIR, DEFAULT_TESTS_DIR, initLifecycle } from '../../src/init/index.ts';
 import { toErrorLine } from '../../src/errors.ts';
 import type { Register } from '../io.ts';
@@ -40,7 +41,7 @@ Examples:
       io.stdout.write(`the test takes ${t.covered}/${t.total} transitions in ${result.suite.tests} test${result.suite.tests === 1 ? '' : 's'}\n`);
       const cd = root === process.cwd() ? '' : `  cd ${show(root)}\n`;
       io.stdout.write(
-        `next:\n${cd}  npm run lifecycle:test\n  npx lifecycle run ${result.machineRef}     # waits for approval: npx lifecycle send '{"type":"APPROVE","by":"you"}'\n` +
+        `next:\n${cd}  ${existsSync(join(root, 'package.json')) ? 'npm run lifecycle:test' : `npx vitest run ${show(dirname(result.written.at(-1)!))}`}\n  npx lifecycle run ${result.machineRef}     # waits for approval: npx lifecycle send '{"type":"APPROVE","by":"you"}'\n` +
           `  ${result.testgen}   # after editing the machine\n`,
       );
     });

@@ -13,7 +13,13 @@
  * const m = setup({
  *   types: { context: {} as StepProgress & { url: string } },
  *   actors: { download },
- *   actions: { enterStep: assign(a.enterStep), countAttempt: assign(a.countAttempt), recordError: assign(a.recordError) },
+ *   // Wrapped, so that assign sees the machine's own context type (StepProgress & { url }), not StepProgress alone
+ *   // (as examples/deploy/src/deploy.ts does):
+ *   actions: {
+ *     enterStep: assign((_, params: Parameters<typeof a.enterStep>[1]) => a.enterStep(_, params)),
+ *     countAttempt: assign(({ context }) => a.countAttempt({ context })),
+ *     recordError: assign(({ context }, params: { error: unknown }) => a.recordError({ context }, params)),
+ *   },
  *   guards: stepGuards, // canRetry
  *   delays: stepDelays, // backoff
  * }).createMachine({
@@ -105,11 +111,16 @@ const policyOf = (context: StepProgress): RetryPolicy => context.stepRetry ?? co
 
 /**
  * Ready implementations of the names `retryingStep` uses by default. The actions are the assigners to give to
- * XState's `assign` inside your `setup` (there they get your machine's types); guards and delays go in as they are.
+ * XState's `assign` inside your `setup`, wrapped so that they get your machine's context type; guards and delays go
+ * in as they are.
  *
  * @example
  * setup({
- *   actions: { enterStep: assign(stepAssigners.enterStep), countAttempt: assign(stepAssigners.countAttempt), recordError: assign(stepAssigners.recordError) },
+ *   actions: {
+ *     enterStep: assign((_, params: Parameters<typeof stepAssigners.enterStep>[1]) => stepAssigners.enterStep(_, params)),
+ *     countAttempt: assign(({ context }) => stepAssigners.countAttempt({ context })),
+ *     recordError: assign(({ context }, params: { error: unknown }) => stepAssigners.recordError({ context }, params)),
+ *   },
  *   guards: { ...stepGuards },
  *   delays: { ...stepDelays },
  * })
