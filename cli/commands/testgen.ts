@@ -42,13 +42,17 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
       // A user's services, given or found beside the machine: the suite runs its sandboxed paths against them.
       const found = loaded.origin === 'builtin' ? null : opts.services ? await loadServicesRef(opts.services, loaded.machine) : await findServicesBeside(loaded);
       const graph = extractGraph(loaded.machine);
-      const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
+      const { catalogue, origins } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
+      // The default scenario runs against the user's services only when a person wrote its input (a catalogue or an
+      // exported input, which by convention describe a fresh sandbox): an input inferred from the types carries made-up
+      // settings (a retry count, a fault switch) that the real services would obey and the path does not expect.
+      const inputByHand = origins.input !== undefined && !origins.input.startsWith('inferred');
       const { files, stem, coverage } = buildSuite(loaded, graph, {
         outDir: opts.out,
         catalogue,
         harness: opts.harness,
         maxStepsPerFile: positive('--max-steps-per-file', opts.maxStepsPerFile),
-        ...(found ? { services: { ref: found.ref, sandbox: typeof found.services.sandboxInput === 'function' } } : {}),
+        ...(found ? { services: { ref: found.ref, sandbox: typeof found.services.sandboxInput === 'function' && inputByHand } } : {}),
       });
       const rel = (p: string) => relative(process.cwd(), p);
       const t = coverage.transitions;
@@ -74,6 +78,9 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
         io.stdout.write(`wrote ${rel(f.path)}\n`);
       }
       io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
+      if (found?.services.sandboxInput && !inputByHand) {
+        io.stdout.write('no path runs against your services: give the catalogue an input (one that describes a fresh sandbox) to run the default scenario for real\n');
+      }
       for (const u of t.uncovered) io.stdout.write(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
       io.stdout.write(`measure what they take: LIFECYCLE_COVERAGE=1 npx vitest run ${rel(opts.out) || '.'} && npx lifecycle coverage ${ref}\n`);
     });
