@@ -325,7 +325,9 @@ describe('download progress', () => {
       expect(reports.at(-1)!.bytes).toBe(16 * 1024 * 1024);
       // A 16 MiB file comes in 64 KiB chunks: 256 of them, but only a handful of reports.
       expect(reports.length).toBeLessThanOrEqual(Math.floor(elapsed / 100) + 2);
-      for (let i = 1; i < reports.length - 1; i++) expect(reports[i]!.at - reports[i - 1]!.at).toBeGreaterThanOrEqual(100);
+      // The listener reads the clock just after the counter did: two readings may straddle a millisecond, so a
+      // 100 ms throttle can show up here as 99 ms.
+      for (let i = 1; i < reports.length - 1; i++) expect(reports[i]!.at - reports[i - 1]!.at).toBeGreaterThanOrEqual(99);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
