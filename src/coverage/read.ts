@@ -4,11 +4,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { UserError } from '../errors.ts';
 import { fsUserError } from '../io/fs-errors.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { activeStateIds } from '../paths/coverage.ts';
-import { readSegmentsText } from '../runtime/journal-file.ts';
 import { COVERAGE_FORMAT, type CoverageFile, machineIdentity } from './file.ts';
 
 export interface Measured {
@@ -95,7 +95,7 @@ export function readJournal(path: string, graph: LifecycleGraph, into: Measured)
     }
   }
   // A store's compacted history (`history/journal-N.jsonl.gz`) counts too: it is the same run, moved aside.
-  const history = file === path ? '' : readSegmentsText(join(path, 'history'));
+  const history = file === path ? '' : readHistory(join(path, 'history'));
   const lines = (history + readText(file, 'read the journal')).split('\n').filter((l) => l.trim());
   if (!lines.length) throw new UserError(`journal ${file} is empty: no run was recorded in it`);
   const entries = lines.flatMap((line, i): JournalLine[] => {
@@ -141,4 +141,21 @@ function readText(file: string, doing: string): string {
   } catch (error) {
     throw fsUserError(error, file, doing);
   }
+}
+
+/** The text of a store's compacted journal history, oldest first ('' when it has none). */
+function readHistory(dir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^journal-\d+\.jsonl(\.gz)?$/.test(n)).sort();
+  } catch {
+    return '';
+  }
+  return names
+    .map((name) => {
+      const data = readFileSync(join(dir, name));
+      const text = name.endsWith('.gz') ? gunzipSync(data).toString('utf8') : data.toString('utf8');
+      return text.endsWith('\n') ? text : `${text}\n`;
+    })
+    .join('');
 }

@@ -194,7 +194,7 @@ export class JournalFile {
 }
 
 /** The history segments of a journal, in order (compressed `journal-N.jsonl.gz`, or plain when a crash cut compression short). */
-export function segmentNames(dir: string): string[] {
+function segmentNames(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -202,17 +202,6 @@ export function segmentNames(dir: string): string[] {
     return [];
   }
   return names.filter((n) => /^journal-\d+\.jsonl(\.gz)?$/.test(n)).sort();
-}
-
-/** The text of a journal history folder's segments, oldest first, each ending in a newline ('' when there are none). */
-export function readSegmentsText(dir: string): string {
-  return segmentNames(dir)
-    .map((name) => {
-      const data = readFileSync(join(dir, name));
-      const text = name.endsWith('.gz') ? gunzipSync(data).toString('utf8') : data.toString('utf8');
-      return text.endsWith('\n') ? text : `${text}\n`;
-    })
-    .join('');
 }
 
 /** Compresses the plain segments of a history folder: the .gz written atomically, then the plain file removed. */

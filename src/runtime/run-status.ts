@@ -1,5 +1,5 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { segmentNames } from './journal-file.ts';
 import { isProcessAlive } from './lock-file.ts';
 import { progressOf, type ProgressView } from './progress-view.ts';
 import { activePaths, describeValue } from './state-paths.ts';
@@ -88,7 +88,11 @@ export function readRunStatus(store: RunStore): RunStatusReport {
 function countSegments(store: RunStore): number {
   const dir = (store as { dir?: unknown }).dir;
   if (typeof dir !== 'string') return 0;
-  return segmentNames(join(dir, 'history')).length;
+  try {
+    return readdirSync(join(dir, 'history')).filter((n) => /^journal-\d+\.jsonl(\.gz)?$/.test(n)).length;
+  } catch {
+    return 0;
+  }
 }
 
 function timersOf(meta: RunMeta, saved: SavedSnapshot | null): Pick<RunStatusReport, 'timers' | 'nextRetryAt'> {
