@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -17,6 +18,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Browser tests start Chromium and CLI tests start Node processes: seconds, not milliseconds.
     testTimeout: 60_000,
+    // Most files spend their time waiting on child processes (the CLI, crash sweeps, npm pack, Chromium), not on a
+    // core: vitest's default of one worker per core less one is a single worker on a 2-core CI machine, which ran the
+    // files one after another. LIFECYCLE_TEST_WORKERS overrides.
+    maxWorkers: Number(process.env.LIFECYCLE_TEST_WORKERS) || Math.max(3, availableParallelism()),
     hookTimeout: 60_000,
   },
 });

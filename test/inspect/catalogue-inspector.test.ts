@@ -137,8 +137,11 @@ describe('lifecycle inspect <user machine>', () => {
         const page = await openPage(/url: '(ws:\S+)'/.exec(stdout)![1]!);
         // A child process on a busy machine: give its first snapshots time.
         await expect.poll(() => page.control()?.pending.length, { timeout: 15_000 }).toBe(1);
+        // The control state is read from the actor, the entries come over the inspection socket: either may be first.
+        const context = () => page.entries().find((e) => e.kind === 'snapshot' && e.actor === page.control()?.actor)?.snapshot?.context;
+        await expect.poll(context, { timeout: 15_000 }).toBeDefined();
         page.ws.close();
-        return { context: page.entries().find((e) => e.kind === 'snapshot' && e.actor === page.control()?.actor)?.snapshot?.context, control: page.control()!, stderr };
+        return { context: context(), control: page.control()!, stderr };
       } finally {
         child.kill('SIGINT');
         await once(child, 'exit');

@@ -76,7 +76,7 @@ export interface KillPoint {
 export function chooseKillPoints(
   ops: Op[],
   storeDir: string,
-  mode: 'default' | 'more' | 'all',
+  mode: 'boundaries' | 'more' | 'all',
   journal: { event: string; from: unknown; to: unknown }[],
 ): KillPoint[] {
   const journalFsync = (o: Op) => o.op === 'fsyncSync' && o.path === join(storeDir, 'journal.jsonl');
@@ -165,7 +165,28 @@ export interface CrashScenario {
   final: unknown;
   /** Called after each run (stop processes it left). */
   teardown?(run: { dir: string; target: string }): Promise<void>;
-  mode?: 'default' | 'more' | 'all';
+  /** `default`: a sample of the boundaries (see {@link sampleKillPoints}); `boundaries`: all of them; `more`, `all`. */
+  mode?: CrashMode;
+}
+
+export type CrashMode = 'default' | 'boundaries' | 'more' | 'all';
+
+/** The mode asked for with LIFECYCLE_CRASH_POINTS. */
+export const crashMode = (): CrashMode => (process.env.LIFECYCLE_CRASH_POINTS ?? 'default') as CrashMode;
+
+/**
+ * Every other kill point of each kind (before the meta, after a saved snapshot, inside a step, before a step's last
+ * write), starting at `seed`'s parity: each kill is two CLI processes, so the sweep is halved by default; seeds 0 and
+ * 1 together try every boundary, and LIFECYCLE_CRASH_POINTS=boundaries tries them all at once.
+ */
+export function sampleKillPoints(points: KillPoint[], seed: number): KillPoint[] {
+  const kind = (p: KillPoint) => p.label.split(' ')[0]!;
+  const seen = new Map<string, number>();
+  return points.filter((p) => {
+    const k = seen.get(kind(p)) ?? 0;
+    seen.set(kind(p), k + 1);
+    return kind(p) === 'before-meta' || (k + seed) % 2 === 0;
+  });
 }
 
 /** A kill point after which the resumed run did not end as the uninterrupted one. */
@@ -176,6 +197,9 @@ export interface CrashFailure {
 }
 
 export interface CrashReport {
+  /** Every kill point the chooser found (boundaries and inside steps). */
+  candidates: KillPoint[];
+  /** Those tried: all of them, or by default a sample. */
   points: KillPoint[];
   ops: number;
   failures: CrashFailure[];
@@ -202,7 +226,8 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
   const ops = JSON.parse(readFileSync(trace, 'utf8')) as Op[];
   const journal = readFileSync(join(base.store, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; from: unknown; to: unknown });
   await s.teardown?.(base);
-  const points = chooseKillPoints(ops, base.store, s.mode ?? 'default', journal);
+  const candidates = chooseKillPoints(ops, base.store, s.mode === 'default' || s.mode === undefined ? 'boundaries' : s.mode, journal);
+  const points = s.mode === 'default' || s.mode === undefined ? sampleKillPoints(candidates, Number(process.env.LIFECYCLE_CRASH_SEED ?? 0)) : candidates;
 
   const unreached: KillPoint[] = [];
   const failures = await pool(points, async (point): Promise<CrashFailure | null> => {
@@ -233,7 +258,7 @@ export async function runCrashScenario(s: CrashScenario): Promise<CrashReport> {
       await s.teardown?.(run);
     }
   });
-  return { points, ops: ops.length, failures: failures.filter((f): f is CrashFailure => f !== null), unreached };
+  return { candidates, points, ops: ops.length, failures: failures.filter((f): f is CrashFailure => f !== null), unreached };
 }
 
 /** Runs `task` over `items`, `concurrency` at a time (the children are CPU-bound at start-up). */
