@@ -78,6 +78,8 @@ interface Pending {
  */
 export async function createPathRunner(options: PathRunnerOptions) {
   const loaded = await loadMachine(options.machine);
+  // `lifecycle mutate` runs the suite against one mutant of the machine (loaded only then).
+  if (process.env.LIFECYCLE_MUTANT) loaded.machine = (await import('../mutate/apply.ts')).mutantFromEnv(loaded.machine, process.env.LIFECYCLE_MUTANT);
   const graph = extractGraph(loaded.machine);
   const { machine, names: inlineNames } = withNamedInlineActors(loaded.machine);
   const services = new Set<string>(graph.declared.actors);
