@@ -142,6 +142,12 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
     load: async () => (await import('./commands/coverage.ts')).registerCoverage,
   },
   {
+    name: 'mutate',
+    term: 'mutate [options] [machine]',
+    description: 'score a test suite by the mutants of the machine it fails on (small bugs: a dropped transition, a negated guard, a changed delay, ...), listing the survivors and where they are',
+    load: async () => (await import('./commands/mutate.ts')).registerMutate,
+  },
+  {
     name: 'replay',
     term: 'replay [options] <machine>',
     description: "replay a run's journal against the current machine, services stubbed from the journal, and report the first step that goes elsewhere",
