@@ -32,6 +32,7 @@ export function equivalenceChecker(graph: LifecycleGraph): EquivalenceCheck {
     return shadowed.get(id);
   };
   return (site) => {
+    if (site.unchanged) return site.unchanged;
     const reasons: string[] = [];
     for (const id of site.states ?? []) {
       if (reached.has(id)) return undefined;

@@ -32,6 +32,8 @@ export interface MutantSite {
   transitions?: string[];
   /** Graph state ids: the mutant changes only what happens while one of them is active or entered. */
   states?: string[];
+  /** Set when the mutant is the machine as loaded here, saying why (a delay set to the 0 it already is). */
+  unchanged?: string;
 }
 
 export interface Mutant {
@@ -304,11 +306,17 @@ function namedDelays(ctx: Context): Draft[] {
   return [...users].flatMap(([name, transitions]) => {
     const where = [...new Set(transitions.map((t) => stateText(ctx.graph, t.source)))];
     const original = delays[name];
-    return ([['*10', (ms: number) => ms * 10], ['=0', () => 0]] as const).map(([suffix, change]) => ({
-      id: `change-delay delays.${name}${suffix}`,
-      description: `the delay ${name} becomes ${suffix === '*10' ? 'ten times longer' : '0'} (in ${where.join(', ')})`,
+    // The same two whatever the value: a delay may be computed from the environment, and an id must name the same
+    // mutant in the test process (NODE_ENV=test) as in the one that listed it.
+    const variants: [string, string, (ms: number) => number][] = [
+      ['*10', 'ten times longer (0 becomes 1000 ms)', (ms) => (ms === 0 ? 1000 : ms * 10)],
+      ['=0', '0', () => 0],
+    ];
+    return variants.map(([suffix, what, change]) => ({
+      id: `change-delay @${name}${suffix}`,
+      description: `the delay ${name} becomes ${what} (in ${where.join(', ')})`,
       location: where[0]!,
-      site: { transitions: transitions.map((t) => t.id) },
+      site: { transitions: transitions.map((t) => t.id), ...(suffix === '=0' && original === 0 ? { unchanged: `the delay ${name} is 0 already` } : {}) },
       build: () => {
         const changed =
           typeof original === 'function'

@@ -85,7 +85,8 @@ export function formatReport(report: MutationReport): string {
   const width = Math.max(...rows.map((r) => r.operator.length), 8);
   for (const { operator, score } of rows) {
     const eq = score.equivalent ? `  (${score.equivalent} equivalent)` : '';
-    lines.push(`  ${operator.padEnd(width)}  ${`${score.killed}/${score.killed + score.survived}`.padStart(7)}  ${`${score.percent}%`.padStart(4)}${eq}`);
+    const ran = score.killed + score.survived;
+    lines.push(`  ${operator.padEnd(width)}  ${`${score.killed}/${ran}`.padStart(7)}  ${(ran ? `${score.percent}%` : '-').padStart(4)}${eq}`);
   }
   const survivors = report.results.filter((r) => r.status === 'survived');
   if (survivors.length) {

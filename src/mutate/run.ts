@@ -159,7 +159,7 @@ export function suiteFiles(loaded: LoadedMachine, given: string[] | undefined, c
   const files = existingSuiteFiles(join(cwd, SUITE_DIR), stem);
   if (!files.length) {
     const ref = loaded.origin === 'builtin' ? loaded.name : `${rel(loaded.origin)}${loaded.exportName ? `#${loaded.exportName}` : ''}`;
-    throw new UserError(`no generated suite of ${loaded.name} in ${SUITE_DIR} (${stem}.paths*.test.ts): write it with 'lifecycle testgen ${ref}', or name your tests with --suite`);
+    throw new UserError(`no generated suite of ${loaded.machine.id} in ${SUITE_DIR} (${stem}.paths*.test.ts): write it with 'lifecycle testgen ${ref}', or name your tests with --suite`);
   }
   return files.map(rel);
 }
