@@ -5,7 +5,7 @@ import { loadMachine } from '../../src/model/load.ts';
 import { enumerateMutants } from '../../src/mutate/operators.ts';
 import { formatReport, type MutationReport, mergeReports, scoreOf } from '../../src/mutate/report.ts';
 import { runMutation } from '../../src/mutate/run.ts';
-import { parseShard } from '../../src/mutate/select.ts';
+import { parseShard, select, type Shard } from '../../src/mutate/select.ts';
 import { type Io, type Register, usageError } from '../io.ts';
 import { parseMinCoverage } from '../min-coverage.ts';
 import { positive } from './paths.ts';
@@ -34,7 +34,7 @@ export const registerMutate: Register = (program, { io, setExitCode }) => {
     .option('--timeout <ms>', "stop one mutant's run after this long (counted as killed); default 4x the unmutated run, at least 10 s")
     .option('--shard <i/n>', 'run only part i of n of the mutants (a CI matrix runs each part, then --merge)')
     .option('--jobs <n>', 'suites run side by side (default: the number of cores)')
-    .option('--list', 'list the mutants (id, state, what changes) without running anything')
+    .option('--list', 'list the mutants a run would take (id, state, what changes) without running anything')
     .option('--json', 'print the result as JSON (what --merge reads)')
     .option('--merge <reports...>', 'combine the --json reports of the shards of one run into one report')
     .option('--min-score <pct>', 'exit 1 when fewer than this percentage of the mutants are killed')
@@ -72,7 +72,7 @@ change-delay, change-initial.`,
       if (opts.shard !== undefined && !shard) throw usageError(`--shard takes i/n with 1 <= i <= n (e.g. 2/4), not '${opts.shard}'`);
       const max = opts.max === undefined ? undefined : positive('--max', opts.max);
       const seed = wholeNumber('--seed', opts.seed ?? '1');
-      if (opts.list) return list(io, ref, opts.json === true);
+      if (opts.list) return list(io, ref, opts.json === true, { max, seed, shard });
 
       const controller = new AbortController();
       const stop = () => controller.abort();
@@ -100,9 +100,10 @@ change-delay, change-initial.`,
     });
 };
 
-async function list(io: Io, ref: string, json: boolean): Promise<void> {
+/** The mutants a run with the same options would take. */
+async function list(io: Io, ref: string, json: boolean, selection: { max?: number; seed: number; shard?: Shard }): Promise<void> {
   const { machine } = await loadMachine(ref);
-  const mutants = enumerateMutants(machine, extractGraph(machine)).map(({ id, operator, location, description }) => ({ id, operator, location, description }));
+  const mutants = select(enumerateMutants(machine, extractGraph(machine)), selection).mine.map(({ id, operator, location, description }) => ({ id, operator, location, description }));
   if (json) io.stdout.write(`${JSON.stringify(mutants, null, 2)}\n`);
   else for (const m of mutants) io.stdout.write(`${m.id}\n    ${m.location}: ${m.description}\n`);
 }

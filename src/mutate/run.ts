@@ -15,7 +15,7 @@ import { APPLIED_LOG_ENV, UNKNOWN_MUTANT } from './apply.ts';
 import { equivalenceChecker } from './equivalence.ts';
 import { enumerateMutants, type Mutant } from './operators.ts';
 import { type MutantResult, type MutationReport, REPORT_FORMAT } from './report.ts';
-import { sample, type Shard, shardOf } from './select.ts';
+import { select, type Shard } from './select.ts';
 import { findVitest, runSuite, type SuiteRun } from './vitest.ts';
 
 export interface MutateOptions {
@@ -55,8 +55,7 @@ export async function runMutation(options: MutateOptions): Promise<MutationRepor
   const graph = extractGraph(loaded.machine);
   const all = enumerateMutants(loaded.machine, graph);
   const seed = options.seed ?? 1;
-  const picked = options.max !== undefined ? sample(all, options.max, seed) : all;
-  const mine = options.shard ? shardOf(picked, options.shard) : picked;
+  const { picked, mine } = select(all, { ...options, seed });
   const files = suiteFiles(loaded, options.suite, cwd);
   const vitest = findVitest(cwd);
   const equivalent = equivalenceChecker(graph);

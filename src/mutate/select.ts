@@ -9,6 +9,12 @@ export interface Shard {
   count: number;
 }
 
+/** The part of `items` a run takes: a sample of `max` (by `seed`, default 1), then its shard. */
+export function select<T>(items: readonly T[], options: { max?: number; seed?: number; shard?: Shard }): { picked: T[]; mine: T[] } {
+  const picked = options.max !== undefined ? sample(items, options.max, options.seed ?? 1) : [...items];
+  return { picked, mine: options.shard ? shardOf(picked, options.shard) : picked };
+}
+
 /** `max` items picked with a seeded shuffle, kept in their original order; all of them when `max` is not less. */
 export function sample<T>(items: readonly T[], max: number, seed: number): T[] {
   if (max >= items.length) return [...items];

@@ -62,6 +62,9 @@ describe('lifecycle mutate', () => {
     expect(list.code).toBe(0);
     expect(list.stdout.split('\n')[0]).toBe('drop-transition turnstile.locked:COIN:0');
     expect(list.stdout.split('\n')[1]).toBe('    locked: drop locked --COIN--> unlocking');
+    // What a shard of a sample would run, as the run itself picks it.
+    const part = await lifecycle(['mutate', FIXTURE, '--list', '--json', '--max', '4', '--seed', '86', '--shard', '2/2']);
+    expect((JSON.parse(part.stdout) as { id: string }[]).map((m) => m.id)).toEqual(['drop-onerror turnstile.unlocking:xstate.error.actor.0.turnstile.unlocking', 'drop-entry turnstile.broken/0']);
 
     const shard = (index: number, status: 'killed' | 'survived'): MutationReport => ({
       format: REPORT_FORMAT,
