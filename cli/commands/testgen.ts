@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
@@ -11,6 +12,7 @@ import { type Register, usageError } from '../io.ts';
 import { findServicesBeside, loadServicesRef } from '../../src/services/load-user.ts';
 import { belowTarget, parseMinCoverage } from '../min-coverage.ts';
 import { positive } from './paths.ts';
+import { reportWalks, walkFlags, walkOptions } from './testgen-walks.ts';
 
 export const registerTestgen: Register = (program, { io, setExitCode }) => {
   program
@@ -25,6 +27,10 @@ export const registerTestgen: Register = (program, { io, setExitCode }) => {
     .option('--max-steps-per-file <n>', 'split larger suites into several files (for vitest --shard)', '400')
     .option('--services <file#export>', "your machine's real services: the suite imports them and runs sandboxed paths against them (default: those found beside the machine)")
     .option('--min-coverage <pct>', 'exit 1, writing nothing, when the paths take fewer transitions than this percentage')
+    .addOption(new Option('--strategy <kind>', 'transitions: paths taking every transition; random: seeded random walks (<stem>.walks.test.ts)').choices(['transitions', 'random']).default('transitions'))
+    .option('--seed <n>', 'random: the seed (0 to 4294967295); the same seed writes the same walks')
+    .option('--length <n>', 'random: most steps per walk (default 20)')
+    .option('--walks <n>', 'random: walks per seed (default 10)')
     .addHelpText(
       'after',
       `
@@ -32,11 +38,17 @@ Examples:
   $ lifecycle testgen install                 # writes test/model/install.paths.test.ts
   $ lifecycle testgen ./src/checkout.ts#checkoutMachine -o test/generated
   $ lifecycle testgen install --check --min-coverage 100   # in CI
+  $ lifecycle testgen ./src/counter.ts --strategy random --seed 7 --length 30 --walks 20
+                                              # writes test/model/counter.walks.test.ts
+
+Random walks check the machine as they are drawn: a walk on which it throws or ends in error is shrunk to a
+minimal one, printed, and written into the suite as a test that fails until the machine is fixed (exit 1).
 
 A machine no path can be found for gets no suite (exit 1, nothing written).`,
     )
-    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string; minCoverage?: string; services?: string }) => {
+    .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string; minCoverage?: string; services?: string; strategy: string; seed?: string; length?: string; walks?: string }) => {
       const min = parseMinCoverage(opts.minCoverage);
+      const walks = walkOptions(opts);
       const loaded = await loadMachine(ref);
       if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
       // A user's services, given or found beside the machine: the suite runs its sandboxed paths against them.
@@ -47,8 +59,10 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
       // exported input, which by convention describe a fresh sandbox): an input inferred from the types carries made-up
       // settings (a retry count, a fault switch) that the real services would obey and the path does not expect.
       const inputByHand = origins.input !== undefined && !origins.input.startsWith('inferred');
-      const { files, stem, coverage } = buildSuite(loaded, graph, {
+      const suite = walks ? 'walks' : 'paths';
+      const { files, stem, coverage, walks: walked } = buildSuite(loaded, graph, {
         outDir: opts.out,
+        ...(walks ? { walks } : {}),
         catalogue,
         harness: opts.harness,
         maxStepsPerFile: positive('--max-steps-per-file', opts.maxStepsPerFile),
@@ -63,25 +77,30 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
         setExitCode(1);
       }
       if (opts.check) {
-        const stale = staleSuiteFiles(files, opts.out, stem);
+        const stale = staleSuiteFiles(files, opts.out, stem, suite);
         for (const path of stale) io.stderr.write(`stale: ${rel(path)}\n`);
         if (stale.length) {
-          io.stderr.write(`lifecycle: generated tests for ${loaded.name} are stale: run 'npx lifecycle testgen ${ref}${opts.out === 'test/model' ? '' : ` -o ${opts.out}`}' and commit the result\n`);
+          io.stderr.write(`lifecycle: generated tests for ${loaded.name} are stale: run 'npx lifecycle testgen ${ref}${opts.out === 'test/model' ? '' : ` -o ${opts.out}`}${walks ? ` ${walkFlags(walks)}` : ''}' and commit the result\n`);
           setExitCode(1);
         } else io.stdout.write(`generated tests for ${loaded.name} are fresh (${files.length} file${files.length === 1 ? '' : 's'})\n`);
+        if (walked && reportWalks(walked.failures, files, graph, io)) setExitCode(1);
         return;
       }
       const wanted = new Set(files.map((f) => f.path));
-      for (const old of existingSuiteFiles(opts.out, stem)) if (!wanted.has(old)) rmSync(old);
+      for (const old of existingSuiteFiles(opts.out, stem, suite)) if (!wanted.has(old)) rmSync(old);
       for (const f of files) {
         writeFileAtomic(f.path, f.source);
         io.stdout.write(`wrote ${rel(f.path)}\n`);
       }
-      io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
+      if (walked) {
+        const repeats = walked.repeated ? `; ${walked.repeated} walk${walked.repeated === 1 ? '' : 's'} the same as an earlier one, written once` : '';
+        io.stdout.write(`${walked.summary}: ${t.covered}/${t.total} transitions taken${t.uncovered.length ? ' (more --walks or a longer --length may take the rest)' : ''}${repeats}\n`);
+        if (reportWalks(walked.failures, files, graph, io)) setExitCode(1);
+      } else io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
       if (found?.services.sandboxInput && !inputByHand) {
         io.stdout.write('no path runs against your services: give the catalogue an input (one that describes a fresh sandbox) to run the default scenario for real\n');
       }
-      for (const u of t.uncovered) io.stdout.write(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
+      if (!walked) for (const u of t.uncovered) io.stdout.write(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
       io.stdout.write(`measure what they take: LIFECYCLE_COVERAGE=1 npx vitest run ${rel(opts.out) || '.'} && npx lifecycle coverage ${ref}\n`);
     });
 };
