@@ -63,8 +63,9 @@ export function reportWalks(failures: WalkFailure[], files: GeneratedFile[], gra
     if (file) io.stdout.write(`  reproduce: npx vitest run ${rel(file.path)} -t ${shellQuote(f.walk + ',')}\n`);
   }
   if (!failures.length) return false;
+  const cases = failures.filter((f) => !f.sameAs).length;
   const where = [...new Set(files.filter((g) => failures.some((f) => g.source.includes(JSON.stringify(f.path.label!).slice(1, -1)))).map((g) => rel(g.path)))];
-  io.stderr.write(`lifecycle: ${failures.length} walk${failures.length === 1 ? '' : 's'} fail${failures.length === 1 ? 's' : ''} (${failures[0].walk}: ${failures[0].message}); the shrunk case${where.length === 1 && failures.length === 1 ? ' is' : 's are'} in ${where.join(', ')}\n`);
+  io.stderr.write(`lifecycle: ${failures.length} walk${failures.length === 1 ? '' : 's'} fail${failures.length === 1 ? 's' : ''} (${failures[0].walk}: ${failures[0].message}); ${cases === 1 ? `the case that reproduces ${failures.length === 1 ? 'it' : 'them'} is` : `the ${cases} cases that reproduce them are`} in ${where.join(', ')}\n`);
   return true;
 }
 

@@ -51,7 +51,7 @@ describe('testgen --strategy random', () => {
     const c = await lifecycle(['testgen', COUNTER, '-o', out, '--strategy', 'random', '--seed', '7', '--length', '40']);
     expect(c.code).toBe(1);
     expect(c.stdout).toMatch(/walk 7\/\d+ fails: the machine threw at step \d+: count reached 3\n {2}shrunk to 4 steps: TOGGLE → INC → INC → INC\n {2}reproduce: npx vitest run .*counter\.walks\.test\.ts -t 'walk 7\/\d+,'\n/);
-    expect(c.stderr).toMatch(/^lifecycle: \d+ walks? fails? \(walk 7\/\d+: count reached 3\); the shrunk case is in .*counter\.walks\.test\.ts\n$/);
+    expect(c.stderr).toMatch(/^lifecycle: \d+ walks? fails? \(walk 7\/\d+: count reached 3\); the case that reproduces it is in .*counter\.walks\.test\.ts\n$/);
     // --check of a fresh file with a failing walk still fails, saying why.
     const check = await lifecycle(['testgen', COUNTER, '-o', out, '--strategy', 'random', '--seed', '7', '--length', '40', '--check']);
     expect(check.code).toBe(1);
