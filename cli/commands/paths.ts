@@ -10,9 +10,9 @@ import { belowTarget, parseMinCoverage } from '../min-coverage.ts';
 export const registerPaths: Register = (program, { io, setExitCode }) => {
   program
     .command('paths')
-    .description('generate event paths that cover every state, every transition, or the simple paths of a lifecycle')
+    .description('generate event paths that cover every state, every transition (and every guard outcome, or every transition pair), or the simple paths of a lifecycle')
     .argument('<machine>', 'built-in name or path/to/file.ts#exportName')
-    .addOption(new Option('--cover <kind>', 'what the paths must cover').choices(['states', 'transitions', 'simple']).default('transitions'))
+    .addOption(new Option('--cover <kind>', 'what the paths must cover').choices(['states', 'transitions', 'guards', 'pairs', 'simple']).default('transitions'))
     .option('--json', 'print { machine, cover, paths, coverage, stats } as JSON')
     .option('--catalogue <ref>', 'event payload samples: file.json or file.ts#export (default: the built-in\'s, or the module\'s `catalogue` export)')
     .option('--identity <how>', "what tells two states apart: 'value', 'full' (value and context), or context keys 'a,b'")
@@ -21,6 +21,7 @@ export const registerPaths: Register = (program, { io, setExitCode }) => {
     .option('--max-time <s>', 'stop exploring after this many seconds (reported)', '20')
     .option('--max-depth <n>', 'simple paths: longest path', '12')
     .option('--max-paths <n>', 'simple paths: most paths', '1000')
+    .option('--max-pairs <n>', 'pairs: most pairs examined (reported when cut)', '100000')
     .option('--min-coverage <pct>', 'exit 1 when the paths take fewer transitions than this percentage (for CI)')
     .addHelpText(
       'after',
@@ -30,13 +31,23 @@ Examples:
   $ lifecycle paths upgrade --cover states --json
   $ lifecycle paths ./src/checkout.ts#checkoutMachine --catalogue ./src/checkout.catalogue.json
   $ lifecycle paths install --min-coverage 100
+  $ lifecycle paths operator --cover guards
+  $ lifecycle paths preboot --cover pairs --json
+
+Covers: 'transitions' takes every transition definition (guarded branches, timers, eventless, service
+done/error); 'guards' also has, for every guarded transition, a step where its guard is evaluated and false
+(the event is sent, or the eventless transition checked) and asserts where the machine goes instead (another
+branch, or nowhere): the default of 'lifecycle testgen'; 'pairs' takes every two consecutive transitions (t1 into
+a state, t2 out of it) the explored space holds; 'states' reaches every state; 'simple' lists the simple paths.
+Guard outcomes are reported with every cover: the whole guard counts ('and(a, b)' false is one outcome), a
+transition after an unguarded branch is never evaluated.
 
 Payload samples come from the hand-written catalogue first, then an exported sample input, then what the machine's
 TypeScript types say (literal unions, booleans, numbers and strings its guards compare with); 'lifecycle catalogue'
 prints the merged catalogue to start editing from. Uncovered transitions are listed with what stood in the way,
 and 'needs:' names the catalogue entry that would let a path take them.`,
     )
-    .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; infer: boolean; identity?: string; maxStates: string; maxTime: string; maxDepth: string; maxPaths: string; minCoverage?: string }) => {
+    .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; infer: boolean; identity?: string; maxStates: string; maxTime: string; maxDepth: string; maxPaths: string; maxPairs: string; minCoverage?: string }) => {
       const maxTimeMs = seconds('--max-time', opts.maxTime);
       const min = parseMinCoverage(opts.minCoverage);
       const loaded = await loadMachine(ref);
@@ -50,6 +61,7 @@ and 'needs:' names the catalogue entry that would let a path take them.`,
         maxTimeMs,
         maxDepth: positive('--max-depth', opts.maxDepth),
         maxPaths: positive('--max-paths', opts.maxPaths),
+        maxPairs: positive('--max-pairs', opts.maxPairs),
       });
       if (opts.json) {
         const { machine, cover, paths, coverage, stats, diagnostics, search } = result;

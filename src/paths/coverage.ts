@@ -15,7 +15,7 @@ export function accountCoverage(
   visitedValues: Iterable<string>,
   diagnostics: PathDiagnostic[] = [],
   truncated = spaces.some((s) => s.truncated),
-): Coverage {
+): Pick<Coverage, 'states' | 'transitions'> {
   const covered = new Set(taken);
   const activeStates = new Set<string>();
   for (const space of spaces) for (const node of space.nodes) if (node.value !== null) for (const id of activeStateIds(graph.id, node.value)) activeStates.add(id);
@@ -73,7 +73,8 @@ function guardNeeds(t: GraphTransition): string {
   return `input or earlier samples: a context that makes ${t.guard?.label} true`;
 }
 
-function eventName(graph: LifecycleGraph, t: GraphTransition): string {
+/** What a person calls the trigger of `t` in a sentence: `PLAY`, `done: check`, `after 1s`, `no event (always)`. */
+export function eventName(graph: LifecycleGraph, t: GraphTransition): string {
   if (t.kind === 'always') return 'no event (always)';
   if (t.kind === 'after') return `after ${t.delay ?? ''}`.trim();
   return triggerText(graph, t);

@@ -60,8 +60,14 @@ export interface ExploredEdge {
 export interface StateSpace {
   nodes: ExploredNode[];
   edges: ExploredEdge[];
-  /** Edges leaving each node, by node index. */
+  /** Edges leaving each node, by node index (the state-changing ones: not `stays`). */
   out: number[][];
+  /**
+   * Edges of steps that took no transition (every candidate's guard was false): `to` is `from`, `transitions` is
+   * empty. They are in `edges` so that a path can end with one (a guard-false outcome), but in no `out` list: a
+   * walk never needs them to get anywhere.
+   */
+  stays: number[];
   /** True when `maxStates` or the deadline stopped the exploration. */
   truncated: boolean;
   /** What stopped it: the state bound or the time bound. */
@@ -117,6 +123,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     exact.push(held === reached || interchangeable(held, reached));
   };
   const errors: StateSpace['errors'] = [];
+  const stays: number[] = [];
   let truncated = false;
   let cut: StateSpace['cut'];
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
@@ -209,7 +216,17 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
           continue;
         }
         const { result, guards } = outcome;
-        if (result.taken.length === 0) continue; // no transition enabled (a guard said no)
+        if (result.taken.length === 0) {
+          // No transition enabled (a guard said no): kept as a stay, the outcome "nothing happens" (no transition, so
+          // no action: the same state). An error event nobody handles puts the machine in error instead: no stay.
+          // A replay steps a stay again rather than compare snapshots here, for every stay explored.
+          if (!result.error) {
+            edges.push({ from: i, to: i, event, transitions: [], ...(guards ? { guards } : {}) });
+            exact.push(false);
+            stays.push(edges.length - 1);
+          }
+          continue;
+        }
         if (result.error) {
           // The step ran into an action that threw: a real actor would stop in error, so no test can take it.
           errors.push({ node: i, event: event.type, message: result.error, errored: true });
@@ -263,7 +280,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     const { held, snapshot } = replayFrom(path);
     return held.length === path.length ? snapshot : undefined;
   };
-  return { nodes, edges, out, truncated, ...(cut ? { cut } : {}), maxStates, errors, chosenGuards: [...chosenGuards].sort(), guardReads: stepper.guardReads(nodes[1]?.snapshot), replay, replayTo };
+  return { nodes, edges, out, stays, truncated, ...(cut ? { cut } : {}), maxStates, errors, chosenGuards: [...chosenGuards].sort(), guardReads: stepper.guardReads(nodes[1]?.snapshot), replay, replayTo };
 }
 
 const MAX_CHOSEN_GUARDS = 3;

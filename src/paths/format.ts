@@ -32,9 +32,11 @@ export function formatPaths(result: PathsResult, graph: LifecycleGraph): string 
     const width = Math.min(48, Math.max(...labels.map((l) => l.length), 0));
     path.steps.forEach((s, k) => lines.push(`  ${String(k + 1).padStart(3)}. ${labels[k].padEnd(width)}  → ${formatStateValue(s.state)}`));
   });
-  const { states, transitions } = result.coverage;
+  const { states, transitions, guards, pairs } = result.coverage;
   lines.push('');
   lines.push(`transitions: ${transitions.covered}/${transitions.total} covered`);
+  lines.push(`guard outcomes: ${guards.covered}/${guards.total} guarded transitions seen with the guard false`);
+  if (pairs) lines.push(`transition pairs: ${pairs.covered}/${pairs.total} covered${pairs.cut ? ' (cut by the bound on pairs: raise --max-pairs)' : ''}`);
   lines.push(`states: ${states.covered}/${states.total} covered`);
   const cut = !result.stats.truncated ? '' : result.stats.cut === 'time' ? ' (time bound reached: exploration was cut; raise --max-time)' : ' (bound reached: exploration was cut; raise --max-states)';
   lines.push(`paths: ${result.stats.paths}, steps: ${result.stats.steps}, explored states: ${result.stats.exploredStates}${cut}`);
@@ -43,7 +45,13 @@ export function formatPaths(result: PathsResult, graph: LifecycleGraph): string 
     lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${s.cut ? `, cut by the ${s.cut === 'time' ? 'time bound: raise --max-time' : 'state bound'}` : ''})`);
   }
   for (const u of transitions.uncovered) lines.push(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
-  const needs = [...new Set(transitions.uncovered.flatMap((u) => (u.needs ? [u.needs] : [])))];
+  for (const u of guards.uncovered) lines.push(`guard never seen false: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
+  if (pairs?.uncovered.length) {
+    const shown = pairs.uncovered.slice(0, 10).map((p) => `${transitionTextById(graph, p.first)} then ${transitionTextById(graph, p.then)}`);
+    for (const p of shown) lines.push(`pair not taken: ${p}`);
+    if (pairs.uncovered.length > shown.length) lines.push(`  … and ${pairs.uncovered.length - shown.length} more pairs (--json has them all)`);
+  }
+  const needs = [...new Set([...transitions.uncovered, ...guards.uncovered].flatMap((u) => (u.needs ? [u.needs] : [])))];
   if (needs.length) {
     lines.push('needs:');
     for (const n of needs.slice(0, 20)) lines.push(`  - ${n}`);

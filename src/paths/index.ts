@@ -6,6 +6,10 @@ import { exploreStateSpace, type StateIdentity, type StateSpace } from './explor
 import { edgesTo, shortestPathTree, stateCover } from './shortest.ts';
 import { simplePaths } from './simple.ts';
 import { transitionCover } from './transition-cover.ts';
+import { addGuardOutcomes, type HeldPath } from './guard-cover.ts';
+import { accountGuardOutcomes } from './guard-coverage.ts';
+import { guardIndex, pathFalseGuards } from './guard-outcomes.ts';
+import { accountPairs, pairCover, type PairSpace, pairSpace, repairPairs } from './pairs.ts';
 import type { StateValue } from 'xstate';
 import { activeStateIds } from './coverage.ts';
 import { atFixedTime, realNow } from '../model/stepper.ts';
@@ -16,6 +20,7 @@ import type { CoverKind, GuardSearchReport, LifecyclePath, PathStep, PathsResult
 export type * from './types.ts';
 export { exploreStateSpace, type StateSpace, type StateIdentity } from './explore.ts';
 export { activeStateIds } from './coverage.ts';
+export { falseGuards, guardIndex, pathFalseGuards, type GuardIndex, type ObservedStep } from './guard-outcomes.ts';
 
 export interface GeneratePathsOptions {
   cover?: CoverKind;
@@ -27,14 +32,16 @@ export interface GeneratePathsOptions {
   /** For `simple`: longest path and most paths. */
   maxDepth?: number;
   maxPaths?: number;
+  /** For `pairs`: most pairs examined (edges of the line graph); what it cut is reported. Default 100,000. */
+  maxPairs?: number;
   /**
-   * For `transitions`: when guarded transitions are left untaken, explore again telling states apart by their
+   * For `transitions`, `guards` and `pairs`: when guarded transitions are left untaken, explore again telling states apart by their
    * whole context, so that a guard reading context set by earlier samples gets its chance. Default true.
    */
   guardSearch?: boolean;
 }
 
-const DEFAULTS = { cover: 'transitions' as CoverKind, maxStates: 100_000, maxTimeMs: 20_000, maxDepth: 12, maxPaths: 1000, guardSearch: true };
+const DEFAULTS = { cover: 'transitions' as CoverKind, maxStates: 100_000, maxTimeMs: 20_000, maxDepth: 12, maxPaths: 1000, maxPairs: 100_000, guardSearch: true };
 /** The guard search tells states apart by context, so it may meet many more: bounded on its own. */
 const SEARCH_MAX_STATES = 20_000;
 /** Each search from one reached state stays small: what a guard needs is usually a few steps away. */
@@ -62,24 +69,39 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
   checkIdentity(o.identity, space.nodes.flatMap((n) => (n.snapshot ? [n.snapshot.context] : [])));
   let edgePaths: number[][];
   let bounded = space.truncated;
+  let pairs: PairSpace | undefined;
+  // Every cover but states and simple paths takes every transition it can (guards and pairs on top of that).
+  const everyTransition = o.cover === 'transitions' || o.cover === 'guards' || o.cover === 'pairs';
   if (o.cover === 'states') edgePaths = stateCover(space);
-  else if (o.cover === 'transitions') edgePaths = transitionCover(space);
+  else if (o.cover === 'pairs') edgePaths = pairCover((pairs = pairSpace(space, o.maxPairs)));
+  else if (everyTransition) edgePaths = transitionCover(space);
   else {
     const simple = simplePaths(space, { maxDepth: o.maxDepth, maxPaths: o.maxPaths });
     edgePaths = simple.paths;
     bounded ||= simple.bounded;
   }
-  const paths = concretePaths(space, edgePaths, o.cover === 'transitions').map((p) => toPath(space, p));
+  // A pair cover cut by its bound may miss transitions beyond the cut: those are taken on their shortest paths.
+  const wanted = o.cover === 'pairs' ? space.edges.flatMap((e) => e.transitions) : edgePaths.flatMap((p) => p.flatMap((e) => space.edges[e].transitions));
+  const held: HeldPath[] = concretePaths(space, edgePaths, everyTransition ? new Set(wanted) : undefined);
+  if (pairs) repairPairs(space, pairs, held);
   const spaces = [space];
   let search: GuardSearchReport | undefined;
-  if (o.cover === 'transitions' && o.guardSearch && !space.truncated) {
-    const found = searchGuards(machine, graph, o.catalogue, space, paths, space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
-    if (found) {
-      search = found.report;
-      spaces.push(...found.spaces);
-      paths.push(...found.paths);
+  let found: FoundPath[] = [];
+  if (everyTransition && o.guardSearch && !space.truncated) {
+    const searched = searchGuards(machine, graph, o.catalogue, space, held.map((p) => toPath(space, p)), space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
+    if (searched) {
+      search = searched.report;
+      spaces.push(...searched.spaces);
+      found = searched.paths;
     }
   }
+  const guards = guardIndex(graph);
+  if (o.cover === 'guards') {
+    const seen = new Set(found.flatMap((p) => pathFalseGuards(guards, p).flat()));
+    for (const p of held) for (const id of pathFalseGuards(guards, toPath(space, p)).flat()) seen.add(id);
+    addGuardOutcomes(guards, space, held, seen);
+  }
+  const paths = [...held.map((p) => toPath(space, p)), ...found];
   const taken = new Set<string>();
   const visited = new Set<string>();
   // The initial state is covered even when no path leaves it: a test that only starts the machine checks it.
@@ -96,7 +118,11 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
   const started = (space.out[0]?.length ?? 0) > 0;
   const diagnostics = diagnose(graph, spaces).filter((d) => (d.event === 'start' ? !started : d.transitions.length === 0 || d.transitions.some((id) => !taken.has(id))));
   // The first exploration decides whether a bound cut the reasons short; the guard search is bounded by design.
-  const coverage = accountCoverage(graph, spaces, taken, visited, diagnostics, space.truncated);
+  const coverage = {
+    ...accountCoverage(graph, spaces, taken, visited, diagnostics, space.truncated),
+    guards: accountGuardOutcomes(guards, paths, spaces, diagnostics, space.truncated, o.cover),
+    ...(pairs ? { pairs: accountPairs(pairs.pairs, pairs.cut, paths) } : {}),
+  };
   const steps = paths.reduce((sum, p) => sum + p.steps.length, 0);
   const cut = space.cut ?? search?.cut;
   return {
@@ -252,15 +278,14 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 }
 
 /**
- * Replays every path on real snapshots and keeps what held. For a transition cover, a transition lost that way
- * is taken again on its shortest path: the breadth-first tree is how exploration found each state, so that path
+ * Replays every path on real snapshots and keeps what held. A `wanted` transition lost that way (or never in a
+ * path) is taken on its shortest path: the breadth-first tree is how exploration found each state, so that path
  * holds by construction.
  */
-function concretePaths(space: StateSpace, edgePaths: number[][], repair: boolean): { edge: number; value: StateValue }[][] {
+function concretePaths(space: StateSpace, edgePaths: number[][], wanted?: Set<string>): HeldPath[] {
   const held = edgePaths.map((p) => space.replay(p)).filter((p) => p.length > 0);
-  if (!repair) return held;
+  if (!wanted) return held;
   const covered = new Set(held.flatMap((p) => p.flatMap((s) => space.edges[s.edge].transitions)));
-  const wanted = new Set(edgePaths.flatMap((p) => p.flatMap((e) => space.edges[e].transitions)));
   const via = shortestPathTree(space);
   for (const id of wanted) {
     if (covered.has(id)) continue;

@@ -1,5 +1,4 @@
-import type { StateSpace } from './explore.ts';
-import { edgesTo, shortestPathTree } from './shortest.ts';
+import { edgesTo, shortestPathTree, type Walkable } from './shortest.ts';
 
 /**
  * Transition cover: paths from the initial state that together take every coverable transition definition at
@@ -16,7 +15,7 @@ import { edgesTo, shortestPathTree } from './shortest.ts';
  *
  * Each required edge is walked once; the extra steps are the deadhead paths. Returns edge-index paths.
  */
-export function transitionCover(space: StateSpace): number[][] {
+export function transitionCover(space: Walkable): number[][] {
   const n = space.nodes.length;
   const required = pickRequiredEdges(space);
   const via = shortestPathTree(space);
@@ -91,7 +90,7 @@ export function transitionCover(space: StateSpace): number[][] {
 }
 
 /** One edge per transition id, the shallowest; edges that take several ids at once count for all of them. */
-function pickRequiredEdges(space: StateSpace): number[] {
+function pickRequiredEdges(space: Walkable): number[] {
   const order = space.edges.map((_, i) => i).filter((i) => space.nodes[space.edges[i].from] !== undefined);
   order.sort((a, b) => space.nodes[space.edges[a].from].depth - space.nodes[space.edges[b].from].depth || a - b);
   const covered = new Set<string>();
@@ -106,7 +105,7 @@ function pickRequiredEdges(space: StateSpace): number[] {
   return required;
 }
 
-function reverseAdjacency(space: StateSpace): number[][] {
+function reverseAdjacency(space: Walkable): number[][] {
   const rev: number[][] = Array.from({ length: space.nodes.length }, () => []);
   space.edges.forEach((e, i) => rev[e.to].push(i));
   return rev;
@@ -116,7 +115,7 @@ function reverseAdjacency(space: StateSpace): number[][] {
  * The shortest path into `w` from a state with surplus arrivals, if one is closer than `limit` steps (the
  * distance from the initial state). Consumes one unit of that surplus. Returns edge indices, or undefined.
  */
-function nearestSurplus(space: StateSpace, reverse: number[][], balance: Int32Array, w: number, limit: number): number[] | undefined {
+function nearestSurplus(space: Walkable, reverse: number[][], balance: Int32Array, w: number, limit: number): number[] | undefined {
   if (limit <= 1) return undefined;
   const seen = new Map<number, number>([[w, -1]]); // node -> edge towards w
   let frontier = [w];

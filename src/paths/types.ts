@@ -21,7 +21,11 @@ export interface LifecyclePath {
   steps: PathStep[];
 }
 
-export type CoverKind = 'states' | 'transitions' | 'simple';
+/**
+ * What the paths must cover: every explored state; every transition; every transition and every guard's false
+ * outcome (`guards`); every pair of consecutive transitions the explored space holds (`pairs`); or the simple paths.
+ */
+export type CoverKind = 'states' | 'transitions' | 'guards' | 'pairs' | 'simple';
 
 export type UncoveredReason = 'unreachable source' | 'guard never true with the catalogue\'s payloads' | 'bound reached' | 'not taken' | 'threw';
 
@@ -37,6 +41,37 @@ export interface UncoveredTransition {
   needs?: string;
 }
 
+export type UncoveredGuardReason =
+  | 'unreachable source'
+  | 'bound reached'
+  | 'threw'
+  | 'never evaluated'
+  | "guard never false with the catalogue's payloads"
+  | 'not in a path';
+
+/** A guarded transition no path sees with its guard false, and why (see `falseGuards` for what counts). */
+export interface UncoveredGuardOutcome {
+  id: string;
+  source: string;
+  event: string;
+  /** The guard as printed (`isReady`, `!a && b`). */
+  guard: string;
+  reason: UncoveredGuardReason;
+  detail?: string;
+  /** The catalogue entry that would make the guard false where it is evaluated. */
+  needs?: string;
+}
+
+/** Pairs of consecutive transitions (t1 then t2, as a run takes them) that the explored space holds. */
+export interface PairCoverage {
+  covered: number;
+  /** Distinct pairs in the explored space (a lower bound when `cut`). */
+  total: number;
+  /** Set when the bound on pairs stopped the count (`--max-pairs`). */
+  cut?: boolean;
+  uncovered: { first: string; then: string }[];
+}
+
 export interface Coverage {
   states: { covered: number; total: number };
   transitions: {
@@ -44,6 +79,14 @@ export interface Coverage {
     total: number;
     uncovered: UncoveredTransition[];
   };
+  /** Guard outcomes: each guarded transition seen with its guard false by some path step. */
+  guards: {
+    covered: number;
+    total: number;
+    uncovered: UncoveredGuardOutcome[];
+  };
+  /** For `--cover pairs`. */
+  pairs?: PairCoverage;
 }
 
 /** Something that threw during exploration, grouped: where, what, and what would fix it. */
@@ -77,7 +120,8 @@ export interface GuardSearchReport {
 
 export interface PathsResult {
   machine: string;
-  cover: CoverKind;
+  /** `random`: seeded random walks (`testgen --strategy random`), not a cover. */
+  cover: CoverKind | 'random';
   paths: LifecyclePath[];
   coverage: Coverage;
   stats: { paths: number; steps: number; exploredStates: number; truncated: boolean; cut?: 'states' | 'time'; ms?: number };

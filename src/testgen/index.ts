@@ -25,7 +25,8 @@ export interface SuiteOptions {
  * can be found for is a `UserError`: an empty suite would pass (or fail on "no test") while testing nothing.
  */
 export function buildSuite(loaded: LoadedMachine, graph: LifecycleGraph, options: SuiteOptions): { files: GeneratedFile[]; stem: string; coverage: ReturnType<typeof generatePaths>['coverage'] } {
-  const result = generatePaths(loaded.machine, graph, { cover: 'transitions', catalogue: options.catalogue, maxStates: options.maxStates });
+  // Guard outcomes on top of the transition cover: a step per guarded transition where its guard is false.
+  const result = generatePaths(loaded.machine, graph, { cover: 'guards', catalogue: options.catalogue, maxStates: options.maxStates });
   if (!result.paths.length) {
     const { total, uncovered } = result.coverage.transitions;
     if (!total) throw new UserError(`no test paths for ${graph.id}: it has no transitions to take; nothing written`);
