@@ -17,7 +17,8 @@ import { RESUME_EVENT, type StateSpace } from './explore.ts';
  *   the event is not judged: its enabled transition may have been dropped as conflicting, which looks the same;
  * - eventless transitions and internal events (`always`, `done.state`, raised): a branch before the one taken,
  *   of the same state and event, was false; and a step that leaves the machine running ends only once no
- *   eventless transition is enabled, so every guarded `always` of the states active at its end was false.
+ *   eventless transition is enabled, so every guarded `always` of the states active at its end was false (unless
+ *   the step took a targetless `always`: XState stops checking after one that changed nothing).
  *
  * The outcome is the whole guard expression of the transition: `and([a, b])` false means at least one of them
  * was (not which), `not(g)` false means `g` was true; sub-conditions are not counted one by one. A transition
@@ -162,7 +163,10 @@ export function falseGuards(index: GuardIndex, step: ObservedStep): string[] {
       if (t.guard) out.add(t.id);
     }
   }
-  if (step.running) for (const id of index.resting(step.after)) out.add(id);
+  // XState stops checking eventless transitions after one that leaves the snapshot as it was (a targetless
+  // `always` whose actions change nothing): then the last check found that one enabled, not all false.
+  const settled = step.running && !step.taken.some((id) => byId.get(id)?.kind === 'always' && byId.get(id)!.targets.length === 0);
+  if (settled) for (const id of index.resting(step.after)) out.add(id);
   return [...out];
 }
 
