@@ -21,4 +21,9 @@ export interface EventCatalogue {
   /** Context keys that, with the state value, tell two states apart during exploration; dotted paths reach inside
    * (`holds.id`: the id of every item of `holds`). */
   identity?: string[];
+  /**
+   * Context paths the generated tests do not compare (dotted: `startedAt`, `progress.updatedAt`): values a run
+   * makes anew each time, like ids from a random source. The tests fix the clock, so `Date.now()` needs no entry.
+   */
+  unchecked?: string[];
 }

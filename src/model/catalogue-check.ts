@@ -10,7 +10,7 @@ import type { LifecycleGraph } from './types.ts';
  */
 
 /** The keys a catalogue may have: EventCatalogue's, and `$schema` for editors. */
-export const CATALOGUE_KEYS = ['$schema', 'input', 'inputs', 'events', 'services', 'identity'] as const;
+export const CATALOGUE_KEYS = ['$schema', 'input', 'inputs', 'events', 'services', 'identity', 'unchecked'] as const;
 /** The keys of one service's outcomes. */
 export const OUTCOME_KEYS = ['done', 'error', 'snapshot'] as const;
 
@@ -57,15 +57,17 @@ export function shapeProblems(value: unknown): CatalogueProblem[] {
       out.push({ path: at('', key), message: 'not a catalogue key', suggestion: closest(key, CATALOGUE_KEYS), allowed: CATALOGUE_KEYS });
     }
   }
-  const { $schema, inputs, events, services, identity } = value;
+  const { $schema, inputs, events, services, identity, unchecked } = value;
   if ($schema !== undefined && typeof $schema !== 'string') out.push({ path: '$schema', message: `must be a string (the schema's path or URL), not ${kind($schema)}` });
   if (inputs !== undefined && !Array.isArray(inputs)) out.push({ path: 'inputs', message: `must be an array of inputs, not ${kind(inputs)} (one input goes under 'input')` });
   if (events !== undefined) out.push(...eventShapeProblems(events));
   if (services !== undefined) out.push(...serviceShapeProblems(services));
-  if (identity !== undefined && !Array.isArray(identity)) out.push({ path: 'identity', message: `must be an array of context keys (strings), not ${kind(identity)}` });
-  if (Array.isArray(identity)) {
-    const bad = identity.findIndex((k) => typeof k !== 'string');
-    if (bad >= 0) out.push({ path: `identity[${bad}]`, message: `must be a string (a context key), not ${kind(identity[bad])}` });
+  for (const [key, list] of [['identity', identity], ['unchecked', unchecked]] as const) {
+    if (list !== undefined && !Array.isArray(list)) out.push({ path: key, message: `must be an array of context keys (strings), not ${kind(list)}` });
+    if (Array.isArray(list)) {
+      const bad = list.findIndex((k) => typeof k !== 'string');
+      if (bad >= 0) out.push({ path: `${key}[${bad}]`, message: `must be a string (a context key), not ${kind(list[bad])}` });
+    }
   }
   return out;
 }

@@ -50,6 +50,7 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
     lines.push('  },');
   }
   if (catalogue.identity?.length) lines.push(`  identity: ${literal(catalogue.identity, '  ')},`);
+  if (catalogue.unchecked?.length) lines.push(`  unchecked: ${literal(catalogue.unchecked, '  ')},`);
   lines.push('} satisfies EventCatalogue;', '');
   return lines.join('\n');
 }

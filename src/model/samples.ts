@@ -59,7 +59,7 @@ export async function resolveSamples(loaded: LoadedMachine, graph: LifecycleGrap
 
 /**
  * Merges catalogues, earlier layers winning entry by entry: the input (as a whole), each event's samples, each
- * service's `done`, `error` and `snapshot` samples. `identity` comes from the first layer that has it.
+ * service's `done`, `error` and `snapshot` samples. `identity` and `unchecked` come from the first layer that has them.
  */
 export function mergeCatalogues(layers: { catalogue: EventCatalogue; origin: (key: string) => string }[]): { catalogue: EventCatalogue; origins: Record<string, string> } {
   const out: EventCatalogue = {};
@@ -90,6 +90,7 @@ export function mergeCatalogues(layers: { catalogue: EventCatalogue; origin: (ke
       }
     }
     if (out.identity === undefined && c.identity !== undefined) out.identity = c.identity;
+    if (out.unchecked === undefined && c.unchecked !== undefined) out.unchecked = c.unchecked;
   }
   return { catalogue: out, origins };
 }

@@ -1,4 +1,5 @@
 import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, createActor, type EventObject, getNextTransitions } from 'xstate';
+import { asideFromSeed } from './seeded-random.ts';
 
 /**
  * Steps a machine with XState's own (pure) transition logic and tells which transition definitions each step
@@ -8,8 +9,8 @@ import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, creat
 export interface Stepper {
   /** The initial snapshot (after eventless transitions) and the transitions taken to get there. */
   initial(input?: unknown, guards?: GuardChoices): StepResult;
-  /** The next snapshot for `event` and the transitions taken. */
-  step(snapshot: AnyMachineSnapshot, event: EventObject, guards?: GuardChoices): StepResult;
+  /** The next snapshot for `event` and the transitions taken; `at` is the time the step runs at (default the fixed time). */
+  step(snapshot: AnyMachineSnapshot, event: EventObject, guards?: GuardChoices, at?: number): StepResult;
   /** Event descriptors the snapshot's active states handle (`GO`, `xstate.after.…`, `xstate.done.actor.…`, `*`). */
   candidates(snapshot: AnyMachineSnapshot): string[];
   /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context). */
@@ -74,7 +75,7 @@ export function createStepper(original: AnyStateMachine): Stepper {
     }
   };
   const makeScope = (input: unknown) => {
-    const self = createActor(machine, { input, inspect: capture });
+    const self = asideFromSeed(() => createActor(machine, { input, inspect: capture }));
     return { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} };
   };
   let scope: ReturnType<typeof makeScope> | undefined;
@@ -82,9 +83,9 @@ export function createStepper(original: AnyStateMachine): Stepper {
   // actors: machines that give invokes a systemId get a fresh scope per step (slower, but correct).
   const freshScopePerStep = hasSystemIds(machine.root as AnyStateNode);
 
-  const run = (fn: () => AnyMachineSnapshot): StepResult => {
+  const run = (fn: () => AnyMachineSnapshot, at?: number): StepResult => {
     sink = [];
-    const snapshot = atFixedTime(fn);
+    const snapshot = atFixedTime(fn, at);
     const taken = sink;
     sink = [];
     const error = snapshot.status === 'error' ? oneLine(snapshot.error) : undefined;
@@ -107,9 +108,9 @@ export function createStepper(original: AnyStateMachine): Stepper {
       const s = scope;
       return withChoices(guards, () => run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot));
     },
-    step(snapshot, event, guards) {
+    step(snapshot, event, guards, at) {
       const s = freshScopePerStep || !scope ? (scope = makeScope(undefined)) : scope;
-      return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot));
+      return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot, at));
     },
     candidates(snapshot) {
       return [...new Set(getNextTransitions(snapshot).map((t) => t.eventType as string))];
@@ -237,16 +238,28 @@ export const EXPLORATION_TIME = Date.UTC(2026, 0, 1);
  * contexts (a timestamp in context would make every explored state new). Steps are synchronous, so the real
  * clock is back before anything else runs.
  */
-export function atFixedTime<T>(fn: () => T): T {
+export function atFixedTime<T>(fn: () => T, at: number = EXPLORATION_TIME): T {
   const real = globalThis.Date;
-  if (real === FixedDate) return fn();
+  const before = fixedAt;
+  fixedAt = at;
+  if (real === FixedDate) {
+    try {
+      return fn();
+    } finally {
+      fixedAt = before;
+    }
+  }
   globalThis.Date = FixedDate;
   try {
     return fn();
   } finally {
     globalThis.Date = real;
+    fixedAt = before;
   }
 }
+
+/** The time the stopped clock shows (EXPLORATION_TIME, or later for a step that waited out a delay). */
+let fixedAt = EXPLORATION_TIME;
 
 const RealDate = globalThis.Date;
 
@@ -256,11 +269,11 @@ export function realNow(): number {
 }
 const FixedDate = class extends RealDate {
   constructor(...args: unknown[]) {
-    if (args.length === 0) super(EXPLORATION_TIME);
+    if (args.length === 0) super(fixedAt);
     else super(...(args as [string]));
   }
   static override now(): number {
-    return EXPLORATION_TIME;
+    return fixedAt;
   }
 } as DateConstructor;
 

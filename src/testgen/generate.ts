@@ -3,6 +3,7 @@ import type { EventCatalogue } from '../../machines/catalogue.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
+import type { PathExpectation, StepExpectation } from './expectations.ts';
 
 export interface TestgenOptions {
   /** The machine as the generated file loads it: a built-in name, or an expression giving `file#export`. */
@@ -13,6 +14,10 @@ export interface TestgenOptions {
   maxStepsPerFile?: number;
   /** File name stem, e.g. `install` → `install.paths.test.ts` or `install.paths-2.test.ts`. */
   name: string;
+  /** What the files hold, named after it: `paths` (the default) or seeded random `walks` (`install.walks.test.ts`). */
+  suite?: 'paths' | 'walks';
+  /** How the paths were made, for the file's summary line; default `<cover> cover`. */
+  summary?: string;
   /**
    * The lifecycle has real services (a built-in): paths of its default scenario also run against the real system
    * in a sandbox. The default scenario is the catalogue's first input and first sample of every service output,
@@ -20,6 +25,11 @@ export interface TestgenOptions {
    */
   services?: boolean | UserServicesImport;
   catalogue?: EventCatalogue;
+  /**
+   * What each path (by index in `result.paths`) should do besides reaching its states: context, services' inputs,
+   * delays, output. A path without one checks states only.
+   */
+  expectations?: (PathExpectation | undefined)[];
 }
 
 /** A user's services as the generated file imports them. */
@@ -58,19 +68,21 @@ export function generateTests(result: PathsResult, graph: LifecycleGraph, option
   }
   if (current.length || chunks.length === 0) chunks.push(current);
 
-  const names = uniqueNames(result.paths.map((p) => pathName(p, graph)));
+  const names = uniqueNames(result.paths.map((p) => (p.label ? `${p.label}: ` : '') + pathName(p, graph)));
   let offset = 0;
   return chunks.map((chunk, i) => {
-    const file = chunks.length === 1 ? `${options.name}.paths.test.ts` : `${options.name}.paths-${i + 1}.test.ts`;
-    const source = fileSource(chunk, names.slice(offset, offset + chunk.length), result, graph, options, chunks.length > 1 ? ` (part ${i + 1} of ${chunks.length})` : '');
+    const suite = options.suite ?? 'paths';
+    const file = chunks.length === 1 ? `${options.name}.${suite}.test.ts` : `${options.name}.${suite}-${i + 1}.test.ts`;
+    const expectations = options.expectations?.slice(offset, offset + chunk.length) ?? [];
+    const source = fileSource(chunk, names.slice(offset, offset + chunk.length), expectations, result, graph, options, chunks.length > 1 ? ` (part ${i + 1} of ${chunks.length})` : '');
     offset += chunk.length;
     return { path: file, source };
   });
 }
 
-function fileSource(paths: LifecyclePath[], names: string[], result: PathsResult, graph: LifecycleGraph, options: TestgenOptions, part: string): string {
+function fileSource(paths: LifecyclePath[], names: string[], expectations: (PathExpectation | undefined)[], result: PathsResult, graph: LifecycleGraph, options: TestgenOptions, part: string): string {
   const harness = options.harness ?? 'lifecycle-kit/testing';
-  const lines = [GENERATED_MARK, `// ${result.cover} cover of ${graph.id}: ${result.coverage.transitions.covered}/${result.coverage.transitions.total} transitions, ${result.stats.paths} paths, ${result.stats.steps} steps${part}`];
+  const lines = [GENERATED_MARK, `// ${options.summary ?? `${result.cover} cover`} of ${graph.id}: ${result.coverage.transitions.covered}/${result.coverage.transitions.total} transitions, ${result.stats.paths} paths, ${result.stats.steps} steps${part}`];
   if ('file' in options.machine) lines.push("import { fileURLToPath } from 'node:url';");
   lines.push("import { describe, it } from 'vitest';", `import { createPathRunner } from ${JSON.stringify(harness)};`);
   const user = typeof options.services === 'object' ? options.services : null;
@@ -80,19 +92,39 @@ function fileSource(paths: LifecyclePath[], names: string[], result: PathsResult
     'builtin' in options.machine
       ? JSON.stringify(options.machine.builtin)
       : `\`\${fileURLToPath(new URL(${JSON.stringify(options.machine.file)}, import.meta.url))}#${options.machine.exportName}\``;
-  lines.push(`const run = await createPathRunner({ machine: ${machineExpr}${user ? ', services' : options.services ? ', services: true' : ''} });`, '');
+  const unchecked = options.catalogue?.unchecked?.length ? `, unchecked: ${JSON.stringify(options.catalogue.unchecked)}` : '';
+  lines.push(`const run = await createPathRunner({ machine: ${machineExpr}${user ? ', services' : options.services ? ', services: true' : ''}${unchecked} });`, '');
   lines.push(`describe(${JSON.stringify(`${graph.id}${part}`)}, () => {`);
   paths.forEach((path, i) => {
     lines.push(`  it(${JSON.stringify(names[i])}, async () => {`);
     lines.push(`    await run(${JSON.stringify(names[i])}, [`);
-    for (const step of path.steps) lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)}${step.guards ? `, guards: ${json(step.guards, 6)}` : ''} },`);
+    const expected = expectations[i];
+    path.steps.forEach((step, k) => {
+      const more = expected ? stepFields(expected.steps[k]!) : '';
+      lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)}${step.guards ? `, guards: ${json(step.guards, 6)}` : ''}${more} },`);
+    });
     const sandbox = (options.services === true || user?.sandbox === true) && isDefaultScenario(path, graph, options.catalogue);
-    const runOptions = [...(sandbox ? ['sandbox: true'] : []), ...(path.initialGuards ? [`guards: ${json(path.initialGuards, 4)}`] : [])];
+    const start = expected
+      ? [`context: ${json(expected.context, 4)}`, ...(expected.inputs ? [`inputs: ${json(expected.inputs, 4)}`] : []), ...(expected.output !== undefined ? [`output: ${json(expected.output, 4)}`] : [])]
+      : [];
+    const runOptions = [...(sandbox ? ['sandbox: true'] : []), ...(path.initialGuards ? [`guards: ${json(path.initialGuards, 4)}`] : []), ...start];
     lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)}${runOptions.length ? `, { ${runOptions.join(', ')} }` : ''});`);
     lines.push('  });');
   });
   lines.push('});', '');
   return lines.join('\n');
+}
+
+/** A step's expectations as fields of its line: what it sets in context, the inputs it starts services with, ... */
+function stepFields(e: StepExpectation): string {
+  const fields: string[] = [];
+  if (e.context) fields.push(`context: ${json(e.context, 6)}`);
+  if (e.unset) fields.push(`unset: ${json(e.unset, 6)}`);
+  if (e.wholeContext !== undefined) fields.push(`wholeContext: ${json(e.wholeContext, 6)}`);
+  if (e.inputs) fields.push(`inputs: ${json(e.inputs, 6)}`);
+  if (e.delay !== undefined) fields.push(`delay: ${e.delay}`);
+  if (e.output !== undefined) fields.push(`output: ${json(e.output, 6)}`);
+  return fields.length ? `, ${fields.join(', ')}` : '';
 }
 
 /**

@@ -1,30 +1,38 @@
 /**
  * The harness that generated model-based tests import (`lifecycle-kit/testing`). It drives a real actor of the
  * machine along a path: user events are sent as given; every invoked service is replaced (through
- * `machine.provide`) by a controllable actor that resolves or rejects exactly when the path says; `after` timers
- * are advanced with vitest's fake timers. After each step it checks the state value and, where the lifecycle
- * provides them, the per-state invariants against the real system. Asked to (`coverage`, `LIFECYCLE_COVERAGE`), it
- * records the transitions the paths take for `lifecycle coverage`.
+ * `machine.provide`) by a controllable actor that resolves or rejects exactly when the path says; the machine's
+ * timers run on a simulated clock that a step advances by the delay the model gave it, and `Date` shows that
+ * clock. After each step it checks the state value, the context, the inputs of the services the step started and,
+ * at a final state, the output, against what the model computed when the suite was generated (written into the
+ * test), and, where the lifecycle provides them, the per-state invariants against the real system. Asked to
+ * (`coverage`, `LIFECYCLE_COVERAGE`), it records the transitions the paths take for `lifecycle coverage`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, expect, TestRunner, vi } from 'vitest';
-import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, type StateValue, toPromise } from 'xstate';
+import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, SimulatedClock, type StateValue, toPromise } from 'xstate';
 import { recordingDir } from '../coverage/file.ts';
 import { type CoverageRecorder, createCoverageRecorder } from '../coverage/recorder.ts';
 import { extractGraph } from '../model/extract.ts';
 import { loadMachine } from '../model/load.ts';
-import { resolveDelay, withGuardChoices } from '../model/stepper.ts';
+import { EXPLORATION_TIME, resolveDelay, withGuardChoices } from '../model/stepper.ts';
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';
 import { createTransitionRecorder } from '../runtime/transition-ids.ts';
+import { type Comparable, comparable, differences, equal } from './comparable.ts';
+import { type StepExpectation, toError } from './expectations.ts';
 import { withNamedInlineActors } from './inline-actors.ts';
+import { seedRandom } from '../model/seeded-random.ts';
 import type { LifecycleServices } from '../services/types.ts';
 
-/** A step as generated tests write it. */
-export interface TestStep {
+/**
+ * A step as generated tests write it: the event, the state it leads to, and what the model says the step does
+ * besides (computed when the suite was generated; see `expectationsOf`).
+ */
+export interface TestStep extends StepExpectation {
   /** The event with its payload (`output` of a service's done event, `error` of its error event, ...). */
   event: { type: string; [key: string]: unknown };
   state: StateValue;
@@ -48,6 +56,8 @@ export interface PathRunnerOptions {
    * `LIFECYCLE_COVERAGE_DIR=<dir>` is set, so a plain test run writes nothing.
    */
   coverage?: boolean | string;
+  /** Context paths not compared (the catalogue's `unchecked`: values a run makes anew each time). */
+  unchecked?: string[];
 }
 
 /** How one path is run. */
@@ -62,6 +72,12 @@ export interface RunOptions {
   sandbox?: boolean;
   /** Outcomes for placeholder guards while the machine starts (eventless transitions out of the initial state). */
   guards?: Record<string, boolean>;
+  /** The context once the machine has started; each step's `context`/`unset` then says what it changes. */
+  context?: Comparable | null;
+  /** Services the start invokes, by invoke id, with their inputs. */
+  inputs?: Record<string, Comparable | null>;
+  /** The output, for a machine that is done as soon as it starts. */
+  output?: Comparable | null;
 }
 
 interface Pending {
@@ -85,6 +101,8 @@ export async function createPathRunner(options: PathRunnerOptions) {
   const services = new Set<string>(graph.declared.actors);
   for (const s of graph.states) for (const inv of s.invoke) if (inv.src !== 'inline') services.add(inv.src);
   const pathOf = new Map(graph.states.map((s) => [s.id, s.path.join('.')]));
+  const invokeIds = new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.id)));
+  const unchecked = options.unchecked ?? [];
   const real = options.services === true ? await builtinServices(options.machine) : options.services;
   const { recorder, atEnd } = startRecording(options.coverage, graph);
 
@@ -99,32 +117,69 @@ export async function createPathRunner(options: PathRunnerOptions) {
       input = real!.sandboxInput ? withSandbox(await real!.sandboxInput(dir), pathInput) : pathInput;
     }
     const pending = new Map<string, Pending & { src: string; input: unknown }>();
+    // The services a step started, with their inputs (compared with the step's `inputs`).
+    let started = new Map<string, unknown>();
     const controllable = (src: string): AnyActorLogic =>
-      withEmptyContext(fromPromise(({ self, input: serviceInput }) => new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput }))));
+      withEmptyContext(
+        fromPromise(({ self, input: serviceInput }) => {
+          started.set(self.id, serviceInput);
+          return new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput }));
+        }),
+      );
     const actors = Object.fromEntries([...services].map((s) => [inlineNames.get(s) ?? s, controllable(s)]));
     // A step's chosen guard outcomes stand in for guards the machine's module leaves as throwing placeholders.
     let chosen: Record<string, boolean> = runOptions.guards ?? {};
     const provided = withGuardChoices(machine, () => chosen).provide({ actors, actions: skipPlaceholderActions(machine) } as never);
 
-    // Against the real system, services use real timers; the machine's own timers still move only when a step
-    // says (a real step may take longer than a backoff, but the machine's timers are advanced explicitly).
-    vi.useFakeTimers(sandboxed ? { shouldAdvanceTime: true } : undefined);
+    // The machine's timers run on a simulated clock that moves only when a step waits out a delay, and `Date` shows
+    // that clock, starting where the model's did (EXPLORATION_TIME): a context stamped with Date.now() compares.
+    // Everything else (a real service's own timers and clock) is real.
+    const clock = new SimulatedClock();
+    const modelNow = () => EXPLORATION_TIME + clock.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: EXPLORATION_TIME });
+    const restoreRandom = seedRandom(); // as the model's, so ids made with Math.random compare
+    const advance = async (ms: number) => {
+      vi.setSystemTime(modelNow() + ms);
+      clock.increment(ms);
+      await settle();
+    };
+    // Strings the sandbox put in the input stand for the path's (a target directory): the expectations name the
+    // path's, so what the machine derived from the sandbox's is read back as the path's before comparing.
+    const renames = sandboxed ? sandboxRenames(input, pathInput) : [];
+    let expectedContext = runOptions.context;
+    // Set once a real service returned other than the path's sample: from then on only states (and invariants).
+    let diverged = false;
     const transitions = recorder && createTransitionRecorder(provided);
     const visited = new Set<string>();
-    const actor = createActor(provided, { input: input as never, ...(transitions ? { inspect: transitions.inspect } : {}) });
+    const actor = createActor(provided, { input: input as never, clock, ...(transitions ? { inspect: transitions.inspect } : {}) });
     const trail: string[] = [];
     const fail = (k: number, what: string): never => {
       throw new Error(`path "${name}", step ${k + 1} of ${steps.length}: ${what}\n  path so far: ${trail.join(' → ') || '(start)'}`);
     };
     const settle = async () => {
-      for (let i = 0; i < 3; i++) await vi.advanceTimersByTimeAsync(0);
+      for (let i = 0; i < 3; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        clock.increment(0); // timers of 0 ms
+      }
     };
-    const check = async (k: number, expected: StateValue) => {
+    const seen = (value: unknown, leaveOut: readonly string[] = []) => renamed(comparable(value, leaveOut), renames);
+    const compare = (k: number, what: string, expected: Comparable | null | undefined, actual: Comparable | undefined) => {
+      if (!equal(expected ?? undefined, actual)) fail(k, `${what} differs from the model's: ${differences(expected ?? undefined, actual).join('; ')}`);
+    };
+    const check = async (k: number, expected: StateValue, step?: StepExpectation, starting?: RunOptions) => {
       const snapshot = actor.getSnapshot() as AnyMachineSnapshot;
       if (recorder) for (const id of activeStateIds(graph.id, snapshot.value)) visited.add(id);
       if (snapshot.status === 'error') fail(k, `the machine failed: ${describe(snapshot.error)}`);
       if (!isDeepStrictEqual(snapshot.value, expected)) {
         fail(k, `expected state ${formatStateValue(expected)}, got ${formatStateValue(snapshot.value)}`);
+      }
+      const expects = starting ?? step;
+      if (expects && !diverged) {
+        if (starting === undefined && expectedContext !== undefined) expectedContext = applyChange(expectedContext, step!);
+        if (expectedContext !== undefined) compare(k, 'context', expectedContext, seen(snapshot.context, unchecked));
+        const inputs = Object.fromEntries([...started].filter(([id]) => invokeIds.has(id)).map(([id, v]) => [id, seen(v) ?? null]));
+        if (expects.inputs || Object.keys(inputs).length) compare(k, 'services started (by invoke id, with their input)', expects.inputs ?? {}, inputs);
+        if (expects.output !== undefined || snapshot.status === 'done') compare(k, 'output', expects.output, seen(snapshot.output));
       }
       if (lockstep && real) {
         for (const id of activeStateIds(graph.id, snapshot.value)) {
@@ -136,12 +191,16 @@ export async function createPathRunner(options: PathRunnerOptions) {
       }
     };
 
+    // The machine's own error is reported by the step that meets it (status 'error'); unobserved, XState would
+    // also throw it later, outside any test.
+    actor.subscribe({ error: () => {} });
     try {
       actor.start();
       await settle();
-      if (initial !== undefined) await check(-1, initial);
+      if (initial !== undefined) await check(-1, initial, undefined, expectedContext !== undefined ? runOptions : undefined);
       for (const [k, step] of steps.entries()) {
         chosen = step.guards ?? {};
+        started = new Map();
         const { type } = step.event;
         if (type.startsWith('xstate.done.actor.') || type.startsWith('xstate.error.actor.')) {
           const done = type.startsWith('xstate.done.actor.');
@@ -153,7 +212,24 @@ export async function createPathRunner(options: PathRunnerOptions) {
           if (done && realLogic && isPromiseLogic(realLogic)) {
             // The real service does the step; the machine goes on with what it really returned.
             try {
-              service!.resolve(await toPromise(createActor(realLogic, { input: service!.input as never }).start()));
+              // The real service runs on the real clock; the machine takes its output at the model's time.
+              vi.useRealTimers();
+              let output: unknown;
+              try {
+                output = await toPromise(createActor(realLogic, { input: service!.input as never }).start());
+              } finally {
+                vi.useFakeTimers({ toFake: ['Date'], now: modelNow() });
+              }
+              // The expectations were computed with the path's sample; a real output unlike it leaves them behind.
+              const sample = (step.event as { output?: unknown }).output;
+              if (expectedContext !== undefined && !equal(seen(output), comparable(sample))) {
+                console.warn(
+                  `lifecycle-kit: path "${name}", step ${k + 1}: the real ${service!.src} returned what the catalogue's first sample does not say (${differences(comparable(sample), seen(output), 2).join('; ')}); the context is not compared from here on: make that sample what ${service!.src} returns in a fresh sandbox`,
+                );
+                expectedContext = undefined;
+                diverged = true;
+              }
+              service!.resolve(output);
             } catch (error) {
               fail(k, `the real service ${service!.src} failed where the path expects it to finish: ${describe(error)}`);
             }
@@ -163,9 +239,18 @@ export async function createPathRunner(options: PathRunnerOptions) {
             else service!.reject(toError((step.event as { error?: unknown }).error));
           }
         } else if (type.startsWith('xstate.after.')) {
-          const delay = resolveDelay(provided, actor.getSnapshot() as AnyMachineSnapshot, type);
-          if (delay === undefined) fail(k, `no pending timer ${type}`);
-          await vi.advanceTimersByTimeAsync(delay!);
+          if (step.delay !== undefined) {
+            // The model's delay, not the machine's: 1 ms short of it nothing fires, the last 1 ms fires the step.
+            const before = (actor.getSnapshot() as AnyMachineSnapshot).value;
+            if (step.delay > 0) await advance(step.delay - 1);
+            const early = (actor.getSnapshot() as AnyMachineSnapshot).value;
+            if (!isDeepStrictEqual(early, before)) fail(k, `${type} fired before its delay of ${step.delay} ms: in ${formatStateValue(early)} after ${Math.max(0, step.delay - 1)} ms`);
+            await advance(step.delay > 0 ? 1 : 0);
+          } else {
+            const delay = resolveDelay(provided, actor.getSnapshot() as AnyMachineSnapshot, type);
+            if (delay === undefined) fail(k, `no pending timer ${type}`);
+            await advance(delay!);
+          }
         } else {
           // An event with a sample payload stands in for something the real system did not do.
           if (Object.keys(step.event).length > 1) lockstep = false;
@@ -173,7 +258,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
         }
         await settle();
         trail.push(type);
-        await check(k, step.state);
+        await check(k, step.state, hasExpectations(step) || expectedContext !== undefined ? step : undefined);
       }
     } finally {
       actor.stop();
@@ -181,6 +266,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
       if (recorder && transitions) recorder.add(transitions.take(), visited);
       if (recorder && !atEnd) recorder.flush();
       vi.useRealTimers();
+      restoreRandom();
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   };
@@ -275,13 +361,44 @@ function isPromiseLogic(logic: AnyActorLogic): boolean {
   }
 }
 
-/** Path errors are plain data (`{ message, kind }`); services throw Errors, so the machine sees one. */
-function toError(value: unknown): unknown {
-  if (value instanceof Error) return value;
-  if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
-    return Object.assign(new Error((value as { message: string }).message), value);
+/** The expected context after a step: the one before with the step's changes. */
+function applyChange(context: Comparable | null, step: StepExpectation): Comparable | null {
+  if (step.wholeContext !== undefined) return step.wholeContext;
+  if (!context || typeof context !== 'object' || Array.isArray(context)) return context;
+  const next: Record<string, Comparable> = { ...context, ...step.context };
+  for (const k of step.unset ?? []) delete next[k];
+  return next;
+}
+
+function hasExpectations(step: TestStep): boolean {
+  return step.context !== undefined || step.unset !== undefined || step.wholeContext !== undefined || step.inputs !== undefined || step.output !== undefined;
+}
+
+/** Pairs [sandbox's string, path's string] for the input's top-level string fields the sandbox replaced. */
+function sandboxRenames(input: unknown, pathInput: unknown): [string, string][] {
+  if (!input || typeof input !== 'object' || !pathInput || typeof pathInput !== 'object') return [];
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(pathInput)) {
+    const real = (input as Record<string, unknown>)[k];
+    if (typeof v !== 'string' || typeof real !== 'string' || real === v || !real.length) continue;
+    out.push([real, v]);
+    // A file beside it (`<dir>/instance.status.json` from `<dir>/instance.json`) is in the path's directory too.
+    if (basename(real) === basename(v) && dirname(real).length > 1 && dirname(v) !== '.') out.push([dirname(real), dirname(v)]);
   }
-  return value;
+  // The longest first, so a directory inside another is renamed as itself.
+  return out.sort((a, b) => b[0].length - a[0].length);
+}
+
+/** `value` with every sandbox string (inside strings too: a file under the target) written as the path's. */
+function renamed(value: Comparable | undefined, renames: [string, string][]): Comparable | undefined {
+  if (!renames.length || value === undefined) return value;
+  const walk = (v: Comparable): Comparable => {
+    if (typeof v === 'string') return renames.reduce((s, [from, to]) => s.split(from).join(to), v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value);
 }
 
 function describe(error: unknown): string {

@@ -47,7 +47,7 @@ function expectOneLine(r: { code: number; stderr: string }, line: RegExp): void 
 describe('a checked catalogue', () => {
   it('each error class is one line and exit 1', async () => {
     const cases: [string, unknown, RegExp][] = [
-      ['key.json', { event: { APPROVE: [{ by: 'lead' }] } }, /^lifecycle: catalogue .*key\.json: event: not a catalogue key \(did you mean 'events'\?\); allowed: \$schema, input, inputs, events, services, identity$/],
+      ['key.json', { event: { APPROVE: [{ by: 'lead' }] } }, /^lifecycle: catalogue .*key\.json: event: not a catalogue key \(did you mean 'events'\?\); allowed: \$schema, input, inputs, events, services, identity, unchecked$/],
       ['array.json', [{ events: {} }], /^lifecycle: catalogue .*array\.json: must be an object with the keys .*, not an array$/],
       ['sample-list.json', { events: { APPROVE: { by: 'lead' } } }, /^lifecycle: catalogue .*sample-list\.json: events\.APPROVE: must be an array of payloads \(\[\{"by":"lead"\}\]\), not an object$/],
       ['sample.json', { events: { APPROVE: ['lead'] } }, /: events\.APPROVE\[0\]: must be an object \(the event's fields without 'type'\), not the string "lead"$/],

@@ -62,7 +62,7 @@ describe('examples/deploy, end to end', () => {
     expect(tests.stdout).toMatch(/^transitions: (\d+)\/\1 covered$/m);
     const suite = readFileSync(join(project, 'test/generated/deploy.deployMachine.paths.test.ts'), 'utf8');
     expect(suite).toContain('import { services } from "../../src/deploy.services.ts";');
-    expect(suite).toContain('{ sandbox: true }');
+    expect(suite).toMatch(/\{ sandbox: true[,}]/);
     const recording = tempDir('lk-deploy-cov-');
     const vitest = ok(await sh('vitest', ['run', 'test/generated'], project, { LIFECYCLE_COVERAGE_DIR: recording }));
     expect(vitest.stdout).toMatch(/Tests\s+\d+ passed/);

@@ -131,8 +131,8 @@ describe('checkCatalogue', () => {
   };
 
   it('says each shape problem in one line naming the key path and what is allowed', () => {
-    expect(error([])).toBe(`${where}: must be an object with the keys $schema, input, inputs, events, services, identity, not an array`);
-    expect(error({ event: { A: [] } })).toBe(`${where}: event: not a catalogue key (did you mean 'events'?); allowed: $schema, input, inputs, events, services, identity`);
+    expect(error([])).toBe(`${where}: must be an object with the keys $schema, input, inputs, events, services, identity, unchecked, not an array`);
+    expect(error({ event: { A: [] } })).toBe(`${where}: event: not a catalogue key (did you mean 'events'?); allowed: $schema, input, inputs, events, services, identity, unchecked`);
     expect(error({ events: [] })).toMatch(/^catalogue c\.json: events: must be an object of sample lists by event type .*, not an array$/);
     expect(error({ events: { APPROVE: { by: 'lead' } } })).toBe(`${where}: events.APPROVE: must be an array of payloads ([{"by":"lead"}]), not an object`);
     expect(error({ events: { 'reconnect.retry': ['x'] } })).toBe(`${where}: events["reconnect.retry"][0]: must be an object (the event's fields without 'type'), not the string "x"`);

@@ -1,0 +1,150 @@
+/**
+ * What a path should do besides reaching its states, computed from the model when the suite is generated and
+ * written into it: the context after every step (as the top-level fields the step changes), the input of every
+ * service a step starts, the delay of every `after` step, and the output at a final state. The generated test
+ * compares the running machine with these values, so a machine that drops an `assign`, passes a service the wrong
+ * input or waits ten times longer fails its suite although it still goes to the same states.
+ */
+import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
+import { createStepper, EXPLORATION_TIME, type StepResult } from '../model/stepper.ts';
+import type { LifecyclePath } from '../paths/types.ts';
+import { type Comparable, comparable, contextChange, equal } from './comparable.ts';
+import { seedRandom } from '../model/seeded-random.ts';
+
+/** What one step is expected to do, beyond its target state. */
+export interface StepExpectation {
+  /** Top-level context fields this step sets (to the value given). */
+  context?: Record<string, Comparable>;
+  /** Top-level context fields this step removes. */
+  unset?: string[];
+  /** The whole context, where it is not an object. */
+  wholeContext?: Comparable | null;
+  /** The input of each service the step starts, by its invoke id. */
+  inputs?: Record<string, Comparable | null>;
+  /** For an `after` step: its delay in ms. */
+  delay?: number;
+  /** At a final state: the machine's output. */
+  output?: Comparable | null;
+}
+
+export interface PathExpectation {
+  /** The context once the machine has started. */
+  context?: Comparable | null;
+  /** Services the start invokes, with their inputs. */
+  inputs?: Record<string, Comparable | null>;
+  output?: Comparable | null;
+  steps: StepExpectation[];
+}
+
+export interface ExpectationOptions {
+  /** Context paths never compared (timestamps, ids made at run time): the catalogue's `unchecked`. */
+  unchecked?: readonly string[];
+  /**
+   * Ids of the machine's invokes (the graph's `invoke[].id`): their inputs are recorded. Actors spawned into context
+   * are not services the harness stands in for.
+   */
+  invokeIds: ReadonlySet<string>;
+  /** Ids of the invokes that have an `onSnapshot` (the graph's `snapshot` transitions). */
+  snapshotInvokes?: ReadonlySet<string>;
+}
+
+/**
+ * The expectations of `path`, stepping `machine` with XState's own transition logic at the fixed exploration time
+ * (the harness fixes the clock to it too). Undefined when the model cannot follow the path (it errs, or its
+ * context cannot be compared): the test then checks states only, as before.
+ */
+export function expectationsOf(machine: AnyStateMachine, path: LifecyclePath, options: ExpectationOptions): PathExpectation | undefined {
+  const restore = seedRandom();
+  try {
+    return follow(machine, path, options);
+  } finally {
+    restore();
+  }
+}
+
+function follow(machine: AnyStateMachine, path: LifecyclePath, options: ExpectationOptions): PathExpectation | undefined {
+  const stepper = createStepper(machine);
+  // A started child with an `onSnapshot` sends its parent its first snapshot (XState relays active snapshots of such
+  // invokes); the harness's stand-in does too, with an empty context. The model delivers the same event.
+  const relayStart = (prev: AnyMachineSnapshot | undefined, result: StepResult, at: number): StepResult => {
+    let out = result;
+    for (const id of newChildren(prev, result.snapshot)) {
+      if (!options.snapshotInvokes?.has(id) || out.error) continue;
+      const input = (result.snapshot.children as Record<string, { options?: { input?: unknown } }>)[id]?.options?.input;
+      const event = { type: `xstate.snapshot.${id}`, snapshot: { status: 'active', output: undefined, error: undefined, input, context: {} } };
+      const next = stepper.step(out.snapshot, event, undefined, at);
+      out = { ...next, taken: [...out.taken, ...next.taken] };
+    }
+    return out;
+  };
+  const unchecked = options.unchecked ?? [];
+  const start = relayStart(undefined, stepper.initial(path.input, path.initialGuards), EXPLORATION_TIME);
+  if (start.error) return undefined;
+  let snapshot = start.snapshot;
+  let context = comparable(snapshot.context, unchecked);
+  const result: PathExpectation = { context: context ?? null, steps: [] };
+  const startInputs = inputsStarted(undefined, snapshot, options.invokeIds);
+  if (startInputs) result.inputs = startInputs;
+  if (snapshot.status === 'done') result.output = comparable(snapshot.output) ?? null;
+  // The test's clock moves only when a step waits out a delay; the model's moves with it.
+  let now = EXPLORATION_TIME;
+  for (const step of path.steps) {
+    const expectation: StepExpectation = {};
+    if (step.event.type.startsWith('xstate.after.')) {
+      const delay = stepper.delayOf(snapshot, step.event.type);
+      if (delay !== undefined) {
+        expectation.delay = delay;
+        now += delay;
+      }
+    }
+    const next = relayStart(snapshot, stepper.step(snapshot, asDelivered(step.event), step.guards, now), now);
+    if (next.error) return undefined;
+    const nextContext = comparable(next.snapshot.context, unchecked);
+    const change = contextChange(context, nextContext);
+    if ('whole' in change) {
+      if (!equal(context, nextContext)) expectation.wholeContext = change.whole;
+    } else {
+      if (Object.keys(change.set).length) expectation.context = change.set;
+      if (change.unset.length) expectation.unset = change.unset;
+    }
+    const inputs = inputsStarted(snapshot, next.snapshot, options.invokeIds);
+    if (inputs) expectation.inputs = inputs;
+    if (next.snapshot.status === 'done') expectation.output = comparable(next.snapshot.output) ?? null;
+    result.steps.push(expectation);
+    snapshot = next.snapshot;
+    context = nextContext;
+  }
+  return result;
+}
+
+/**
+ * The event as the running machine receives it: a service's error arrives as the Error the harness rejects with
+ * (see {@link toError}), so that an assign storing the error sees the same value in the model and in the test.
+ */
+export function asDelivered(event: EventObject): EventObject {
+  if (!event.type.startsWith('xstate.error.actor.')) return event;
+  return { ...event, error: toError((event as { error?: unknown }).error) } as EventObject;
+}
+
+/** Path errors are plain data (`{ message, kind }`); services throw Errors, so the machine is given one. */
+export function toError(value: unknown): unknown {
+  if (value instanceof Error) return value;
+  if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
+    return Object.assign(new Error((value as { message: string }).message), value);
+  }
+  return value;
+}
+
+/** Invoked children that are new in `next` (started by the step), with their inputs. */
+function inputsStarted(prev: AnyMachineSnapshot | undefined, next: AnyMachineSnapshot, invokeIds: ReadonlySet<string>): Record<string, Comparable | null> | undefined {
+  const out: Record<string, Comparable | null> = {};
+  const children = (next.children ?? {}) as Record<string, { options?: { input?: unknown } } | undefined>;
+  for (const id of newChildren(prev, next)) if (invokeIds.has(id)) out[id] = comparable(children[id]?.options?.input) ?? null;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** Ids of the children `next` has that `prev` did not (a re-entered state's invoke is a new child). */
+function newChildren(prev: AnyMachineSnapshot | undefined, next: AnyMachineSnapshot): string[] {
+  const before = (prev?.children ?? {}) as Record<string, unknown>;
+  return Object.entries((next.children ?? {}) as Record<string, unknown>).flatMap(([id, child]) => (child && before[id] !== child ? [id] : []));
+}
