@@ -96,7 +96,7 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
         const repeats = walked.repeated ? `; ${walked.repeated} walk${walked.repeated === 1 ? '' : 's'} the same as an earlier one, written once` : '';
         io.stdout.write(`${walked.summary}: ${t.covered}/${t.total} transitions taken${t.uncovered.length ? ' (more --walks or a longer --length may take the rest)' : ''}${repeats}\n`);
         if (reportWalks(walked.failures, files, graph, io)) setExitCode(1);
-      } else io.stdout.write(`transitions: ${t.covered}/${t.total} covered\n`);
+      } else io.stdout.write(`transitions: ${t.covered}/${t.total} covered\nguard outcomes: ${coverage.guards.covered}/${coverage.guards.total} guarded transitions seen with the guard false\n`);
       if (found?.services.sandboxInput && !inputByHand) {
         io.stdout.write('no path runs against your services: give the catalogue an input (one that describes a fresh sandbox) to run the default scenario for real\n');
       }
