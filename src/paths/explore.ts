@@ -361,12 +361,12 @@ function stepChoosing(
   return choosing((guards) => stepper.step(snapshot, event, guards));
 }
 
-function choosing(step: (guards?: GuardChoices) => StepResult, guards?: GuardChoices): ({ result: StepResult; guards?: GuardChoices } | { message: string })[] {
+export function choosing(step: (guards?: GuardChoices) => StepResult, guards?: GuardChoices): ({ result: StepResult; guards?: GuardChoices } | { message: string; guards?: GuardChoices })[] {
   try {
     return [{ result: step(guards), ...(guards ? { guards } : {}) }];
   } catch (error) {
     const guard = thrownGuard(error);
-    if (guard === undefined || guard in (guards ?? {}) || Object.keys(guards ?? {}).length >= MAX_CHOSEN_GUARDS) return [{ message: oneLine(error) }];
+    if (guard === undefined || guard in (guards ?? {}) || Object.keys(guards ?? {}).length >= MAX_CHOSEN_GUARDS) return [{ message: oneLine(error), ...(guards ? { guards } : {}) }];
     return [true, false].flatMap((value) => choosing(step, { ...guards, [guard]: value }));
   }
 }
@@ -384,8 +384,8 @@ function timersInOrder(stepper: ReturnType<typeof createStepper>, snapshot: AnyM
   return [...others, ...timers.sort((a, b) => a.ms! - b.ms!).map((t) => t.d)];
 }
 
-/** The events to try in a state, from the descriptors its active states handle. */
-function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf: Map<string, string>): EventObject[] {
+/** The events to try in a state, from the descriptors its active states handle (random walks draw from them too). */
+export function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf: Map<string, string>): EventObject[] {
   const events: EventObject[] = [];
   const seen = new Set<string>();
   const push = (e: EventObject) => {

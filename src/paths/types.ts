@@ -12,6 +12,8 @@ export interface PathStep {
 
 /** A path from the initial state: plain data. */
 export interface LifecyclePath {
+  /** Put before the path's events in its test name (`walk 7/2`). */
+  label?: string;
   /** The input the run starts with. */
   input?: unknown;
   /** The state value the path starts from (the initial state). */
