@@ -1,6 +1,6 @@
 import type { StateValue } from 'xstate';
 import type { StateSpace } from './explore.ts';
-import { edgeFalseGuards, falseGuards, type GuardIndex, observedFalse } from './guard-outcomes.ts';
+import { edgeFalseGuards, falseGuards, type GuardIndex, type ObservedPath, observedFalse, pathFalseGuards } from './guard-outcomes.ts';
 import { edgesTo, shortestPathTree } from './shortest.ts';
 
 /** A path of explored edges replayed on real snapshots, with the state value each step reached. */
@@ -77,4 +77,34 @@ export function addGuardOutcomes(index: GuardIndex, space: StateSpace, held: Hel
     const appended = [...open].some(([n, paths]) => paths.size > 0 && stepsFrom(n).some((s) => s.sees.includes(id) && [...paths].some((p) => append(p, s.edge, id))));
     if (!appended) (observed.get(id) ?? []).some((e) => fresh(e, id));
   }
+}
+
+/**
+ * Paths for the guard outcomes that `covered` lacks and only another exploration saw (the guard search's, from a
+ * reached state, telling states apart by context): its shortest way to the step that sees one, made a path from the
+ * machine's start by `build`, kept when it still sees it. `covered` gains what they see.
+ */
+export function searchedOutcomes<P extends ObservedPath>(index: GuardIndex, space: StateSpace, build: (held: HeldPath) => P, covered: Set<string>): P[] {
+  const wanted = index.guarded.map((t) => t.id).filter((id) => !covered.has(id));
+  if (!wanted.length) return [];
+  const observed = observedFalse(index, space, NEW_PATH_TRIES);
+  const via = shortestPathTree(space);
+  const out: P[] = [];
+  for (const id of wanted) {
+    if (covered.has(id)) continue;
+    for (const e of observed.get(id) ?? []) {
+      const from = space.edges[e].from;
+      if (from === 0 || via[from] === -2) continue;
+      const edges = [...edgesTo(space, via, from), e];
+      const replayed = space.replay(edges);
+      if (replayed.length !== edges.length) continue;
+      const path = build(replayed);
+      const seen = pathFalseGuards(index, path).flat();
+      if (!seen.includes(id)) continue;
+      out.push(path);
+      for (const s of seen) covered.add(s);
+      break;
+    }
+  }
+  return out;
 }

@@ -22,11 +22,11 @@ export function accountGuardOutcomes(
   const missing = index.guarded.filter((t) => !covered.has(t.id));
   const total = index.guarded.length;
   if (missing.length === 0) return { covered: total, total, uncovered: [] };
-  const explored = new Set<string>();
+  const explored = new Map<string, 'first' | 'search'>();
   const taken = new Set<string>();
   const active = new Set<string>();
-  for (const space of spaces) {
-    for (const id of observedFalse(index, space).keys()) explored.add(id);
+  for (const [i, space] of spaces.entries()) {
+    for (const id of observedFalse(index, space).keys()) if (!explored.has(id)) explored.set(id, i === 0 ? 'first' : 'search');
     for (const e of space.edges) for (const id of e.transitions) taken.add(id);
     for (const n of space.nodes) if (n.value !== null) for (const id of activeStateIds(index.graph.id, n.value)) active.add(id);
   }
@@ -36,9 +36,15 @@ export function accountGuardOutcomes(
   const uncovered = missing.map((t): UncoveredGuardOutcome => {
     const base = { id: t.id, source: t.source, event: t.event, guard: t.guard!.label };
     const where = `${eventName(index.graph, t)} in ${stateText(index.graph, t.source)}`;
-    if (explored.has(t.id)) {
-      const why = cover === 'guards' ? 'no path from the start replays to it (states that share a value merged different contexts)' : 'no path takes it (--cover guards adds one)';
-      return { ...base, reason: 'not in a path', detail: `a step with ${t.guard!.label} false was explored (${where}), but ${why}` };
+    const seen = explored.get(t.id);
+    if (seen) {
+      const why =
+        seen === 'search'
+          ? 'only by the guard search (telling states apart by context), whose paths are kept for the transitions they take'
+          : cover === 'guards'
+            ? 'but no path from the start replays to it (states that share a value merged different contexts)'
+            : 'but no path takes it (--cover guards adds one)';
+      return { ...base, reason: 'not in a path', detail: `a step with ${t.guard!.label} false was explored (${where}), ${why}` };
     }
     if (!active.has(t.source)) return { ...base, reason: truncated ? 'bound reached' : 'unreachable source', detail: `${stateText(index.graph, t.source)} is never entered${truncated ? ' before the bound (raise --max-states or --max-time)' : ''}` };
     if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut (raise --max-states or --max-time)' };

@@ -6,7 +6,7 @@ import { exploreStateSpace, type StateIdentity, type StateSpace } from './explor
 import { edgesTo, shortestPathTree, stateCover } from './shortest.ts';
 import { simplePaths } from './simple.ts';
 import { transitionCover } from './transition-cover.ts';
-import { addGuardOutcomes, type HeldPath } from './guard-cover.ts';
+import { addGuardOutcomes, type HeldPath, searchedOutcomes } from './guard-cover.ts';
 import { accountGuardOutcomes } from './guard-coverage.ts';
 import { guardIndex, pathFalseGuards } from './guard-outcomes.ts';
 import { accountPairs, pairCover, type PairSpace, pairSpace, repairPairs } from './pairs.ts';
@@ -87,11 +87,13 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
   const spaces = [space];
   let search: GuardSearchReport | undefined;
   let found: FoundPath[] = [];
+  let searchedSpaces: Searched[] = [];
   if (everyTransition && o.guardSearch && !space.truncated) {
     const searched = searchGuards(machine, graph, o.catalogue, space, held.map((p) => toPath(space, p)), space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
     if (searched) {
       search = searched.report;
-      spaces.push(...searched.spaces);
+      searchedSpaces = searched.spaces;
+      spaces.push(...searched.spaces.map((x) => x.space));
       found = searched.paths;
     }
   }
@@ -100,6 +102,8 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
     const seen = new Set(found.flatMap((p) => pathFalseGuards(guards, p).flat()));
     for (const p of held) for (const id of pathFalseGuards(guards, toPath(space, p)).flat()) seen.add(id);
     addGuardOutcomes(guards, space, held, seen);
+    // What only the guard search saw false (in a context the first exploration merged away) gets a path there.
+    found.push(...searchedSpaces.flatMap(({ space: sp, build }) => searchedOutcomes(guards, sp, build, seen)));
   }
   const paths = [...held.map((p) => toPath(space, p)), ...found];
   const taken = new Set<string>();
@@ -155,7 +159,7 @@ function searchGuards(
   guardReads: string[],
   maxStates: number,
   deadline: number,
-): { spaces: StateSpace[]; paths: FoundPath[]; report: GuardSearchReport } | undefined {
+): { spaces: Searched[]; paths: FoundPath[]; report: GuardSearchReport } | undefined {
   const taken = new Set(paths.flatMap(pathTransitions));
   const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
   // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
@@ -166,7 +170,7 @@ function searchGuards(
   const via = shortestPathTree(first);
   const remaining = new Set(missing);
   const found: FoundPath[] = [];
-  const spaces: StateSpace[] = [];
+  const spaces: Searched[] = [];
   let budget = maxStates;
   let cut: GuardSearchReport['cut'];
   // Where to search from: the start with each input (inputs that start in the same state value merge in the first
@@ -185,24 +189,24 @@ function searchGuards(
     if (!from) continue;
     const local = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, until: remaining, start: from, expand });
     budget -= local.nodes.length;
-    spaces.push(local);
-    found.push(
-      ...takeShortest(local, remaining, (held) => {
-        const path = toPath(first, first.replay(prefix));
-        for (const { edge: e, value } of held.slice(1)) path.steps.push(toStep(local, e, value));
-        return path;
-      }),
-    );
+    const build = (held: HeldPath) => {
+      const path = toPath(first, first.replay(prefix));
+      for (const { edge: e, value } of held.slice(1)) path.steps.push(toStep(local, e, value));
+      return path;
+    };
+    spaces.push({ space: local, build });
+    found.push(...takeShortest(local, remaining, build));
   }
   // What the searches from reached states did not find may need a combination of earlier samples (an input with
   // an output): one search from the start, with what is left of the budget.
   if (remaining.size > 0 && budget > 0 && realNow() < deadline) {
     const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, until: remaining, expand });
-    spaces.push(whole);
+    const build = (held: HeldPath) => toPath(whole, held);
+    spaces.push({ space: whole, build });
     if (whole.cut) cut = whole.cut;
-    found.push(...takeShortest(whole, remaining, (held) => toPath(whole, held)));
+    found.push(...takeShortest(whole, remaining, build));
   }
-  const explored = spaces.reduce((n, sp) => n + sp.nodes.length, 0);
+  const explored = spaces.reduce((n, sp) => n + sp.space.nodes.length, 0);
   return {
     spaces,
     paths: found,
@@ -211,12 +215,14 @@ function searchGuards(
 }
 
 type FoundPath = LifecyclePath & { initialTransitions: string[] };
+/** A space the guard search explored, and how a path of its edges becomes a path from the machine's start. */
+type Searched = { space: StateSpace; build: (held: HeldPath) => FoundPath };
 
 /**
  * For each transition id still in `remaining`, the shortest path in `space` that takes it, replayed on real
  * snapshots and made into a path by `toFound`; the ids a path takes leave `remaining`.
  */
-function takeShortest(space: StateSpace, remaining: Set<string>, toFound: (held: { edge: number; value: StateValue }[]) => FoundPath): FoundPath[] {
+function takeShortest(space: StateSpace, remaining: Set<string>, toFound: (held: HeldPath) => FoundPath): FoundPath[] {
   const via = shortestPathTree(space);
   const out: FoundPath[] = [];
   for (const id of [...remaining]) {
