@@ -28,7 +28,7 @@ export const registerMutate: Register = (program, { io, setExitCode }) => {
     .command('mutate')
     .description('score a test suite by the mutants of the machine it fails on (small bugs: a dropped transition, a negated guard, a changed delay, ...), listing the survivors and where they are')
     .argument('[machine]', 'built-in name or path/to/file.ts#exportName')
-    .option('--suite <files...>', "the tests to score (files or folders): default the machine's generated suite in test/model")
+    .option('--suite <files...>', "the tests to score (files or folders): default the machine's generated suite in test/model (or test/lifecycles, where init puts it)")
     .option('--max <n>', 'run a seeded sample of this many mutants')
     .option('--seed <n>', 'the seed of the --max sample', '1')
     .option('--timeout <ms>', "stop one mutant's run after this long (counted as killed); default 4x the unmutated run, at least 10 s")

@@ -10,6 +10,7 @@ import { UserError } from '../errors.ts';
 import { extractGraph } from '../model/extract.ts';
 import { summarizeMachine } from '../model/fingerprint.ts';
 import { type LoadedMachine, loadMachine } from '../model/load.ts';
+import { DEFAULT_TESTS_DIR } from '../init/index.ts';
 import { existingSuiteFiles } from '../testgen/index.ts';
 import { APPLIED_LOG_ENV, UNKNOWN_MUTANT } from './apply.ts';
 import { equivalenceChecker } from './equivalence.ts';
@@ -21,7 +22,7 @@ import { findVitest, runSuite, type SuiteRun } from './vitest.ts';
 export interface MutateOptions {
   /** A built-in name or `path/to/file.ts#exportName`. */
   machine: string;
-  /** Test files or folders; default: the machine's generated suite in `test/model`. */
+  /** Test files or folders; default: the machine's generated suite in `test/model` (or `test/lifecycles`). */
   suite?: string[];
   /** Run a seeded sample of this many mutants. */
   max?: number;
@@ -37,8 +38,8 @@ export interface MutateOptions {
   onProgress?(progress: { done: number; total: number; killed: number; survived: number }): void;
 }
 
-/** Where `lifecycle testgen` writes a machine's suite unless told otherwise. */
-const SUITE_DIR = 'test/model';
+/** Where a machine's generated suite is looked for: `lifecycle testgen`'s default folder, then `lifecycle init`'s. */
+const SUITE_DIRS = ['test/model', DEFAULT_TESTS_DIR];
 /** The unmutated run's limit: it only has to finish. */
 const BASELINE_LIMIT_MS = 30 * 60_000;
 
@@ -155,12 +156,14 @@ export function suiteFiles(loaded: LoadedMachine, given: string[] | undefined, c
     });
   }
   const stem = suiteStem(loaded);
-  const files = existingSuiteFiles(join(cwd, SUITE_DIR), stem);
-  if (!files.length) {
-    const ref = loaded.origin === 'builtin' ? loaded.name : `${rel(loaded.origin)}${loaded.exportName ? `#${loaded.exportName}` : ''}`;
-    throw new UserError(`no generated suite of ${loaded.machine.id} in ${SUITE_DIR} (${stem}.paths*.test.ts): write it with 'lifecycle testgen ${ref}', or name your tests with --suite`);
+  for (const dir of SUITE_DIRS) {
+    const files = existingSuiteFiles(join(cwd, dir), stem);
+    if (files.length) return files.map(rel);
   }
-  return files.map(rel);
+  const ref = loaded.origin === 'builtin' ? loaded.name : `${rel(loaded.origin)}${loaded.exportName ? `#${loaded.exportName}` : ''}`;
+  throw new UserError(
+    `no generated suite of ${loaded.machine.id} in ${SUITE_DIRS.join(' or ')} (${stem}.paths*.test.ts): write it with 'lifecycle testgen ${ref}', or name your tests with --suite`,
+  );
 }
 
 /** The name `lifecycle testgen` gives a machine's suite files (`<stem>.paths.test.ts`), as buildSuite does. */

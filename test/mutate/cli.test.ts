@@ -96,7 +96,7 @@ describe('lifecycle mutate', () => {
       [['mutate', 'install', '--merge', 'a.json'], 2, "lifecycle: --merge combines reports: it takes no machine ('install')\n"],
       [['mutate', '--merge', 'nowhere.json'], 1, 'lifecycle: report not found: nowhere.json\n'],
       [['mutate', FIXTURE, '--suite', 'test/nowhere'], 1, 'lifecycle: suite file not found: test/nowhere\n'],
-      [['mutate', FIXTURE], 1, `lifecycle: no generated suite of turnstile in test/model (turnstile.paths*.test.ts): write it with 'lifecycle testgen ${FIXTURE}#machine', or name your tests with --suite\n`],
+      [['mutate', FIXTURE], 1, `lifecycle: no generated suite of turnstile in test/model or test/lifecycles (turnstile.paths*.test.ts): write it with 'lifecycle testgen ${FIXTURE}#machine', or name your tests with --suite\n`],
     ];
     for (const [args, code, stderr] of cases) {
       const r = await lifecycle(args);
