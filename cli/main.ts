@@ -120,7 +120,7 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
   {
     name: 'paths',
     term: 'paths [options] <machine>',
-    description: 'generate event paths that cover every state, every transition, or the simple paths of a lifecycle',
+    description: 'generate event paths that cover every state, every transition (and every guard outcome, or every transition pair), or the simple paths of a lifecycle',
     load: async () => (await import('./commands/paths.ts')).registerPaths,
   },
   {
