@@ -56,7 +56,7 @@ export interface StepResult {
  * const { snapshot } = stepper.initial(input);
  * stepper.step(snapshot, { type: 'GO' }).taken; // ['m.idle:GO:0']
  */
-export function createStepper(original: AnyStateMachine): Stepper {
+export function createStepper(original: AnyStateMachine, options: { onAction?: (action: { type: string; params?: unknown }) => void } = {}): Stepper {
   let choices: GuardChoices = {};
   const reads = new Set<string>();
   const machine = withGuardChoices(original, () => choices, reads);
@@ -76,7 +76,7 @@ export function createStepper(original: AnyStateMachine): Stepper {
   };
   const makeScope = (input: unknown) => {
     const self = asideFromSeed(() => createActor(machine, { input, inspect: capture }));
-    return { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: () => {} };
+    return { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: (action: { type: string; params?: unknown }) => options.onAction?.(action) };
   };
   let scope: ReturnType<typeof makeScope> | undefined;
   // XState's system refuses a second actor with the same systemId, and every explored step re-creates invoked

@@ -63,7 +63,17 @@ export function expectationsOf(machine: AnyStateMachine, path: LifecyclePath, op
 }
 
 function follow(machine: AnyStateMachine, path: LifecyclePath, options: ExpectationOptions): PathExpectation | undefined {
-  const stepper = createStepper(machine);
+  // When each `after` timer was armed: its step waits out what is left of it, as the running machine's clock does
+  // (a state's 90 s timer still has 60 s to go once its 30 s one has fired).
+  let now = EXPLORATION_TIME;
+  const armedAt = new Map<string, number>();
+  const stepper = createStepper(machine, {
+    onAction(action) {
+      const params = action.params as { delay?: unknown; event?: { type?: unknown } } | undefined;
+      const type = params?.event?.type;
+      if (action.type === 'xstate.raise' && typeof params?.delay === 'number' && typeof type === 'string' && type.startsWith('xstate.after.')) armedAt.set(type, now);
+    },
+  });
   // A started child with an `onSnapshot` sends its parent its first snapshot (XState relays active snapshots of such
   // invokes); the harness's stand-in does too, with an empty context. The model delivers the same event.
   const relayStart = (prev: AnyMachineSnapshot | undefined, result: StepResult, at: number): StepResult => {
@@ -87,14 +97,13 @@ function follow(machine: AnyStateMachine, path: LifecyclePath, options: Expectat
   if (startInputs) result.inputs = startInputs;
   if (snapshot.status === 'done') result.output = comparable(snapshot.output) ?? null;
   // The test's clock moves only when a step waits out a delay; the model's moves with it.
-  let now = EXPLORATION_TIME;
   for (const step of path.steps) {
     const expectation: StepExpectation = {};
     if (step.event.type.startsWith('xstate.after.')) {
       const delay = stepper.delayOf(snapshot, step.event.type);
       if (delay !== undefined) {
         expectation.delay = delay;
-        now += delay;
+        now = Math.max(now, (armedAt.get(step.event.type) ?? now) + delay);
       }
     }
     const next = relayStart(snapshot, stepper.step(snapshot, asDelivered(step.event), step.guards, now), now);

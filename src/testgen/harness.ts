@@ -240,12 +240,17 @@ export async function createPathRunner(options: PathRunnerOptions) {
           }
         } else if (type.startsWith('xstate.after.')) {
           if (step.delay !== undefined) {
-            // The model's delay, not the machine's: 1 ms short of it nothing fires, the last 1 ms fires the step.
+            // The model's delay, not the machine's: a timer of that length must be pending; 1 ms short of its end
+            // nothing fires, the last 1 ms fires the step. It may have been armed steps ago (another timer of the
+            // state fired since), so what is left of it is waited out.
+            const timer = pendingTimer(clock, step.delay);
+            if (!timer) fail(k, `${type}: no timer of ${step.delay} ms (the model's delay) is pending; pending: ${pendingTimers(clock).join(', ') || 'none'}`);
+            const left = Math.max(0, timer!.start + timer!.timeout - clock.now());
             const before = (actor.getSnapshot() as AnyMachineSnapshot).value;
-            if (step.delay > 0) await advance(step.delay - 1);
+            if (left > 0) await advance(left - 1);
             const early = (actor.getSnapshot() as AnyMachineSnapshot).value;
-            if (!isDeepStrictEqual(early, before)) fail(k, `${type} fired before its delay of ${step.delay} ms: in ${formatStateValue(early)} after ${Math.max(0, step.delay - 1)} ms`);
-            await advance(step.delay > 0 ? 1 : 0);
+            if (!isDeepStrictEqual(early, before)) fail(k, `${type} fired before its delay of ${step.delay} ms: in ${formatStateValue(early)} ${left - 1} ms before its end`);
+            await advance(left > 0 ? 1 : 0);
           } else {
             const delay = resolveDelay(provided, actor.getSnapshot() as AnyMachineSnapshot, type);
             if (delay === undefined) fail(k, `no pending timer ${type}`);
@@ -359,6 +364,20 @@ function isPromiseLogic(logic: AnyActorLogic): boolean {
   } catch {
     return false;
   }
+}
+
+type ClockTimer = { start: number; timeout: number };
+const timersOf = (clock: SimulatedClock): ClockTimer[] => [...((clock as unknown as { timeouts: Map<number, ClockTimer> }).timeouts?.values() ?? [])];
+
+/** The pending timer of `delay` ms that ends first (XState's SimulatedClock keeps them in `timeouts`). */
+function pendingTimer(clock: SimulatedClock, delay: number): ClockTimer | undefined {
+  return timersOf(clock)
+    .filter((t) => t.timeout === delay)
+    .sort((a, b) => a.start + a.timeout - (b.start + b.timeout))[0];
+}
+
+function pendingTimers(clock: SimulatedClock): string[] {
+  return timersOf(clock).map((t) => `${t.timeout} ms (${Math.max(0, t.start + t.timeout - clock.now())} ms left)`);
 }
 
 /** The expected context after a step: the one before with the step's changes. */
