@@ -31,7 +31,7 @@ export const registerMutate: Register = (program, { io, setExitCode }) => {
     .option('--suite <files...>', "the tests to score (files or folders): default the machine's generated suite in test/model (or test/lifecycles, where init puts it)")
     .option('--max <n>', 'run a seeded sample of this many mutants')
     .option('--seed <n>', 'the seed of the --max sample', '1')
-    .option('--timeout <ms>', "stop one mutant's run after this long (counted as killed); default 4x the unmutated run, at least 10 s")
+    .option('--timeout <ms>', "stop one mutant's run after this long (killed if a second try, twice as long, times out too); default 4x the unmutated run, at least 10 s")
     .option('--shard <i/n>', 'run only part i of n of the mutants (a CI matrix runs each part, then --merge)')
     .option('--jobs <n>', 'suites run side by side (default: the number of cores)')
     .option('--list', 'list the mutants a run would take (id, state, what changes) without running anything')

@@ -74,7 +74,7 @@ export function formatReport(report: MutationReport): string {
   const picked = selection.selected < selection.total ? ` (a sample of ${selection.selected} of ${selection.total}, seed ${selection.seed})` : '';
   const part = shards.count > 1 ? `, shard${shards.included.length > 1 ? 's' : ''} ${shards.included.join(', ')} of ${shards.count}` : '';
   lines.push(`mutate ${report.machine.id}: ${report.results.length} mutants${picked}${part}, suite ${report.suite.join(', ')}`);
-  lines.push(`  unmutated it passes in ${seconds(report.baselineMs)}; a mutant's run is stopped after ${seconds(report.timeoutMs)} (and counts as killed)`);
+  lines.push(`  unmutated it passes in ${seconds(report.baselineMs)}; a mutant's run is stopped after ${seconds(report.timeoutMs)} (killed, if a second try twice as long is too)`);
   const rest = s.killed + s.survived - s.equivalent;
   lines.push(
     `score: ${s.killed}/${s.killed + s.survived} killed (${s.percent}%)` +

@@ -54,7 +54,7 @@ describe('the report', () => {
     expect(formatReport(report(RESULTS))).toBe(
       [
         'mutate m: 5 mutants, suite test/m.paths.test.ts',
-        "  unmutated it passes in 1.5 s; a mutant's run is stopped after 10.0 s (and counts as killed)",
+        "  unmutated it passes in 1.5 s; a mutant's run is stopped after 10.0 s (killed, if a second try twice as long is too)",
         'score: 2/4 killed (50%); 1 survivor is equivalent: 2/3 (66.6%) of the others; 1 could not be run (left out)',
         '  drop-transition      2/2  100%',
         '  drop-guard           0/1    0%',
