@@ -239,16 +239,10 @@ export const EXPLORATION_TIME = Date.UTC(2026, 0, 1);
  * clock is back before anything else runs.
  */
 export function atFixedTime<T>(fn: () => T, at: number = EXPLORATION_TIME): T {
+  // Nested calls restore what the outer one set (`real` is then FixedDate already).
   const real = globalThis.Date;
   const before = fixedAt;
   fixedAt = at;
-  if (real === FixedDate) {
-    try {
-      return fn();
-    } finally {
-      fixedAt = before;
-    }
-  }
   globalThis.Date = FixedDate;
   try {
     return fn();
