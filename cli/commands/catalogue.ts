@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../src/errors.ts';
 import { writeFileAtomic } from '../../src/io/atomic-write.ts';
-import { catalogueSource } from '../../src/model/catalogue-source.ts';
+import { catalogueSource, dataOnly } from '../../src/model/catalogue-source.ts';
 import { extractGraph } from '../../src/model/extract.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { resolveSamples } from '../../src/model/samples.ts';
@@ -43,7 +43,7 @@ nothing) are kept in the TypeScript module and become null in JSON. A .json file
         return;
       }
       const json = opts.out?.endsWith('.json');
-      const source = json ? catalogueJson(catalogue, resolve(opts.out!)) : catalogueSource(catalogue, origins, { machine: ref });
+      const source = json ? catalogueJson(dataOnly(catalogue).catalogue, resolve(opts.out!)) : catalogueSource(catalogue, origins, { machine: ref });
       if (!opts.out) {
         io.stdout.write(source);
         return;

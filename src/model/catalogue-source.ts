@@ -17,9 +17,12 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
     '',
     'export const catalogue = {',
   ];
+  const { catalogue: data, dropped } = dataOnly(catalogue);
+  catalogue = data;
   const comment = (key: string, indent: string) => {
     const origin = origins[key];
     if (origin) for (const l of wrap(origin, 110 - indent.length)) lines.push(`${indent}// ${l}`);
+    if (dropped[key]) lines.push(`${indent}// (${dropped[key]} more made at run time, holding functions, are not data and left out)`);
   };
   if (catalogue.inputs !== undefined) {
     comment('input', '  ');
@@ -53,6 +56,35 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
   if (catalogue.unchecked?.length) lines.push(`  unchecked: ${literal(catalogue.unchecked, '  ')},`);
   lines.push('} satisfies EventCatalogue;', '');
   return lines.join('\n');
+}
+
+/**
+ * The catalogue without the samples that hold functions (a child machine's output such as an `Either`, made by
+ * running it): they cannot be written as data. Says how many each entry lost. Pure.
+ */
+export function dataOnly(catalogue: EventCatalogue): { catalogue: EventCatalogue; dropped: Record<string, number> } {
+  const dropped: Record<string, number> = {};
+  const keep = (key: string, samples: unknown[]) => {
+    const kept = samples.filter((v) => !holdsFunction(v, 0));
+    if (kept.length < samples.length) dropped[key] = samples.length - kept.length;
+    return kept;
+  };
+  const out: EventCatalogue = { ...catalogue };
+  if (catalogue.services) {
+    out.services = Object.fromEntries(
+      Object.entries(catalogue.services).map(([src, o]) => [
+        src,
+        Object.fromEntries(Object.entries(o).map(([kind, samples]) => [kind, Array.isArray(samples) ? keep(`services.${src}.${kind}`, samples) : samples])),
+      ]),
+    );
+  }
+  return { catalogue: out, dropped };
+}
+
+function holdsFunction(value: unknown, depth: number): boolean {
+  if (typeof value === 'function') return true;
+  if (!value || typeof value !== 'object' || depth > 20) return false;
+  return Object.values(value).some((v) => holdsFunction(v, depth + 1));
 }
 
 /** A JavaScript literal: like JSON, with `undefined` kept, identifier keys bare, short values on one line. */

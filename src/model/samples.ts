@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { resolveCatalogue } from './catalogue.ts';
+import { childMachineSamples } from './child-samples.ts';
 import { inferenceCache } from './infer/cache.ts';
 import type { InferredCatalogue } from './infer/index.ts';
 import type { LoadedMachine } from './load.ts';
@@ -42,6 +43,10 @@ export async function resolveSamples(loaded: LoadedMachine, graph: LifecycleGrap
   const exportedInput = moduleInput(loaded);
   if (exportedInput) layers.push({ catalogue: { input: exportedInput.value }, origin: () => `the module's export '${exportedInput.name}'` });
   let typed = false;
+  // Invoked child machines are run for what they finish with and pass through; the types' samples of the same
+  // service follow them (variants the child, explored without samples of its own, does not reach).
+  const children = options.infer === false ? undefined : childMachineSamples(loaded.machine, graph);
+  if (children && children.catalogue.services) layers.push({ catalogue: children.catalogue, origin: (key) => `from the child machine: ${children.origins[key] ?? ''}`.trim() });
   if (options.infer !== false) {
     const target = inferenceTarget(loaded);
     if (target) {
@@ -54,6 +59,18 @@ export async function resolveSamples(loaded: LoadedMachine, graph: LifecycleGrap
     }
   }
   const { catalogue, origins } = mergeCatalogues(layers);
+  const inferredLayer = layers.at(-1);
+  if (children?.catalogue.services && inferredLayer && inferredLayer.catalogue !== children.catalogue) {
+    for (const [src, outcomes] of Object.entries(children.catalogue.services)) {
+      for (const kind of ['done', 'snapshot'] as const) {
+        const own = outcomes[kind];
+        const merged = catalogue.services?.[src];
+        if (!own || !merged || merged[kind] !== own) continue;
+        const more = inferredLayer.catalogue.services?.[src]?.[kind];
+        if (more?.length) merged[kind] = [...own, ...more];
+      }
+    }
+  }
   return { catalogue, ...(handWritten ? { handWritten } : {}), origins, typed };
 }
 

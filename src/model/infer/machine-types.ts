@@ -181,12 +181,43 @@ function machineCalls(checker: TS.TypeChecker, start: TS.Node | undefined): { se
         node = callee.expression;
         continue;
       }
-      return undefined;
+      // A method that builds the machine (`new Action(args).makeStateMachine(api)`): what it returns.
+      node = returnedExpression(checker, callee.name);
+      continue;
     }
     if (ts.isIdentifier(callee) && (callee.text === 'createMachine' || callee.text === 'setup')) return { config: objectArg };
+    // A factory (`createRequestMachine<Msg>()`, `function makeMachine(deps) { ... return setup(...).createMachine(...) }`).
+    if (ts.isIdentifier(callee)) {
+      node = returnedExpression(checker, callee);
+      continue;
+    }
     return undefined;
   }
   return undefined;
+}
+
+/**
+ * What a function or method named by `name` returns, read from its declaration: the body of an arrow function, or
+ * the first `return` of its body (not of functions nested in it) whose expression is a call. The checker only
+ * resolves the name (the method of the receiver's class, a subclass's override included), never infers a call.
+ */
+function returnedExpression(checker: TS.TypeChecker, name: TS.Node): TS.Node | undefined {
+  let symbol = checker.getSymbolAtLocation(name);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  let decl: TS.Node | undefined = symbol?.valueDeclaration ?? symbol?.declarations?.find((d) => ts.isFunctionLike(d) && 'body' in d && d.body);
+  if (decl && (ts.isVariableDeclaration(decl) || ts.isPropertyDeclaration(decl) || ts.isPropertyAssignment(decl))) decl = decl.initializer && skipWrappers(decl.initializer);
+  if (!decl || !(ts.isFunctionDeclaration(decl) || ts.isMethodDeclaration(decl) || ts.isArrowFunction(decl) || ts.isFunctionExpression(decl))) return undefined;
+  const body = decl.body;
+  if (!body) return undefined;
+  if (!ts.isBlock(body)) return body;
+  const returns: TS.Expression[] = [];
+  const visit = (node: TS.Node) => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+    if (ts.isReturnStatement(node) && node.expression) returns.push(node.expression);
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return returns.find((r) => ts.isCallExpression(skipWrappers(r))) ?? returns[0];
 }
 
 function resolveSetupCall(checker: TS.TypeChecker, expr: TS.Node): TS.ObjectLiteralExpression | undefined {
