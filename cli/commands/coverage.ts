@@ -72,11 +72,12 @@ every transition it stands for is); with --journal, the step the run ended in is
           source: opts.planned ? 'planned' : 'measured',
           from: measured.sources,
           transitions: { taken, total, percent: Number.parseFloat(formatPercent(taken, total)), untaken: untaken.map((t) => ({ id: t.id, transition: transitionText(graph, t) })) },
+          ...(measured.steps.total ? { steps: { ...measured.steps, percentReal: Number.parseFloat(formatPercent(measured.steps.real, measured.steps.total)) } } : {}),
         };
         out = `${JSON.stringify(summary, null, 2)}\n`;
       } else if (opts.format === 'text') {
         const verb = opts.planned ? 'would be taken' : 'taken';
-        out = `${graph.id} (${source}): transitions ${taken}/${total} ${verb} (${formatPercent(taken, total)})\n${untaken.map((t) => `untaken: ${transitionText(graph, t)}\n`).join('')}`;
+        out = `${graph.id} (${source}): transitions ${taken}/${total} ${verb} (${formatPercent(taken, total)})\n${untaken.map((t) => `untaken: ${transitionText(graph, t)}\n`).join('')}${realStepsText(measured)}`;
       } else out = await picture(graph, measured, opts);
       if (opts.output) writeFileAtomic(opts.output, out);
       else io.stdout.write(out);
@@ -133,4 +134,12 @@ async function picture(graph: LifecycleGraph, measured: Measured, opts: Coverage
     return dashUntakenEdges(svg);
   }
   return (await renderImage(graph, { format: 'svg', engine: 'graphviz', view, dot: coverageDotOptions(view.graph, cov.taken, cov.visited) })) as string;
+}
+
+/** How much of the suites ran against the real services, and the reasons paths left them, most frequent first. */
+function realStepsText(measured: Measured): string {
+  const { total, real, stopped } = measured.steps;
+  if (!total) return '';
+  const reasons = Object.entries(stopped).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return `steps against the real services: ${real}/${total} (${formatPercent(real, total)})\n${reasons.map(([why, n]) => `left the real system (${n} path${n === 1 ? '' : 's'}): ${why}\n`).join('')}`;
 }

@@ -30,6 +30,11 @@ export interface CoverageFile {
   transitions: string[];
   /** Ids of the states that were active after a step, sorted. */
   states: string[];
+  /**
+   * Steps the paths took (`total`) and how many of them ran against the real services in a sandbox (`real`); by
+   * reason, how many paths left the real system before their end (`stopped`). Absent in files of older versions.
+   */
+  steps?: { total: number; real: number; stopped: Record<string, number> };
 }
 
 export function machineIdentity(graph: LifecycleGraph): MachineIdentity {

@@ -20,10 +20,12 @@ export interface Measured {
   last: string[];
   /** What was read, for people: `2 coverage files in .lifecycle-coverage`, `journal .lifecycle/journal.jsonl`. */
   sources: string[];
+  /** Steps the suites took, how many ran against the real services, and why paths left them (suites only). */
+  steps: { total: number; real: number; stopped: Record<string, number> };
 }
 
 export function emptyMeasured(): Measured {
-  return { taken: new Set(), visited: new Set(), last: [], sources: [] };
+  return { taken: new Set(), visited: new Set(), last: [], sources: [], steps: { total: 0, real: 0, stopped: {} } };
 }
 
 /**
@@ -54,6 +56,11 @@ export function readCoverageFiles(path: string, graph: LifecycleGraph, into: Mea
     }
     for (const id of data.transitions) into.taken.add(id);
     for (const id of data.states) into.visited.add(id);
+    if (data.steps) {
+      into.steps.total += data.steps.total;
+      into.steps.real += data.steps.real;
+      for (const [why, n] of Object.entries(data.steps.stopped ?? {})) into.steps.stopped[why] = (into.steps.stopped[why] ?? 0) + n;
+    }
     read++;
   }
   if (read) into.sources.push(single ? `coverage file ${path}` : `${read} coverage file${read === 1 ? '' : 's'} in ${path}`);

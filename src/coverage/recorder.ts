@@ -4,9 +4,18 @@ import { writeFileAtomic } from '../io/atomic-write.ts';
 import type { LifecycleGraph } from '../model/types.ts';
 import { COVERAGE_FORMAT, type CoverageFile, coverageFileName, fileStem, machineIdentity } from './file.ts';
 
+export interface PathSteps {
+  steps: number;
+  real: number;
+  stopped?: string;
+}
+
 export interface CoverageRecorder {
-  /** Adds what one path took: transition ids and the ids of states it was in. */
-  add(transitions: Iterable<string>, states: Iterable<string>): void;
+  /**
+   * Adds what one path took: transition ids, the ids of states it was in and, for a path run in a sandbox, how
+   * many of its steps ran against the real services (and why it left them, if it did).
+   */
+  add(transitions: Iterable<string>, states: Iterable<string>, steps?: PathSteps): void;
   /** Writes the file (atomically), replacing this test file's recordings left by processes that are gone. */
   flush(): void;
 }
@@ -23,18 +32,24 @@ export function createCoverageRecorder(graph: LifecycleGraph, dir: string, testF
   const taken = new Set<string>();
   const states = new Set<string>();
   let runs = 0;
+  const steps = { total: 0, real: 0, stopped: {} as Record<string, number> };
   let cleaned = false;
   const name = coverageFileName(machine.id, testFile, process.pid);
   const recorder: CoverageRecorder = {
-    add(transitions, active) {
+    add(transitions, active, path) {
       runs++;
+      if (path) {
+        steps.total += path.steps;
+        steps.real += path.real;
+        if (path.stopped) steps.stopped[path.stopped] = (steps.stopped[path.stopped] ?? 0) + 1;
+      }
       for (const id of transitions) taken.add(id);
       for (const id of active) states.add(id);
     },
     flush() {
       if (!cleaned) removeEarlierRuns(dir, `${fileStem(machine.id, testFile)}.`, name);
       cleaned = true;
-      const file: CoverageFile = { format: COVERAGE_FORMAT, machine, testFile, pid: process.pid, recordedAt: new Date().toISOString(), runs, transitions: [...taken].sort(), states: [...states].sort() };
+      const file: CoverageFile = { format: COVERAGE_FORMAT, machine, testFile, pid: process.pid, recordedAt: new Date().toISOString(), runs, transitions: [...taken].sort(), states: [...states].sort(), steps };
       writeFileAtomic(join(dir, name), `${JSON.stringify(file, null, 2)}\n`);
     },
   };

@@ -15,6 +15,18 @@ export interface InvariantProbe<TInput = unknown, TContext = unknown> {
  */
 export type Invariant<TInput = unknown, TContext = unknown> = (probe: InvariantProbe<TInput, TContext>) => Promise<string[]> | string[];
 
+/** What a fault or scenario set-up is given: where the run is and what the service is about to get. */
+export interface ArrangeArgs<TInput = unknown> {
+  /** The input the service is about to run with. */
+  input: unknown;
+  /** The run's input (from `sandboxInput`, with the path's settings). */
+  runInput: TInput;
+  /** The sandbox directory of this path (fresh per path, removed after it). */
+  dir: string;
+  /** How many times this actor ran before in this path (0 the first time). */
+  calls: number;
+}
+
 /**
  * A lifecycle's real side effects: the actors its machine names, and per-state invariants. The machine stays
  * pure; `machine.provide({ actors: services.actors })` runs it for real. Every field is optional: a user's
@@ -32,6 +44,24 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * `run --verify` and the generated suites' sandboxed paths check them.
    */
   invariants?: Record<string, Invariant<TInput, TContext>>;
+  /**
+   * Failures the generated suites inject into the real services, by actor name, so that a path step "service X
+   * fails" runs the real X, which fails for real, and the path goes on against the real system (its rollback, its
+   * retry, its invariants) instead of leaving it. Called just before the real X runs in a sandboxed path, with the
+   * input X is about to get and the error the path's sample gives: arrange the world (corrupt a file, take a port,
+   * arm a fault point) so that this run of X throws. Return `false` when this fault cannot be made; the path then
+   * goes on with the sample and stops checking the real system. Optional, per actor.
+   */
+  faults?: Record<string, (fault: ArrangeArgs<TInput> & { error: unknown }) => boolean | void | Promise<boolean | void>>;
+  /**
+   * Set-ups that make the real services return what a path's sample says they return, by actor name (an older
+   * version installed first, a spec file with new parameters): called just before the real X runs in a sandboxed
+   * path, with the output the path needs. Return `false` when the sandbox cannot be made to give it; the path then
+   * goes on with the sample and stops checking the real system. Once a set-up is given, X's real output must equal
+   * the sample (the test fails otherwise). Without one, a real output other than the sample ends the real part of
+   * the path quietly (a sample the real system cannot produce). Optional, per actor.
+   */
+  scenarios?: Record<string, (scenario: ArrangeArgs<TInput> & { output: unknown }) => boolean | void | Promise<boolean | void>>;
   /**
    * Makes an input whose every side effect stays under `dir` (a fresh temp directory) and on loopback, for
    * demos and tests: e.g. an example package and an empty target directory. `run` without `--input` uses it.

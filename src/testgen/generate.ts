@@ -19,9 +19,8 @@ export interface TestgenOptions {
   /** How the paths were made, for the file's summary line; default `<cover> cover`. */
   summary?: string;
   /**
-   * The lifecycle has real services (a built-in): paths of its default scenario also run against the real system
-   * in a sandbox. The default scenario is the catalogue's first input and first sample of every service output,
-   * which by convention describe a fresh sandbox; a path that uses only those can be followed by the real system.
+   * The lifecycle has real services (a built-in, or a user's with a sandbox): every path also runs against the real
+   * system in a sandbox, as far as it can follow (see `sandboxOption`).
    */
   services?: boolean | UserServicesImport;
   catalogue?: EventCatalogue;
@@ -103,11 +102,11 @@ function fileSource(paths: LifecyclePath[], names: string[], expectations: (Path
       const more = expected ? stepFields(expected.steps[k]!) : '';
       lines.push(`      { event: ${json(step.event, 6)}, state: ${json(step.state, 6)}${step.guards ? `, guards: ${json(step.guards, 6)}` : ''}${more} },`);
     });
-    const sandbox = (options.services === true || user?.sandbox === true) && isDefaultScenario(path, graph, options.catalogue);
+    const sandbox = options.services === true || user?.sandbox === true ? sandboxOption(path, graph, options.catalogue) : undefined;
     const start = expected
       ? [`context: ${json(expected.context, 4)}`, ...(expected.inputs ? [`inputs: ${json(expected.inputs, 4)}`] : []), ...(expected.output !== undefined ? [`output: ${json(expected.output, 4)}`] : [])]
       : [];
-    const runOptions = [...(sandbox ? ['sandbox: true'] : []), ...(path.initialGuards ? [`guards: ${json(path.initialGuards, 4)}`] : []), ...start];
+    const runOptions = [...(sandbox !== undefined ? [`sandbox: ${sandbox}`] : []), ...(path.initialGuards ? [`guards: ${json(path.initialGuards, 4)}`] : []), ...start];
     lines.push(`    ], ${json(path.initial, 4)}, ${json(path.input, 4)}${runOptions.length ? `, { ${runOptions.join(', ')} }` : ''});`);
     lines.push('  });');
   });
@@ -128,25 +127,29 @@ function stepFields(e: StepExpectation): string {
 }
 
 /**
- * Whether the real system in a fresh sandbox can follow a path: it starts from the catalogue's first input, every
- * service it lets finish returns the first sample of its outputs (by convention, what it returns in a fresh
- * sandbox) and does so once (a second call may well return something else), and it sends no event whose payload
- * is a sample (it would stand in for something the real system did not do).
+ * How a path runs against the real system: every path runs in a sandbox (the harness follows it with the real
+ * services as far as they, their `faults` and their `scenarios` can go), and the option says how many of its
+ * first steps a fresh sandbox follows by convention (`true`: all of them). Those are the default scenario: the
+ * catalogue's first input, every service that finishes returning the first sample of its outputs, once (a second
+ * call may well return something else), and no event whose payload is a sample (it would stand in for something
+ * the real system did not do). Within them a real output unlike its sample is a warning; past them, a sample the
+ * real system does not give (and no scenario set-up makes) quietly ends the real part of the path.
  */
-function isDefaultScenario(path: LifecyclePath, graph: LifecycleGraph, catalogue: EventCatalogue | undefined): boolean {
+function sandboxOption(path: LifecyclePath, graph: LifecycleGraph, catalogue: EventCatalogue | undefined): string {
   const first = catalogue?.inputs?.[0] ?? catalogue?.input;
-  if (!isDeepStrictEqual(path.input, first)) return false;
+  if (!isDeepStrictEqual(path.input, first)) return '0';
   const srcOf = new Map(graph.states.flatMap((s) => s.invoke.map((i) => [i.id, i.src] as const)));
   const finished = new Set<string>();
-  return path.steps.every((step) => {
+  const followed = path.steps.findIndex((step) => {
     const { type, ...payload } = step.event;
-    if (type.startsWith('xstate.error.actor.') || type.startsWith('xstate.after.')) return true;
-    if (!type.startsWith('xstate.done.actor.')) return Object.keys(payload).length === 0;
+    if (type.startsWith('xstate.error.actor.') || type.startsWith('xstate.after.')) return false;
+    if (!type.startsWith('xstate.done.actor.')) return Object.keys(payload).length > 0;
     const src = srcOf.get(type.slice('xstate.done.actor.'.length)) ?? '';
-    if (finished.has(src)) return false;
+    if (finished.has(src)) return true;
     finished.add(src);
-    return isDeepStrictEqual((step.event as { output?: unknown }).output, catalogue?.services?.[src]?.done?.[0]);
+    return !isDeepStrictEqual((step.event as { output?: unknown }).output, catalogue?.services?.[src]?.done?.[0]);
   });
+  return followed === -1 ? 'true' : String(followed);
 }
 
 /** `CHECK → done: checkPreconditions → … → done: saveRecord` (first and last events, step count). */

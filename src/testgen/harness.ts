@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, expect, TestRunner, vi } from 'vitest';
 import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, SimulatedClock, type StateValue, toPromise } from 'xstate';
@@ -63,13 +63,16 @@ export interface PathRunnerOptions {
 /** How one path is run. */
 export interface RunOptions {
   /**
-   * Run against the real system in a fresh sandbox (`services.sandboxInput`): each service the path lets finish
-   * really runs (a promise service, in lockstep with the path), and after every step the lifecycle's per-state
-   * invariants are checked against the real files, processes and ports. From the first step the real system
-   * cannot follow (an injected failure, a callback service, a service the path resolves with a sample) on,
-   * only the state is checked. The path's string fields (paths, URLs) give way to the sandbox's.
+   * Run against the real system in a fresh sandbox (`services.sandboxInput`): each service step runs the real
+   * service (a promise service, in lockstep with the path): one the path lets finish after the services'
+   * `scenarios` set-up for it, if any; one the path fails with the services' `faults` injected. After every step
+   * the lifecycle's per-state invariants are checked against the real files, processes and ports. From the first
+   * step the real system cannot follow (a failure no fault makes, a callback service, a sample no scenario makes,
+   * an event with a sample payload) on, only the model's expectations are checked. The path's string fields
+   * (paths, URLs) give way to the sandbox's. A number: how many first steps a fresh sandbox follows by convention
+   * (the catalogue's first samples: a real output unlike them there is a warning); `true`: all of them.
    */
-  sandbox?: boolean;
+  sandbox?: boolean | number;
   /** Outcomes for placeholder guards while the machine starts (eventless transitions out of the initial state). */
   guards?: Record<string, boolean>;
   /** The context once the machine has started; each step's `context`/`unset` then says what it changes. */
@@ -104,11 +107,22 @@ export async function createPathRunner(options: PathRunnerOptions) {
   const invokeIds = new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.id)));
   const unchecked = options.unchecked ?? [];
   const real = options.services === true ? await builtinServices(options.machine) : options.services;
+  const realActor = (src: string): AnyActorLogic | undefined => real?.actors?.[src];
   const { recorder, atEnd } = startRecording(options.coverage, graph);
 
   return async function run(name: string, steps: TestStep[], initial?: StateValue, pathInput?: unknown, runOptions: RunOptions = {}): Promise<void> {
-    const sandboxed = runOptions.sandbox === true && real !== undefined;
+    const sandboxed = runOptions.sandbox !== undefined && runOptions.sandbox !== false && real !== undefined;
+    // The first steps a fresh sandbox follows by convention (the default scenario's).
+    const followed = runOptions.sandbox === true ? steps.length : typeof runOptions.sandbox === 'number' ? runOptions.sandbox : 0;
     let lockstep = sandboxed;
+    // Steps run against the real system, and why the path left it (for `lifecycle coverage`).
+    let realSteps = 0;
+    let stopped: string | undefined;
+    const stop = (why: string) => {
+      if (lockstep) stopped = why;
+      lockstep = false;
+    };
+    const callsOf = new Map<string, number>();
     let dir: string | undefined;
     let input = pathInput;
     if (sandboxed) {
@@ -147,8 +161,6 @@ export async function createPathRunner(options: PathRunnerOptions) {
     // path's, so what the machine derived from the sandbox's is read back as the path's before comparing.
     const renames = sandboxed ? sandboxRenames(input, pathInput) : [];
     let expectedContext = runOptions.context;
-    // Set once a real service returned other than the path's sample: from then on only states (and invariants).
-    let diverged = false;
     const transitions = recorder && createTransitionRecorder(provided);
     const visited = new Set<string>();
     const actor = createActor(provided, { input: input as never, clock, ...(transitions ? { inspect: transitions.inspect } : {}) });
@@ -174,7 +186,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
         fail(k, `expected state ${formatStateValue(expected)}, got ${formatStateValue(snapshot.value)}`);
       }
       const expects = starting ?? step;
-      if (expects && !diverged) {
+      if (expects) {
         if (starting === undefined && expectedContext !== undefined) expectedContext = applyChange(expectedContext, step!);
         if (expectedContext !== undefined) compare(k, 'context', expectedContext, seen(snapshot.context, unchecked));
         const inputs = Object.fromEntries([...started].filter(([id]) => invokeIds.has(id)).map(([id, v]) => [id, seen(v) ?? null]));
@@ -208,33 +220,59 @@ export async function createPathRunner(options: PathRunnerOptions) {
           const service = pending.get(id);
           if (!service) fail(k, `service ${id} is not running, so it cannot ${done ? 'finish' : 'fail'} (running: ${[...pending.keys()].join(', ') || 'none'})`);
           pending.delete(id);
-          const realLogic = lockstep ? real?.actors?.[service!.src] : undefined;
-          if (done && realLogic && isPromiseLogic(realLogic)) {
-            // The real service does the step; the machine goes on with what it really returned.
-            try {
-              // The real service runs on the real clock; the machine takes its output at the model's time.
-              vi.useRealTimers();
-              let output: unknown;
-              try {
-                output = await toPromise(createActor(realLogic, { input: service!.input as never }).start());
-              } finally {
-                vi.useFakeTimers({ toFake: ['Date'], now: modelNow() });
-              }
-              // The expectations were computed with the path's sample; a real output unlike it leaves them behind.
+          const realLogic = lockstep ? realActor(service!.src) : undefined;
+          const calls = callsOf.get(service!.src) ?? 0;
+          callsOf.set(service!.src, calls + 1);
+          if (realLogic && isPromiseLogic(realLogic)) {
+            const arrange = { input: service!.input, runInput: input, dir: dir!, calls };
+            if (done) {
+              // The real service does the step, after the set-up (if the services give one) that makes it return
+              // the path's sample; the machine goes on with what it really returned.
               const sample = (step.event as { output?: unknown }).output;
-              if (expectedContext !== undefined && !equal(seen(output), comparable(sample))) {
-                console.warn(
-                  `lifecycle-kit: path "${name}", step ${k + 1}: the real ${service!.src} returned what the catalogue's first sample does not say (${differences(comparable(sample), seen(output), 2).join('; ')}); the context is not compared from here on: make that sample what ${service!.src} returns in a fresh sandbox`,
-                );
-                expectedContext = undefined;
-                diverged = true;
+              const scenario = real?.scenarios?.[service!.src];
+              const arranged = scenario ? await scenario({ ...arrange, output: sample }) : undefined;
+              if (arranged === false) {
+                stop(`no scenario of ${service!.src} gives its sample`);
+                service!.resolve(sample);
+              } else {
+                const outcome = await runReal(realLogic, service!.input);
+                if (!outcome.ok) fail(k, `the real service ${service!.src} failed where the path expects it to finish: ${describe(outcome.error)}`);
+                if (equal(seen(outcome.value), comparable(sample))) service!.resolve(outcome.value);
+                else if (scenario) {
+                  fail(k, `the real ${service!.src} returned other than the path's sample after scenarios.${service!.src} set it up (${differences(comparable(sample), seen(outcome.value), 3).join('; ')})`);
+                } else {
+                  // A sample the real system does not give here, and nothing sets it up: the path goes on with the
+                  // sample, on the model only. Where a fresh sandbox should give it (the catalogue's first sample),
+                  // the catalogue is stale, and says so.
+                  const what = differences(comparable(sample), seen(outcome.value), 2).join('; ');
+                  if (k < followed) {
+                    console.warn(
+                      `lifecycle-kit: path "${name}", step ${k + 1}: the real ${service!.src} returned what the catalogue's first sample does not say (${what}); the real system is not followed from here on: make that sample what ${service!.src} returns in a fresh sandbox, or give the services scenarios.${service!.src}`,
+                    );
+                  }
+                  stop(`the real ${service!.src} does not give the path's sample (${what}) and the services have no scenario for it`);
+                  service!.resolve(sample);
+                }
               }
-              service!.resolve(output);
-            } catch (error) {
-              fail(k, `the real service ${service!.src} failed where the path expects it to finish: ${describe(error)}`);
+            } else {
+              // The real service runs and fails for real, with the fault the services inject: the path goes on
+              // against the real system (its retries, its rollback, its invariants).
+              const sample = toError((step.event as { error?: unknown }).error);
+              const fault = real?.faults?.[service!.src];
+              const arranged = fault ? await fault({ ...arrange, error: (step.event as { error?: unknown }).error }) : false;
+              if (arranged === false) {
+                stop(fault ? `faults.${service!.src} cannot make this failure` : `the services have no faults.${service!.src}`);
+                service!.reject(sample);
+              } else {
+                const outcome = await runReal(realLogic, service!.input);
+                if (outcome.ok) fail(k, `the real service ${service!.src} finished where the path expects it to fail, after faults.${service!.src} injected the failure (it returned ${JSON.stringify(seen(outcome.value)) ?? 'undefined'})`);
+                // The real failure, in the sample's words when they differ: the model's expectations were computed
+                // from the sample, and what a failure says is the service's business, not the machine's.
+                service!.reject(equal(seen(outcome.error), comparable(sample)) ? outcome.error : sample);
+              }
             }
           } else {
-            lockstep = false;
+            if (lockstep) stop(realLogic ? `${service!.src} is not a promise service` : `the services have no real ${service!.src}`);
             if (done) service!.resolve((step.event as { output?: unknown }).output);
             else service!.reject(toError((step.event as { error?: unknown }).error));
           }
@@ -258,17 +296,18 @@ export async function createPathRunner(options: PathRunnerOptions) {
           }
         } else {
           // An event with a sample payload stands in for something the real system did not do.
-          if (Object.keys(step.event).length > 1) lockstep = false;
+          if (Object.keys(step.event).length > 1 && lockstep) stop(`event ${type} carries a sample payload`);
           actor.send(step.event as EventObject);
         }
         await settle();
         trail.push(type);
         await check(k, step.state, hasExpectations(step) || expectedContext !== undefined ? step : undefined);
+        if (lockstep) realSteps++;
       }
     } finally {
       actor.stop();
       // A path that failed still took the transitions up to its failure: they count.
-      if (recorder && transitions) recorder.add(transitions.take(), visited);
+      if (recorder && transitions) recorder.add(transitions.take(), visited, { steps: steps.length, real: realSteps, ...(stopped ? { stopped } : {}) });
       if (recorder && !atEnd) recorder.flush();
       vi.useRealTimers();
       restoreRandom();
@@ -349,11 +388,34 @@ async function builtinServices(machine: string): Promise<LifecycleServices | und
   return load ? load() : undefined;
 }
 
-/** The sandbox's input with the path's settings: string fields (paths, URLs, versions) come from the sandbox. */
+/**
+ * The sandbox's input with the path's settings: where things are (absolute paths, URLs: under the sandbox, on
+ * loopback) comes from the sandbox; every other field (versions, names, numbers, flags) the path gives is the
+ * path's, so the machine decides as the model did.
+ */
 function withSandbox(sandbox: unknown, pathInput: unknown): unknown {
   if (!pathInput || typeof pathInput !== 'object' || !sandbox || typeof sandbox !== 'object') return sandbox;
-  const settings = Object.entries(pathInput).filter(([, v]) => typeof v !== 'string');
-  return { ...(sandbox as object), ...Object.fromEntries(settings) };
+  const out: Record<string, unknown> = { ...(pathInput as object) };
+  for (const [k, v] of Object.entries(sandbox)) if (!(k in out) || isLocation(v)) out[k] = v;
+  return out;
+}
+
+const isLocation = (v: unknown): boolean => typeof v === 'string' && (isAbsolute(v) || /^[a-z][a-z0-9+.-]*:\/\//i.test(v));
+
+/**
+ * Runs a real promise service to its end on the real clock (the machine's `Date` is the model's, and its timers are
+ * simulated; the real service's own are not), and says how it ended.
+ */
+async function runReal(logic: AnyActorLogic, input: unknown): Promise<{ ok: boolean; value?: unknown; error?: unknown }> {
+  const now = Date.now();
+  vi.useRealTimers();
+  try {
+    return { ok: true, value: await toPromise(createActor(logic, { input: input as never }).start()) };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    vi.useFakeTimers({ toFake: ['Date'], now });
+  }
 }
 
 /** A `fromPromise` logic finishes on XState's promise-resolve event; a callback or machine logic does not. */

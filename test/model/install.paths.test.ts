@@ -173,7 +173,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -270,7 +270,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -474,7 +474,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -607,7 +607,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -701,7 +701,7 @@ describe("install", () => {
         "initialIntervalMs": 1000
       },
       "force": true
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -830,7 +830,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -963,7 +963,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1088,7 +1088,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1512,7 +1512,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1632,7 +1632,7 @@ describe("install", () => {
         "initialIntervalMs": 1000
       },
       "force": true
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1730,7 +1730,7 @@ describe("install", () => {
         "initialIntervalMs": 1000
       },
       "force": true
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1902,7 +1902,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2074,7 +2074,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2246,7 +2246,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2418,7 +2418,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2686,7 +2686,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2828,7 +2828,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2970,7 +2970,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3112,7 +3112,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3254,7 +3254,7 @@ describe("install", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3382,7 +3382,7 @@ describe("install", () => {
         "initialIntervalMs": 1000
       },
       "force": true
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "check_preconditions",
       "lastSucceededStep": null,
       "attempts": 1,

@@ -353,7 +353,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 5, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -543,7 +543,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 6, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -851,7 +851,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 2, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -969,7 +969,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1101,7 +1101,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1232,7 +1232,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2660,7 +2660,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 6, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3188,7 +3188,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 5, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3567,7 +3567,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 5, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3668,7 +3668,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3769,7 +3769,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -3870,7 +3870,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -4161,7 +4161,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 6, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -4957,7 +4957,7 @@ describe("operator", () => {
           "fatal"
         ]
       }
-    }, { context: {
+    }, { sandbox: 5, context: {
       "step": "readSpec",
       "lastSucceededStep": null,
       "attempts": 1,

@@ -404,7 +404,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -655,7 +655,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1000,7 +1000,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1232,7 +1232,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 2, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1421,7 +1421,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 2, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1562,7 +1562,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1720,7 +1720,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1941,7 +1941,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 2, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2169,7 +2169,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 2, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2359,7 +2359,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2527,7 +2527,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2770,7 +2770,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2957,7 +2957,7 @@ describe("preboot", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 500
       }
-    }, { context: {
+    }, { sandbox: 2, context: {
       "step": "loadConfig",
       "lastSucceededStep": null,
       "attempts": 1,

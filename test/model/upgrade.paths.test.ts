@@ -136,7 +136,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -344,7 +344,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -436,7 +436,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -528,7 +528,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -620,7 +620,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -881,7 +881,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1111,7 +1111,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1228,7 +1228,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1359,7 +1359,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1522,7 +1522,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1677,7 +1677,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -1844,7 +1844,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2007,7 +2007,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2198,7 +2198,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2369,7 +2369,7 @@ describe("upgrade", () => {
         "maxAttempts": 2,
         "initialIntervalMs": 1000
       }
-    }, { context: {
+    }, { sandbox: 1, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,
@@ -2521,7 +2521,7 @@ describe("upgrade", () => {
         "initialIntervalMs": 1000
       },
       "force": true
-    }, { context: {
+    }, { sandbox: 0, context: {
       "step": "checkVersion",
       "lastSucceededStep": null,
       "attempts": 1,

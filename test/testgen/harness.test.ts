@@ -81,13 +81,79 @@ describe('path runner', () => {
     );
   });
 
-  it('stops checking invariants once a failure is injected (the real system did not fail)', async () => {
+  it('without the services\' faults, stops checking invariants once a failure is injected (the real system did not fail)', async () => {
     const run = await createPathRunner({ machine: `${file}#machine`, services: services(false, []) });
     await run('injected', [
       { event: { type: 'xstate.error.actor.write', error: { message: 'disk full' } }, state: 'waiting' },
       { event: { type: 'xstate.after.backoff.h.waiting' }, state: 'writing' },
       { event: { type: 'xstate.done.actor.write' }, state: 'done' },
     ], 'writing', { dir: '/nowhere' }, { sandbox: true });
+  });
+
+  it('with the services\' faults, a failure runs the real service, which fails for real, and the path stays real', async () => {
+    const written: string[] = [];
+    let armed = false;
+    const real = services(false, written);
+    real.actors = {
+      write: fromPromise(async ({ input }: { input: { dir: string } }) => {
+        if (armed) {
+          armed = false;
+          throw new Error('disk full');
+        }
+        writeFileSync(join(input.dir, 'marker'), 'x');
+        written.push(input.dir);
+      }),
+    };
+    const faults: { calls: number; error: unknown }[] = [];
+    real.faults = {
+      write: ({ calls, error }) => {
+        faults.push({ calls, error });
+        armed = true;
+      },
+    };
+    const run = await createPathRunner({ machine: `${file}#machine`, services: real });
+    // The invariant of done fails: the path reached it against the real system, so it is checked.
+    await expect(run('fault', [
+      { event: { type: 'xstate.error.actor.write', error: { message: 'disk full' } }, state: 'waiting' },
+      { event: { type: 'xstate.after.backoff.h.waiting' }, state: 'writing' },
+      { event: { type: 'xstate.done.actor.write' }, state: 'done' },
+    ], 'writing', { dir: '/nowhere' }, { sandbox: true })).rejects.toThrow(/step 3 of 3: invariant of done does not hold/);
+    expect(faults).toEqual([{ calls: 0, error: { message: 'disk full' } }]);
+    expect(written).toHaveLength(1); // the retry ran for real
+
+    // A fault that does not make the service fail is the service's bug (or the hook's): the test says so.
+    real.faults = { write: () => {} };
+    await expect(run('no fault', [{ event: { type: 'xstate.error.actor.write', error: { message: 'disk full' } }, state: 'waiting' }], 'writing', { dir: '/nowhere' }, { sandbox: true })).rejects.toThrow(
+      /the real service write finished where the path expects it to fail, after faults.write injected the failure/,
+    );
+    // A fault the hook cannot make: the path goes on with the sample, and leaves the real system (no invariant).
+    real.faults = { write: () => false };
+    await run('cannot', [
+      { event: { type: 'xstate.error.actor.write', error: { message: 'disk full' } }, state: 'waiting' },
+      { event: { type: 'xstate.after.backoff.h.waiting' }, state: 'writing' },
+      { event: { type: 'xstate.done.actor.write' }, state: 'done' },
+    ], 'writing', { dir: '/nowhere' }, { sandbox: true });
+  });
+
+  it('with a scenario, the real output must be the sample; without one, a sample it does not give ends the real part', async () => {
+    const real: LifecycleServices = {
+      actors: { write: fromPromise(async () => ({ version: '1.0.0' })) },
+      invariants: { done: () => ['checked'] },
+      sandboxInput: async (d) => ({ dir: d }),
+    };
+    const run = await createPathRunner({ machine: `${file}#machine`, services: real });
+    const steps = (version: string) => [{ event: { type: 'xstate.done.actor.write', output: { version } }, state: 'done' }];
+    // Without a scenario: the path goes on with the sample (the invariant is not checked: the real system left).
+    await run('other sample', steps('2.0.0'), 'writing', { dir: '/nowhere' }, { sandbox: 0 });
+    // The same sample: followed, so the invariant is checked.
+    await expect(run('same', steps('1.0.0'), 'writing', { dir: '/nowhere' }, { sandbox: 0 })).rejects.toThrow(/invariant of done does not hold .*: checked/);
+    // With a scenario that claims to set it up, a real output unlike the sample fails the test.
+    const asked: unknown[] = [];
+    real.scenarios = { write: ({ output }) => void asked.push(output) };
+    await expect(run('scenario', steps('2.0.0'), 'writing', { dir: '/nowhere' }, { sandbox: 0 })).rejects.toThrow(
+      /the real write returned other than the path's sample after scenarios.write set it up \(version: expected "2.0.0", got "1.0.0"\)/,
+    );
+    expect(asked).toEqual([{ version: '2.0.0' }]);
   });
 });
 
