@@ -76,6 +76,10 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
   };
   const makeScope = (input: unknown) => {
     const self = asideFromSeed(() => createActor(machine, { input, inspect: capture }));
+    // A machine that sends to its parent (`sendParent`) is one a parent invokes or spawns: XState refuses to resolve
+    // the send without one, so exploring it would stop there. A stand-in parent receives nothing (no action runs).
+    const actor = self as unknown as { _parent?: unknown };
+    if (!actor._parent) actor._parent = PARENT_STAND_IN;
     return { self, defer: () => {}, id: '', logger: () => {}, sessionId: '', stopChild: () => {}, system: self.system, emit: () => {}, actionExecutor: (action: { type: string; params?: unknown }) => options.onAction?.(action) };
   };
   let scope: ReturnType<typeof makeScope> | undefined;
@@ -124,6 +128,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
     },
   };
 }
+
+/** The parent a stepped machine sends to: an actor ref that takes events and drops them. */
+const PARENT_STAND_IN = { id: '(parent)', sessionId: '(parent)', send: () => {}, getSnapshot: () => undefined, subscribe: () => ({ unsubscribe: () => {} }) };
 
 /**
  * The machine with every named guard wrapped: a chosen outcome wins; otherwise the implementation runs, and if it

@@ -5,6 +5,7 @@ import { extractGraph } from '../../src/model/extract.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { resolveSamples } from '../../src/model/samples.ts';
 import { generatePaths } from '../../src/paths/index.ts';
+import { createMachine, sendParent } from 'xstate';
 
 const FIX = new URL('../fixtures/infer/', import.meta.url).pathname;
 
@@ -39,5 +40,19 @@ describe('inference mechanisms on machines built the way third-party code builds
     const source = catalogueSource(samples.catalogue, samples.origins, { machine: 'factory-child.ts#connectorMachine' });
     expect(source).toMatch(/more made at run time, holding functions, are not data and left out/);
     expect(source).not.toMatch(/match: undefined/);
+  });
+
+  it('explores a machine that sends to its parent (one a parent invokes) as far as it goes', () => {
+    const child = createMachine({
+      id: 'request',
+      initial: 'waiting',
+      states: {
+        waiting: { on: { REPLY: 'done' }, after: { 100: 'failed' } },
+        done: { type: 'final', entry: sendParent({ type: 'request.success' }) },
+        failed: { type: 'final', entry: sendParent(() => ({ type: 'request.failed' })) },
+      },
+    });
+    const result = generatePaths(child, extractGraph(child));
+    expect(result.coverage.transitions.uncovered).toEqual([]);
   });
 });
