@@ -25,6 +25,7 @@ import { createTransitionRecorder } from '../runtime/transition-ids.ts';
 import { type Comparable, comparable, differences, equal } from './comparable.ts';
 import { type StepExpectation, toError } from './expectations.ts';
 import { withNamedInlineActors } from './inline-actors.ts';
+import { type Relay, startRelay, takeRelayed } from './relay.ts';
 import { seedRandom } from '../model/seeded-random.ts';
 import type { LifecycleServices } from '../services/types.ts';
 
@@ -83,6 +84,9 @@ export interface RunOptions {
   output?: Comparable | null;
 }
 
+/** How long an event step waits for a real callback service to send its event. */
+const RELAY_WAIT_MS = Number(process.env.LIFECYCLE_RELAY_WAIT_MS) || 2000;
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -133,13 +137,37 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const pending = new Map<string, Pending & { src: string; input: unknown }>();
     // The services a step started, with their inputs (compared with the step's `inputs`).
     let started = new Map<string, unknown>();
+    // Real callback services running beside their stand-ins (by invoke id), and their set-ups still under way.
+    const relays = new Map<string, Relay>();
+    const starting: Promise<void>[] = [];
+    let current = -1; // the step being taken (-1: the start)
     const controllable = (src: string): AnyActorLogic =>
       withEmptyContext(
-        fromPromise(({ self, input: serviceInput }) => {
+        fromPromise(({ self, input: serviceInput, signal }) => {
           started.set(self.id, serviceInput);
+          const logic = lockstep ? realActor(src) : undefined;
+          if (logic && !isPromiseLogic(logic)) starting.push(relayFor(self.id, src, logic, serviceInput, signal));
           return new Promise((resolve, reject) => pending.set(self.id, { resolve, reject, src, input: serviceInput }));
         }),
       );
+    // Runs the real callback service `src`, after the fault its next event in the path (a failure the services can
+    // make, `faults[<event type>]`) needs; stopped with its stand-in.
+    const relayFor = async (id: string, src: string, logic: AnyActorLogic, serviceInput: unknown, signal: AbortSignal) => {
+      const next = steps.slice(current + 1).find((s) => !s.event.type.startsWith('xstate.'));
+      const fault = next && real?.faults?.[next.event.type];
+      const calls = callsOf.get(src) ?? 0;
+      callsOf.set(src, calls + 1);
+      if (fault && (await fault({ input: serviceInput, runInput: input, dir: dir!, calls, error: next.event })) === false) {
+        return stop(`faults.${next.event.type} cannot make it`);
+      }
+      if (signal.aborted || !lockstep) return;
+      const relay = startRelay(src, logic, serviceInput);
+      relays.set(id, relay);
+      signal.addEventListener('abort', () => {
+        relay.stop();
+        relays.delete(id);
+      });
+    };
     const actors = Object.fromEntries([...services].map((s) => [inlineNames.get(s) ?? s, controllable(s)]));
     // A step's chosen guard outcomes stand in for guards the machine's module leaves as throwing placeholders.
     let chosen: Record<string, boolean> = runOptions.guards ?? {};
@@ -169,10 +197,37 @@ export async function createPathRunner(options: PathRunnerOptions) {
       throw new Error(`path "${name}", step ${k + 1} of ${steps.length}: ${what}\n  path so far: ${trail.join(' → ') || '(start)'}`);
     };
     const settle = async () => {
+      while (starting.length) await Promise.all(starting.splice(0));
       for (let i = 0; i < 3; i++) {
         await new Promise((resolve) => setImmediate(resolve));
         clock.increment(0); // timers of 0 ms
       }
+    };
+    // The event a step sends: the one a real callback service sent, when the path follows the real system and
+    // one of them sends it (after the set-up `scenarios[<event type>]` that makes it, if any). An event with a
+    // sample payload that no real service sends stands in for something the real system did not do.
+    const fromRealSystem = async (event: TestStep['event']): Promise<TestStep['event']> => {
+      const payload = Object.keys(event).length > 1;
+      if (!lockstep) return event;
+      const scenario = real?.scenarios?.[event.type];
+      const buffered = [...relays.values()].some((r) => r.events.some((e) => e.type === event.type));
+      if (!relays.size || (!payload && !scenario && !buffered)) {
+        if (payload) stop(`event ${event.type} carries a sample payload and no real service is running to send it`);
+        return event;
+      }
+      if (scenario && (await scenario({ input: undefined, runInput: input, dir: dir!, calls: 0, output: event })) === false) {
+        stop(`scenarios.${event.type} cannot make it`);
+        return event;
+      }
+      const taken = await takeRelayed(relays, event.type, RELAY_WAIT_MS);
+      if (!taken) {
+        const ended = [...relays.values()].map((r) => r.ended && `${r.src}: ${r.ended}`).filter(Boolean);
+        stop(`no real service sent ${event.type} within ${RELAY_WAIT_MS} ms${ended.length ? ` (${ended.join('; ')})` : ''}`);
+        return event;
+      }
+      if (equal(seen(taken.event), comparable(event))) return taken.event as TestStep['event'];
+      stop(`the real ${taken.relay.src} sent ${event.type} unlike the path's (${differences(comparable(event), seen(taken.event), 1).join('; ')})`);
+      return event;
     };
     const seen = (value: unknown, leaveOut: readonly string[] = []) => renamed(comparable(value, leaveOut), renames);
     const compare = (k: number, what: string, expected: Comparable | null | undefined, actual: Comparable | undefined) => {
@@ -211,6 +266,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
       await settle();
       if (initial !== undefined) await check(-1, initial, undefined, expectedContext !== undefined ? runOptions : undefined);
       for (const [k, step] of steps.entries()) {
+        current = k;
         chosen = step.guards ?? {};
         started = new Map();
         const { type } = step.event;
@@ -295,9 +351,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
             await advance(delay!);
           }
         } else {
-          // An event with a sample payload stands in for something the real system did not do.
-          if (Object.keys(step.event).length > 1 && lockstep) stop(`event ${type} carries a sample payload`);
-          actor.send(step.event as EventObject);
+          actor.send((await fromRealSystem(step.event)) as EventObject);
         }
         await settle();
         trail.push(type);
@@ -306,6 +360,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
       }
     } finally {
       actor.stop();
+      for (const relay of relays.values()) relay.stop();
       // A path that failed still took the transitions up to its failure: they count.
       if (recorder && transitions) recorder.add(transitions.take(), visited, { steps: steps.length, real: realSteps, ...(stopped ? { stopped } : {}) });
       if (recorder && !atEnd) recorder.flush();

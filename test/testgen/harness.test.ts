@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromPromise } from 'xstate';
+import { fromCallback, fromPromise } from 'xstate';
 import type { LifecycleServices } from '../../src/services/types.ts';
 import { createPathRunner } from '../../src/testgen/harness.ts';
 
@@ -27,6 +27,30 @@ export const machine = setup({
     writing: { invoke: { id: 'write', src: 'write', input: ({ context }) => ({ dir: context.dir }), onDone: 'done', onError: 'waiting' } },
     waiting: { after: { backoff: 'writing' } },
     done: { type: 'final' },
+  },
+});
+`,
+);
+
+// A machine whose step is a callback service that reports progress, then its result or a failure.
+const callbackFile = join(dir, 'harness-callback-machine.ts');
+writeFileSync(
+  callbackFile,
+  `import { setup, fromCallback } from 'xstate';
+export const machine = setup({
+  types: { input: {} as { dir: string } },
+  actors: { fetch: fromCallback(() => {}) },
+}).createMachine({
+  id: 'c',
+  context: ({ input }) => ({ dir: input.dir, file: '' }),
+  initial: 'fetching',
+  states: {
+    fetching: {
+      invoke: { id: 'fetch', src: 'fetch', input: ({ context }) => ({ dir: context.dir }) },
+      on: { PROGRESS: {}, DONE: { target: 'done', actions: ({ context, event }) => { context.file = event.file; } }, FAILED: 'failed' },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final' },
   },
 });
 `,
@@ -154,6 +178,39 @@ describe('path runner', () => {
       /the real write returned other than the path's sample after scenarios.write set it up \(version: expected "2.0.0", got "1.0.0"\)/,
     );
     expect(asked).toEqual([{ version: '2.0.0' }]);
+  });
+});
+
+describe('path runner, callback services', () => {
+  const fetchServices = (fails: { armed: boolean }): LifecycleServices => ({
+    actors: {
+      fetch: fromCallback(({ sendBack, input }: { sendBack: (e: { type: string; [k: string]: unknown }) => void; input: { dir: string } }) => {
+        const t = setTimeout(() => {
+          sendBack({ type: 'PROGRESS', received: 1 });
+          if (fails.armed) sendBack({ type: 'FAILED', reason: 'offline' });
+          else sendBack({ type: 'DONE', file: join(input.dir, 'f') });
+        }, 10);
+        return () => clearTimeout(t);
+      }),
+    },
+    invariants: { done: () => ['reached for real'] },
+    faults: { FAILED: () => void (fails.armed = true) },
+    sandboxInput: async (d) => ({ dir: d }),
+  });
+
+  it('takes the event the real callback service sends, and follows the real system with it', async () => {
+    const fails = { armed: false };
+    const run = await createPathRunner({ machine: `${callbackFile}#machine`, services: fetchServices(fails) });
+    // The real DONE names the sandbox's file, read back as the path's: the real system is followed, so done's
+    // invariant is checked.
+    await expect(run('real done', [{ event: { type: 'DONE', file: '/nowhere/f' }, state: 'done' }], 'fetching', { dir: '/nowhere' }, { sandbox: true })).rejects.toThrow(
+      /invariant of done does not hold .*reached for real/,
+    );
+    // A payload the real service does not send: the path goes on with the sample, off the real system.
+    await run('other file', [{ event: { type: 'DONE', file: '/elsewhere' }, state: 'done' }], 'fetching', { dir: '/nowhere' }, { sandbox: true });
+    // The failure the path's next event needs is arranged (faults keyed by the event type) before the service runs.
+    await run('failed', [{ event: { type: 'FAILED', reason: 'offline' }, state: 'failed' }], 'fetching', { dir: '/nowhere' }, { sandbox: true });
+    expect(fails.armed).toBe(true);
   });
 });
 
