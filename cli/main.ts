@@ -132,7 +132,7 @@ export const COMMANDS: { name: string; term: string; description: string; load: 
   {
     name: 'testgen',
     term: 'testgen [options] <machine>',
-    description: 'write vitest files that drive the lifecycle along paths taking every transition',
+    description: 'write vitest files that drive the lifecycle along paths taking every transition and guard outcome, checking states, context, inputs, delays and output (and the real services, where it has a sandbox)',
     load: async () => (await import('./commands/testgen.ts')).registerTestgen,
   },
   {

@@ -17,7 +17,7 @@ import { reportWalks, walkFlags, walkOptions } from './testgen-walks.ts';
 export const registerTestgen: Register = (program, { io, setExitCode }) => {
   program
     .command('testgen')
-    .description('write vitest files that drive the lifecycle along paths taking every transition')
+    .description('write vitest files that drive the lifecycle along paths taking every transition and guard outcome, checking states, context, inputs, delays and output (and the real services, where it has a sandbox)')
     .argument('<machine>', 'built-in name or path/to/file.ts#exportName')
     .option('-o, --out <dir>', 'directory of the generated tests', 'test/model')
     .option('--check', 'exit 1 if the committed generated tests differ from what the machine gives now')

@@ -49,7 +49,7 @@ export function createCoverageRecorder(graph: LifecycleGraph, dir: string, testF
     flush() {
       if (!cleaned) removeEarlierRuns(dir, `${fileStem(machine.id, testFile)}.`, name);
       cleaned = true;
-      const file: CoverageFile = { format: COVERAGE_FORMAT, machine, testFile, pid: process.pid, recordedAt: new Date().toISOString(), runs, transitions: [...taken].sort(), states: [...states].sort(), steps };
+      const file: CoverageFile = { format: COVERAGE_FORMAT, machine, testFile, pid: process.pid, recordedAt: new Date().toISOString(), runs, transitions: [...taken].sort(), states: [...states].sort(), ...(steps.total ? { steps } : {}) };
       writeFileAtomic(join(dir, name), `${JSON.stringify(file, null, 2)}\n`);
     },
   };

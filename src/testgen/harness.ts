@@ -361,8 +361,10 @@ export async function createPathRunner(options: PathRunnerOptions) {
     } finally {
       actor.stop();
       for (const relay of relays.values()) relay.stop();
+      // What the real services keep in this process (servers) ends with the path, as with a run.
+      if (sandboxed) await real!.dispose?.();
       // A path that failed still took the transitions up to its failure: they count.
-      if (recorder && transitions) recorder.add(transitions.take(), visited, { steps: steps.length, real: realSteps, ...(stopped ? { stopped } : {}) });
+      if (recorder && transitions) recorder.add(transitions.take(), visited, sandboxed ? { steps: steps.length, real: realSteps, ...(stopped ? { stopped } : {}) } : undefined);
       if (recorder && !atEnd) recorder.flush();
       vi.useRealTimers();
       restoreRandom();

@@ -49,4 +49,21 @@ describe('coverage recording', () => {
     second.flush();
     expect(JSON.parse(readFileSync(join(dir, own), 'utf8'))).toMatchObject({ runs: 3, transitions: ['pay.idle:APPROVE:0', 'pay.idle:APPROVE:1', 'pay.idle:CANCEL:0'] });
   });
+
+  it('sums the steps sandboxed paths ran against the real services, and coverage prints the share and the reasons', async () => {
+    const own = mkdtempSync(join(dir, 'real-'));
+    const recorder = createCoverageRecorder(graph, own, 'test/real.test.ts');
+    recorder.add(['pay.idle:CANCEL:0'], ['pay'], { steps: 4, real: 4 });
+    recorder.add(['pay.idle:CANCEL:0'], ['pay'], { steps: 6, real: 2, stopped: 'the services have no faults.charge' });
+    recorder.add(['pay.idle:CANCEL:0'], ['pay'], { steps: 2, real: 0, stopped: 'the services have no faults.charge' });
+    recorder.add(['pay.idle:CANCEL:0'], ['pay']); // not sandboxed: not counted
+    recorder.flush();
+    const [file] = readdirSync(own);
+    expect(JSON.parse(readFileSync(join(own, file!), 'utf8')).steps).toEqual({ total: 12, real: 6, stopped: { 'the services have no faults.charge': 2 } });
+    const { run } = await import('../../cli/main.ts');
+    let out = '';
+    const code = await run(['coverage', new URL('../fixtures/coverage/pay.ts', import.meta.url).pathname, '--from', own, '-f', 'text'], { stdout: { write: (t) => (out += String(t)) }, stderr: { write: () => {} } });
+    expect(code).toBe(0);
+    expect(out).toContain('steps against the real services: 6/12 (50%)\nleft the real system (2 paths): the services have no faults.charge\n');
+  });
 });
