@@ -15,11 +15,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -32,11 +48,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -50,11 +82,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -71,11 +119,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -128,11 +192,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -144,11 +224,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         },
@@ -211,11 +307,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -234,11 +346,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         },
@@ -304,16 +432,16 @@ describe("install", () => {
       { event: {
         "type": "xstate.error.actor.0.install.checkingPreconditions",
         "error": {
-          "message": "manifest.json is missing",
-          "kind": "invalid-package"
+          "message": "package examples/packages/nginx/1.1.0 has no manifest.json at its root",
+          "kind": "invalid-manifest"
         }
       }, state: "preconditionFailed", context: {
         "lastError": {
           "step": "check_preconditions",
-          "message": "manifest.json is missing",
+          "message": "package examples/packages/nginx/1.1.0 has no manifest.json at its root",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
-          "kind": "invalid-package"
+          "kind": "invalid-manifest"
         },
         "outcome": "preconditionFailed"
       }, output: {
@@ -328,10 +456,10 @@ describe("install", () => {
         "attempts": 1,
         "lastError": {
           "step": "check_preconditions",
-          "message": "manifest.json is missing",
+          "message": "package examples/packages/nginx/1.1.0 has no manifest.json at its root",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
-          "kind": "invalid-package"
+          "kind": "invalid-manifest"
         }
       } },
     ], "checkingPreconditions", {
@@ -379,11 +507,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -396,11 +540,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -430,11 +590,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -455,11 +631,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -512,11 +704,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -529,11 +737,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -563,11 +787,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -588,11 +828,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -645,11 +901,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -662,11 +934,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -681,11 +969,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -739,11 +1043,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -756,11 +1076,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -790,11 +1126,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -811,11 +1163,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -868,11 +1236,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -885,11 +1269,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -919,11 +1319,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -944,11 +1360,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1001,11 +1433,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1018,11 +1466,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -1052,11 +1516,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1126,11 +1606,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1143,21 +1639,44 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
       }, inputs: {"0.install.readingRecord":{"target":".lifecycle/target","name":"nginx"}} },
-      { event: {"type":"xstate.error.actor.0.install.readingRecord","error":{"message":"injected failure"}}, state: "failed", context: {
+      { event: {
+        "type": "xstate.error.actor.0.install.readingRecord",
+        "error": {
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
+          "kind": "invalid-record"
+        }
+      }, state: "failed", context: {
         "lastError": {
           "step": "read_installation_record",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         },
         "outcome": "failed"
       }, output: {
@@ -1172,9 +1691,10 @@ describe("install", () => {
         "attempts": 1,
         "lastError": {
           "step": "read_installation_record",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         }
       } },
     ], "checkingPreconditions", {
@@ -1222,11 +1742,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1239,11 +1775,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -1257,11 +1809,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1291,11 +1859,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1378,11 +1962,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1395,11 +1995,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -1429,11 +2045,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1463,11 +2095,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1550,11 +2198,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1567,11 +2231,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         },
@@ -1579,13 +2259,20 @@ describe("install", () => {
         "previousVersion": "1.0.0"
       }, inputs: {"0.install.readingRecord":{"target":".lifecycle/target","name":"nginx"}} },
       { event: {"type":"xstate.done.actor.0.install.readingRecord","output":{"record":null}}, state: "cleaningPrevious", context: {"step":"cleanup_previous","lastSucceededStep":"read_installation_record"}, inputs: {"0.install.cleaningPrevious":{"target":".lifecycle/target","name":"nginx","version":"1.1.0"}} },
-      { event: {"type":"xstate.error.actor.0.install.cleaningPrevious","error":{"message":"injected failure"}}, state: "rollingBack", context: {
+      { event: {
+        "type": "xstate.error.actor.0.install.cleaningPrevious",
+        "error": {
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
+          "kind": "invalid-record"
+        }
+      }, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "cleanup_previous",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         }
       }, inputs: {
         "0.install.rollingBack": {
@@ -1595,11 +2282,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1619,9 +2322,10 @@ describe("install", () => {
         "attempts": 1,
         "lastError": {
           "step": "cleanup_previous",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         }
       } },
     ], "checkingPreconditions", {
@@ -1670,11 +2374,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1687,22 +2407,45 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
       }, inputs: {"0.install.readingRecord":{"target":".lifecycle/target","name":"nginx"}} },
       { event: {"type":"xstate.done.actor.0.install.readingRecord","output":{"record":null}}, state: "cleaningPrevious", context: {"step":"cleanup_previous","lastSucceededStep":"read_installation_record"}, inputs: {"0.install.cleaningPrevious":{"target":".lifecycle/target","name":"nginx","version":"1.1.0"}} },
-      { event: {"type":"xstate.error.actor.0.install.cleaningPrevious","error":{"message":"injected failure"}}, state: "failed", context: {
+      { event: {
+        "type": "xstate.error.actor.0.install.cleaningPrevious",
+        "error": {
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
+          "kind": "invalid-record"
+        }
+      }, state: "failed", context: {
         "lastError": {
           "step": "cleanup_previous",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         },
         "outcome": "failed"
       }, output: {
@@ -1717,9 +2460,10 @@ describe("install", () => {
         "attempts": 1,
         "lastError": {
           "step": "cleanup_previous",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         }
       } },
     ], "checkingPreconditions", {
@@ -1768,11 +2512,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1785,11 +2545,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -1819,11 +2595,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1853,11 +2645,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1940,11 +2748,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -1957,11 +2781,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -1991,11 +2831,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2025,11 +2881,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2112,11 +2984,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2129,11 +3017,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -2163,11 +3067,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2197,11 +3117,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2284,11 +3220,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2301,11 +3253,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -2335,11 +3303,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2369,11 +3353,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2456,11 +3456,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2473,11 +3489,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -2491,11 +3523,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2525,11 +3573,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2582,11 +3646,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2599,11 +3679,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -2633,11 +3729,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2667,11 +3779,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2724,11 +3852,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2741,11 +3885,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -2775,11 +3935,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2809,11 +3985,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2866,11 +4058,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2883,11 +4091,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -2917,11 +4141,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -2951,11 +4191,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3008,11 +4264,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3025,11 +4297,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -3059,11 +4347,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3093,11 +4397,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3150,11 +4470,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3167,11 +4503,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         }
@@ -3201,11 +4553,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3235,11 +4603,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3292,11 +4676,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3309,11 +4709,27 @@ describe("install", () => {
           "name": "nginx",
           "version": "1.1.0",
           "assets": {
-            "kibana_assets": [
-              "kibana/dashboard.json"
+            "dashboards": [
+              "kibana/dashboard/nginx-overview.json"
+            ],
+            "visualizations": [
+              "kibana/visualization/nginx-response-codes.json"
             ],
             "ilm_policies": [
-              "ilm/logs.json"
+              "elasticsearch/ilm/logs-nginx.json"
+            ],
+            "index_templates": [
+              "elasticsearch/index_template/logs-nginx.access.json",
+              "elasticsearch/index_template/logs-nginx.error.json"
+            ],
+            "ingest_pipelines": [
+              "elasticsearch/ingest_pipeline/nginx-access.json"
+            ],
+            "transforms": [
+              "elasticsearch/transform/nginx-top-urls.json"
+            ],
+            "ml_models": [
+              "ml/nginx-anomalous-status.json"
             ]
           }
         },
@@ -3321,13 +4737,20 @@ describe("install", () => {
         "previousVersion": "1.0.0"
       }, inputs: {"0.install.readingRecord":{"target":".lifecycle/target","name":"nginx"}} },
       { event: {"type":"xstate.done.actor.0.install.readingRecord","output":{"record":null}}, state: "cleaningPrevious", context: {"step":"cleanup_previous","lastSucceededStep":"read_installation_record"}, inputs: {"0.install.cleaningPrevious":{"target":".lifecycle/target","name":"nginx","version":"1.1.0"}} },
-      { event: {"type":"xstate.error.actor.0.install.cleaningPrevious","error":{"message":"injected failure"}}, state: "rollingBack", context: {
+      { event: {
+        "type": "xstate.error.actor.0.install.cleaningPrevious",
+        "error": {
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
+          "kind": "invalid-record"
+        }
+      }, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "cleanup_previous",
-          "message": "injected failure",
+          "message": "installation record .lifecycle/target/.installations/nginx.json is not valid JSON",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-record"
         }
       }, inputs: {
         "0.install.rollingBack": {
@@ -3337,11 +4760,27 @@ describe("install", () => {
             "name": "nginx",
             "version": "1.1.0",
             "assets": {
-              "kibana_assets": [
-                "kibana/dashboard.json"
+              "dashboards": [
+                "kibana/dashboard/nginx-overview.json"
+              ],
+              "visualizations": [
+                "kibana/visualization/nginx-response-codes.json"
               ],
               "ilm_policies": [
-                "ilm/logs.json"
+                "elasticsearch/ilm/logs-nginx.json"
+              ],
+              "index_templates": [
+                "elasticsearch/index_template/logs-nginx.access.json",
+                "elasticsearch/index_template/logs-nginx.error.json"
+              ],
+              "ingest_pipelines": [
+                "elasticsearch/ingest_pipeline/nginx-access.json"
+              ],
+              "transforms": [
+                "elasticsearch/transform/nginx-top-urls.json"
+              ],
+              "ml_models": [
+                "ml/nginx-anomalous-status.json"
               ]
             }
           },
@@ -3349,12 +4788,19 @@ describe("install", () => {
           "latestExecutedState": null
         }
       } },
-      { event: {"type":"xstate.error.actor.0.install.rollingBack","error":{"message":"injected failure"}}, state: "failed", context: {
+      { event: {
+        "type": "xstate.error.actor.0.install.rollingBack",
+        "error": {
+          "message": "cannot roll nginx back to 1.0.0: the backup in .lifecycle/target holds 1.0.0-other",
+          "kind": "rollback-unavailable"
+        }
+      }, state: "failed", context: {
         "lastError": {
           "step": "rollback",
-          "message": "injected failure",
+          "message": "cannot roll nginx back to 1.0.0: the backup in .lifecycle/target holds 1.0.0-other",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "rollback-unavailable"
         },
         "outcome": "failed"
       }, output: {
@@ -3369,9 +4815,10 @@ describe("install", () => {
         "attempts": 1,
         "lastError": {
           "step": "rollback",
-          "message": "injected failure",
+          "message": "cannot roll nginx back to 1.0.0: the backup in .lifecycle/target holds 1.0.0-other",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "rollback-unavailable"
         }
       } },
     ], "checkingPreconditions", {

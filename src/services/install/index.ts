@@ -6,13 +6,15 @@
  * - `package.ts` reads and validates a package; `kinds.ts` maps steps to asset kinds and paths;
  * - `steps.ts` runs the idempotent asset steps and saves the record; `record.ts` reads and writes the record;
  * - `backup.ts` keeps the replaced version for a rollback; `actors.ts` preconditions, record, force, rollback;
- * - `faults.ts` injects failures a package declares; `invariants.ts` the per-state checks.
+ * - `faults.ts` injects failures a package declares; `invariants.ts` the per-state checks;
+ * - `test-hooks.ts` the generated suites' `faults` and `scenarios`: the sandbox made to fail or to answer as a path says.
  *
  * @example
  * const actor = createActor(installMachine.provide({ actors: installServices.actors }), {
  *   input: { package: 'examples/packages/nginx/1.0.0', target: '/tmp/stack' },
  * }).start();
  */
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import type { InstallContext, InstallInput, InstallStep, StepInput } from '../../../machines/install.ts';
@@ -21,6 +23,7 @@ import type { BuiltinServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious, readInstallationRecord, rollback } from './actors.ts';
 import { installInvariants } from './invariants.ts';
 import { runStep } from './steps.ts';
+import { installFaults, installScenarios } from './test-hooks.ts';
 import { checkInput } from '../check-input.ts';
 
 export { readPackage, validateManifest, type InstallFault, type ServiceManifest } from './package.ts';
@@ -57,9 +60,15 @@ export const installServices: BuiltinServices<InstallInput, InstallContext> = {
     retry: { kind: 'retry' },
   }, cwd),
   invariants: installInvariants,
+  faults: installFaults,
+  scenarios: installScenarios,
   async sandboxInput(dir) {
+    // A copy of the example package (the catalogue's), so that what breaks or replaces it (the generated suites'
+    // faults: a manifest gone, another version copied over it) stays in the sandbox.
+    const pkg = join(dir, 'packages', 'nginx', '1.1.0');
+    cpSync(examplePackage('nginx', '1.1.0'), pkg, { recursive: true }); // sync: three times faster than cp here
     return {
-      package: examplePackage('nginx', '1.0.0'),
+      package: pkg,
       target: join(dir, 'target'),
       retry: { maxAttempts: 3, initialIntervalMs: 20, backoffRate: 2, maxIntervalMs: 200 },
     };

@@ -3,13 +3,14 @@
  * in a state. Each returns the violations it finds, one sentence each.
  */
 import { readFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { INSTALL_STEPS, type InstallContext, type InstallInput, type InstallStep } from '../../../machines/install.ts';
 import type { Invariant, InvariantProbe } from '../types.ts';
-import { backupDir } from './backup.ts';
-import { exists, listFiles } from './fs.ts';
+import { backedUpVersion, backupDir } from './backup.ts';
+import { exists, isDirectory, listFiles } from './fs.ts';
 import { STEP_KINDS, kindDir } from './kinds.ts';
 import { readPackage } from './package.ts';
-import { readRecord, recordPath, type InstallationRecordFile } from './record.ts';
+import { completedVersion, readRecord, recordPath, type InstallationRecordFile } from './record.ts';
 import { packageFiles } from './steps.ts';
 
 type Probe = InvariantProbe<InstallInput, InstallContext>;
@@ -51,34 +52,100 @@ async function filesMatchRecord(target: string, r: InstallationRecordFile): Prom
   return problems;
 }
 
+/** Files of the package's `kinds` in the target (any file, asset or not). */
+async function filesOf(target: string, name: string, kinds: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const kind of kinds) for (const f of await listFiles(kindDir(target, kind, name))) out.push(`${kindDir(target, kind, name)}/${f}`);
+  return out;
+}
+
+/** The version the backup of `name` holds (null: no backup), read as `backup.ts` does. */
+async function backupVersion(target: string, name: string): Promise<string | null> {
+  return (await exists(backupDir(target, name))) ? ((await backedUpVersion(target, name)) ?? '(unknown)') : null;
+}
+
 /**
  * In `installing.<step>`: every step before it has written exactly the package's assets, and the record says the
- * step before it is the latest executed one (or `<step>` itself, when its service has just finished).
+ * step before it is the latest executed one (or `<step>` itself, when its service has just finished). With force,
+ * whose cleanup removed every asset of the package, the kinds of the steps after it hold nothing yet (without force
+ * they may hold what another version's attempt left, which their step removes). A run that replaces a version
+ * keeps a backup of that version holding every kind replaced so far (what a rollback restores; force's cleanup backs
+ * up all of them, each step its own before it writes); a run that replaces nothing keeps no backup.
  */
 function duringStep(step: InstallStep): Check {
   const i = INSTALL_STEPS.indexOf(step);
   const expected = i === 0 ? null : INSTALL_STEPS[i - 1]!;
   return async (probe) => {
-    const { manifest } = probe.context;
+    const { manifest, previousVersion, force } = probe.context;
+    const { target } = probe.input;
     if (!manifest) return [`in installing.${step} the manifest is not known`];
-    const problems = await assetsMatch(probe.input.target, probe.input.package, INSTALL_STEPS.slice(0, i).flatMap((s) => STEP_KINDS[s]));
+    const before = INSTALL_STEPS.slice(0, i).flatMap((s) => STEP_KINDS[s]);
+    const problems = await assetsMatch(target, probe.input.package, before);
     const r = await record(probe);
     const latest = r !== null && r.version === manifest.version ? r.latestExecutedState : null;
     if (latest !== expected && latest !== step)
       problems.push(`in installing.${step} the record's latestExecutedState should be ${expected ?? 'null'}, found ${latest ?? 'null'}`);
+    if (force) {
+      const later = await filesOf(target, manifest.name, INSTALL_STEPS.slice(i + 1).flatMap((s) => STEP_KINDS[s]));
+      if (later.length) problems.push(`in installing.${step} no step after it has run, yet ${later.join(', ')} ${later.length === 1 ? 'is' : 'are'} there`);
+    }
+    const held = await backupVersion(target, manifest.name);
+    if (previousVersion === null) {
+      if (held !== null) problems.push(`in installing.${step} nothing is replaced, yet a backup (of ${held}) is in ${backupDir(target, manifest.name)}`);
+    } else if (i === 0 && !force) {
+      // The first step backs up what it replaces when it runs: before that, no backup yet (or a stale one it replaces).
+    } else if (held !== previousVersion) {
+      problems.push(`in installing.${step} the backup should hold ${previousVersion}, the version this run replaces; found ${held ?? 'no backup'}`);
+    } else {
+      for (const kind of before)
+        if (!(await isDirectory(`${backupDir(target, manifest.name)}/kinds/${kind}`))) problems.push(`in installing.${step} the backup of ${previousVersion} lacks the ${kind} the steps before replaced`);
+    }
+    return problems;
+  };
+}
+
+/**
+ * In `installing.<step>.retrying`: the attempt that just failed recorded its failure (status failed at this step,
+ * its error, the attempts so far), unless the step was refused before anything was written (an unsafe target).
+ */
+function afterFailure(step: InstallStep): Check {
+  return async (probe) => {
+    const r = await record(probe);
+    const { attempts, lastError } = probe.context;
+    if (lastError?.kind === 'paths-overlap' || lastError?.kind === 'path-escapes') return [];
+    if (r === null) return [`installing.${step} failed, but there is no installation record`];
+    const problems: string[] = [];
+    if (r.status !== 'failed' || r.step !== step) problems.push(`installing.${step} failed, but the record says ${r.status} at step ${r.step ?? 'null'}`);
+    if (r.lastError?.step !== step) problems.push(`installing.${step} failed, but the record's lastError names ${r.lastError?.step ?? 'none'}`);
+    if (r.attempts < attempts) problems.push(`installing.${step} failed on attempt ${attempts}, but the record counts ${r.attempts} attempts`);
     return problems;
   };
 }
 
 export const installInvariants: Record<string, Check> = {
+  // The preconditions told the truth: the manifest is the package's, the installed version the record's.
+  readingRecord: async (probe) => {
+    const { manifest, installedVersion } = probe.context;
+    const pkg = await readPackage(probe.input.package);
+    const problems: string[] = [];
+    if (!isDeepStrictEqual(manifest, pkg.manifest)) problems.push(`the run's manifest is not the manifest of ${probe.input.package}`);
+    const found = completedVersion(await record(probe));
+    if (found !== installedVersion) problems.push(`the run says ${installedVersion ?? 'no version'} is installed, the record says ${found ?? 'none'}`);
+    return problems;
+  },
   ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}`, duringStep(s)])),
+  ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}.retrying`, afterFailure(s)])),
   installed: async (probe) => {
     const { target } = probe.input;
+    const version = probe.context.manifest?.version;
     const problems = await assetsMatch(target, probe.input.package, Object.values(STEP_KINDS).flat());
     const r = await record(probe);
     if (r === null) return [...problems, `installed, but ${target} has no installation record`];
-    if (r.status !== 'installed' || r.version !== probe.context.manifest?.version || r.latestExecutedState !== 'save_installation_record')
-      problems.push(`the record should say installed at ${probe.context.manifest?.version} after save_installation_record, found ${r.status} at ${r.version} after ${r.latestExecutedState}`);
+    if (r.status !== 'installed' || r.version !== version || r.latestExecutedState !== 'save_installation_record')
+      problems.push(`the record should say installed at ${version} after save_installation_record, found ${r.status} at ${r.version} after ${r.latestExecutedState}`);
+    if (r.installedVersion !== version) problems.push(`installed, but the record's installedVersion is ${r.installedVersion}, not ${version}`);
+    if (r.lastError !== null) problems.push(`installed, but the record still holds the error of ${r.lastError.step}`);
+    if (probe.context.installedVersion !== version) problems.push(`installed, but the run says ${probe.context.installedVersion} is installed`);
     problems.push(...(await filesMatchRecord(target, r)));
     if (await exists(backupDir(target, r.name))) problems.push(`installed, but a backup of ${r.name} remains in ${backupDir(target, r.name)}`);
     return problems;
@@ -87,10 +154,23 @@ export const installInvariants: Record<string, Check> = {
     const r = await record(probe);
     if (r === null || r.status !== 'installed' || r.version !== probe.context.manifest?.version)
       return [`alreadyInstalled, but the record does not say installed at ${probe.context.manifest?.version}`];
-    return filesMatchRecord(probe.input.target, r);
+    return [...(await assetsMatch(probe.input.target, probe.input.package, Object.values(STEP_KINDS).flat())), ...(await filesMatchRecord(probe.input.target, r))];
+  },
+  // Refused before anything was written: a refused downgrade leaves the installed version as it was.
+  preconditionFailed: async (probe) => {
+    const { manifest, installedVersion } = probe.context;
+    if (!manifest) return [];
+    const r = await record(probe);
+    const problems: string[] = [];
+    if (installedVersion !== null) {
+      if (r === null || r.status !== 'installed' || r.version !== installedVersion) problems.push(`preconditionFailed, but the record no longer says installed at ${installedVersion}`);
+      else problems.push(...(await filesMatchRecord(probe.input.target, r)));
+    }
+    if (await exists(backupDir(probe.input.target, manifest.name))) problems.push(`preconditionFailed, but a backup of ${manifest.name} was made`);
+    return problems;
   },
   failed: async (probe) => {
-    const { step, manifest, latestExecutedState } = probe.context;
+    const { step, manifest, latestExecutedState, attempts } = probe.context;
     if (!manifest || !INSTALL_STEPS.includes(step as InstallStep)) return [];
     const r = await record(probe);
     if (r === null) return [`failed at ${step}, but ${recordPath(probe.input.target, manifest.name)} does not exist`];
@@ -99,15 +179,20 @@ export const installInvariants: Record<string, Check> = {
     if (r.latestExecutedState !== latestExecutedState)
       problems.push(`the record's latestExecutedState is ${r.latestExecutedState}, the run's is ${latestExecutedState}`);
     if (r.lastError?.step !== step) problems.push(`the record's lastError should name step ${step}, found ${r.lastError?.step ?? 'none'}`);
+    if (r.attempts < attempts) problems.push(`failed at ${step} after ${attempts} attempts, but the record counts ${r.attempts}`);
+    // A failed step leaves what the steps before it wrote as they wrote it (a resume starts from there).
+    const i = INSTALL_STEPS.indexOf(step as InstallStep);
+    problems.push(...(await assetsMatch(probe.input.target, probe.input.package, INSTALL_STEPS.slice(0, i).flatMap((s) => STEP_KINDS[s]))));
     return problems;
   },
   rolledBack: async (probe) => {
-    const { previousVersion, manifest } = probe.context;
+    const { previousVersion, manifest, installedVersion } = probe.context;
     const r = await record(probe);
     if (r === null) return ['rolledBack, but there is no installation record'];
     const problems: string[] = [];
-    if (r.status !== 'installed' || r.version !== previousVersion)
-      problems.push(`rolledBack: the record should say installed at ${previousVersion}, found ${r.status} at ${r.version}`);
+    if (r.status !== 'installed' || r.version !== previousVersion || r.installedVersion !== previousVersion)
+      problems.push(`rolledBack: the record should say installed at ${previousVersion}, found ${r.status} at ${r.version} (installedVersion ${r.installedVersion})`);
+    if (installedVersion !== previousVersion) problems.push(`rolledBack: the run says ${installedVersion} is installed, not ${previousVersion}`);
     if (r.rolledBackFrom !== manifest?.version) problems.push(`rolledBack: the record should name ${manifest?.version} as rolled back`);
     if (r.files !== null) problems.push(...(await filesMatchRecord(probe.input.target, r)));
     if (await exists(backupDir(probe.input.target, r.name))) problems.push(`rolledBack, but the backup of ${r.name} remains`);

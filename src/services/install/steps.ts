@@ -14,7 +14,7 @@ import { dropBackup, ensureBackup } from './backup.ts';
 import { dueFault } from './faults.ts';
 import { hashTree, remove, serviceError } from './fs.ts';
 import { ASSET_KINDS, STEP_KINDS, assetTargetPath, kindDir } from './kinds.ts';
-import { readPackage, type ServiceManifest } from './package.ts';
+import { readPackage, type InstallPackage, type ServiceManifest } from './package.ts';
 import { readRecord, writeRecord, type InstallationRecordFile } from './record.ts';
 import { assertSafeInstall } from './safety.ts';
 
@@ -40,9 +40,7 @@ export async function runStep(input: StepInput): Promise<void> {
 async function writeStepAssets(input: StepInput): Promise<void> {
   const { step, target } = input;
   const manifest = input.manifest as ServiceManifest;
-  const pkg = await readPackage(input.package);
-  if (pkg.manifest.name !== manifest.name || pkg.manifest.version !== manifest.version)
-    throw serviceError('package-changed', `package ${input.package} is now ${pkg.manifest.name}@${pkg.manifest.version}, not ${manifest.name}@${manifest.version}: start the install again`);
+  const pkg = await samePackage(input);
   const kinds = STEP_KINDS[step];
   await mkdir(target, { recursive: true });
   if (input.previousVersion !== null) await ensureBackup(target, manifest.name, input.previousVersion, kinds);
@@ -74,9 +72,26 @@ async function writeStepAssets(input: StepInput): Promise<void> {
   });
 }
 
-/** The last step: the record says installed at the package's version, with the files it wrote; backups go. */
+/**
+ * The package the run started with, read again: a package replaced by another version since the preconditions read
+ * it (a new build copied over it) must not have its assets mixed with the old one's, nor be recorded as installed.
+ */
+async function samePackage(input: StepInput): Promise<InstallPackage> {
+  const { manifest } = input;
+  const pkg = await readPackage(input.package);
+  if (pkg.manifest.name !== manifest.name || pkg.manifest.version !== manifest.version)
+    throw serviceError('package-changed', `package ${input.package} is now ${pkg.manifest.name}@${pkg.manifest.version}, not ${manifest.name}@${manifest.version}: start the install again`);
+  return pkg;
+}
+
+/**
+ * The last step: the record says installed at the package's version, with the files it wrote; backups go. The
+ * package is checked to be the one the steps installed, as every asset step does, so a package replaced after the
+ * last asset step is not recorded as installed.
+ */
 async function saveInstallationRecord(input: StepInput): Promise<void> {
   const { target, manifest, step } = input;
+  await samePackage(input);
   const fault = await dueFault(target, manifest as ServiceManifest, step);
   if (fault) throw fault;
   const record = await readRecord(target, manifest.name).catch(() => null);

@@ -1,0 +1,246 @@
+/**
+ * The generated suites' hooks into the install services (`LifecycleServices.scenarios` and `.faults`): called just
+ * before a real service runs in a sandboxed path, they arrange the sandbox so that the real service answers what
+ * the path's sample says (an older version installed first, an unfinished attempt left behind) or fails for real
+ * (a file where an asset directory goes, a corrupt record, a package replaced by another version). Every fault
+ * breaks the world rather than arming a throw, so the service's own checks are what fail, and a service that lost
+ * a check lets the fault through and fails the suite.
+ *
+ * They only touch the sandbox: each refuses (returns false) a path it would write outside `dir`. They run the real
+ * services to set things up (an earlier install is a real install), never a copy of what the services write.
+ */
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  INSTALL_STEPS,
+  type CleanupPreviousInput,
+  type InstallationRecord,
+  type InstallInput,
+  type InstallStep,
+  type PreconditionsInput,
+  type PreconditionsOutput,
+  type ReadRecordInput,
+  type ReadRecordOutput,
+  type RollbackInput,
+  type StepInput,
+} from '../../../machines/install.ts';
+import { PACKAGE_ROOT } from '../../package-root.ts';
+import { isWithin, realPathOf } from '../safe-paths.ts';
+import type { LifecycleServices } from '../types.ts';
+import { checkPreconditions, cleanupPrevious } from './actors.ts';
+import { backupDir } from './backup.ts';
+import { exists, isDirectory } from './fs.ts';
+import { STEP_KINDS, assetTargetPath } from './kinds.ts';
+import { readPackage, type ServiceManifest } from './package.ts';
+import { completedVersion, readRecord, recordPath } from './record.ts';
+import { runStep } from './steps.ts';
+
+type Scenario = NonNullable<LifecycleServices<InstallInput>['scenarios']>[string];
+type Fault = NonNullable<LifecycleServices<InstallInput>['faults']>[string];
+
+/** Whether `path` (real path, symlinks resolved) lies inside the sandbox: the hooks write nowhere else. */
+async function inSandbox(dir: string, path: string): Promise<boolean> {
+  const [d, p] = await Promise.all([realPathOf(dir), realPathOf(path)]);
+  return isWithin(d, p) && d !== p;
+}
+
+/** Installs the package at `pkgPath` into `target` for real, as a run would: preconditions, then every step. */
+async function installForReal(pkgPath: string, target: string): Promise<void> {
+  const { manifest, installedVersion } = await checkPreconditions({ package: pkgPath, target });
+  const previousVersion = installedVersion !== null && installedVersion !== manifest.version ? installedVersion : null;
+  for (const step of INSTALL_STEPS) await runStep({ step, package: pkgPath, target, manifest, cleanup: false, previousVersion });
+}
+
+/**
+ * A package `name@version` to install first: the run's own package when it is that version, the example shipped
+ * with lifecycle-kit when there is one (nginx 1.0.0: other assets than 1.1.0's, as a real upgrade has), else a copy
+ * of the run's package under the sandbox with its manifest saying `version`.
+ */
+async function packageOf(dir: string, runPackage: string, manifest: ServiceManifest, version: string): Promise<string> {
+  if (version === manifest.version) return runPackage;
+  const shipped = join(PACKAGE_ROOT, 'examples/packages', manifest.name, version);
+  if (await exists(join(shipped, 'manifest.json'))) return shipped;
+  const copy = join(dir, 'scenario-packages', `${manifest.name}-${version}`);
+  if (!(await exists(copy))) {
+    await cp(runPackage, copy, { recursive: true });
+    const json = JSON.parse(await readFile(join(copy, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(copy, 'manifest.json'), `${JSON.stringify({ ...json, version }, null, 2)}\n`);
+  }
+  return copy;
+}
+
+/**
+ * `checkPreconditions` reports the package's manifest and the version installed in the target: the manifest must
+ * be the sandbox package's (nothing to arrange), the installed version is made by installing that version first
+ * (an upgrade from 1.0.0, the same version again, a newer 2.0.0 that a downgrade would replace).
+ */
+const checkPreconditionsScenario: Scenario = async ({ input, dir, output }) => {
+  const { package: pkgPath, target } = input as PreconditionsInput;
+  const wanted = output as PreconditionsOutput;
+  const pkg = await readPackage(pkgPath);
+  if (!isDeepStrictEqual(wanted.manifest, pkg.manifest)) return false; // another package than the sandbox's
+  const installed = completedVersion(await readRecord(target, pkg.manifest.name));
+  if (installed === wanted.installedVersion) return true;
+  // An install is not taken back here: a sample asking for less than the target holds is not this sandbox's.
+  if (installed !== null || wanted.installedVersion === null || !(await inSandbox(dir, target))) return false;
+  await installForReal(await packageOf(dir, pkgPath, pkg.manifest, wanted.installedVersion), target);
+  return true;
+};
+
+/**
+ * `readInstallationRecord` reports the record of the package: made by running the real steps of an earlier attempt
+ * up to the record's `latestExecutedState` (and, for an unfinished one, leaving what a crash in the middle of the
+ * next step leaves), or by taking the record away for a sample without one.
+ */
+const readInstallationRecordScenario: Scenario = async ({ input, runInput, dir, output }) => {
+  const { target, name } = input as ReadRecordInput;
+  const wanted = (output as ReadRecordOutput).record;
+  if (!(await inSandbox(dir, target))) return false;
+  const current = await readRecord(target, name);
+  if (wanted === null) {
+    // No record, although the preconditions may have read one a moment ago (an upgrade's installed version): the
+    // record lost in between. The machine goes on with what the preconditions said; the services find no record.
+    await rm(recordPath(target, name), { force: true });
+    return true;
+  }
+  if (isDeepStrictEqual(current && pick(current), wanted)) return true;
+  const pkg = await readPackage(runInput.package);
+  const { manifest } = pkg;
+  if (wanted.name !== name || wanted.name !== manifest.name || wanted.version !== manifest.version) return false;
+  // The earlier attempt replaced what the target held then: only the version it holds now can be that one.
+  if (wanted.previousVersion !== completedVersion(current)) return false;
+  const steps = wanted.latestExecutedState === null ? [] : INSTALL_STEPS.slice(0, INSTALL_STEPS.indexOf(wanted.latestExecutedState) + 1);
+  if (wanted.status === 'installed' ? steps.length !== INSTALL_STEPS.length : steps.length === INSTALL_STEPS.length) return false;
+  const stepInput = (step: InstallStep, m: ServiceManifest = manifest): StepInput => ({ step, package: runInput.package, target, manifest: m, cleanup: false, previousVersion: wanted.previousVersion });
+  // An attempt that had started but written nothing yet: what force's cleanup leaves is exactly that record.
+  if (steps.length === 0) await cleanupPrevious({ target, name, version: manifest.version });
+  for (const step of steps) await runStep(stepInput(step));
+  if (wanted.status === 'installed') return true;
+  const next = INSTALL_STEPS[steps.length]!;
+  if (wanted.status === 'failed') {
+    // The attempt failed at the next step: the package's own fault declaration (faults.ts) makes it fail once,
+    // after its first asset, and the step records the failure.
+    await runStep(stepInput(next, { ...manifest, faults: [{ step: next, times: 1 }] })).catch(() => undefined);
+    return true;
+  }
+  // status installing: the attempt was killed in the middle of the next step, which had written its first asset and
+  // half of the second one's temp file. The resumed run must clean that up (its invariants say so).
+  const kind = STEP_KINDS[next].find((k) => (manifest.assets[k] ?? []).length > 0);
+  const assets = kind ? manifest.assets[kind]! : [];
+  if (kind && assets.length > 0) {
+    const first = assetTargetPath(target, kind, name, assets[0]!);
+    await mkdir(dirname(first), { recursive: true });
+    await writeFile(first, await pkg.read(assets[0]!));
+    const half = await pkg.read(assets[1] ?? assets[0]!);
+    await writeFile(join(dirname(first), `.${posix.basename(assets[1] ?? assets[0]!)}.crashed.tmp`), half.subarray(0, half.length >> 1));
+  }
+  return true;
+};
+
+function pick(r: InstallationRecord): InstallationRecord {
+  return { name: r.name, version: r.version, status: r.status, latestExecutedState: r.latestExecutedState, previousVersion: r.previousVersion };
+}
+
+export const installScenarios: Record<string, Scenario> = {
+  checkPreconditions: checkPreconditionsScenario,
+  readInstallationRecord: readInstallationRecordScenario,
+};
+
+// ---- faults ------------------------------------------------------------------------------------------------------
+
+/** A record that is not JSON, where the services read the package's record: they refuse it (`invalid-record`). */
+async function corruptRecord(dir: string, target: string, name: string): Promise<boolean> {
+  const path = recordPath(target, name);
+  if (!(await inSandbox(dir, path))) return false;
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, '{ "name": "' + name + '", "version": ');
+  return true;
+}
+
+/**
+ * The preconditions fail as the sample says, by breaking what they check: the package's manifest gone
+ * (`invalid-manifest`, the default), the package gone (`package-unreadable`), a file where the target directory
+ * goes (`target-unwritable`), a corrupt record (`invalid-record`).
+ */
+const checkPreconditionsFault: Fault = async ({ input, dir, error }) => {
+  const { package: pkgPath, target } = input as PreconditionsInput;
+  const kind = (error as { kind?: unknown } | null)?.kind ?? 'invalid-manifest';
+  switch (kind) {
+    case 'invalid-manifest':
+      if (!(await inSandbox(dir, pkgPath))) return false;
+      await rm(join(pkgPath, 'manifest.json'), { force: true });
+      return true;
+    case 'package-unreadable':
+      if (!(await inSandbox(dir, pkgPath))) return false;
+      await rm(pkgPath, { recursive: true, force: true });
+      return true;
+    case 'target-unwritable':
+      if (!(await inSandbox(dir, target)) || (await exists(target))) return false;
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, 'a file where the target directory goes\n');
+      return true;
+    case 'invalid-record':
+      return corruptRecord(dir, target, (await readPackage(pkgPath)).manifest.name);
+    default:
+      return false;
+  }
+};
+
+/**
+ * An asset step fails for real because a regular file stands where its first kind's directory goes
+ * (`<target>/<kind>`): removing what an earlier attempt left there fails with ENOTDIR, after the step backed up what
+ * it replaces. Earlier steps' assets are untouched, as the invariants check. The last step writes no assets: it
+ * fails because the package was replaced by another version since the steps read it (`package-changed`), which it
+ * must refuse to record as installed.
+ */
+const stepFault: Fault = async ({ input, dir }) => {
+  const { step, target, manifest } = input as StepInput;
+  if (step === 'save_installation_record') {
+    const file = join((input as StepInput).package, 'manifest.json');
+    if (!(await inSandbox(dir, file))) return false;
+    const json = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    if (json.version === manifest.version) await writeFile(file, `${JSON.stringify({ ...json, version: `${manifest.version}-rebuilt` }, null, 2)}\n`);
+    return true;
+  }
+  const kinds = STEP_KINDS[step];
+  const kind = kinds.find((k) => (manifest.assets[k] ?? []).length > 0) ?? kinds[0]!;
+  const inTheWay = join(target, kind);
+  if (!(await inSandbox(dir, inTheWay))) return false;
+  if (await isDirectory(inTheWay)) await rm(inTheWay, { recursive: true, force: true });
+  await mkdir(target, { recursive: true });
+  await writeFile(inTheWay, `a file where the ${kind} directory goes\n`);
+  return true;
+};
+
+/** Force's cleanup reads the record to know what to back up: a corrupt record stops it before it removes anything. */
+const cleanupPreviousFault: Fault = async ({ input, dir }) => {
+  const { target, name } = input as CleanupPreviousInput;
+  return corruptRecord(dir, target, name);
+};
+
+/**
+ * A rollback restores the backup of the version it rolls back to: a backup that holds another version (left by
+ * another attempt) must be refused (`rollback-unavailable`), not restored.
+ */
+const rollbackFault: Fault = async ({ input, dir }) => {
+  const { target, manifest, previousVersion } = input as RollbackInput;
+  const version = join(backupDir(target, manifest.name), 'VERSION');
+  if (!(await inSandbox(dir, version))) return false;
+  await mkdir(dirname(version), { recursive: true });
+  await writeFile(version, `${previousVersion}-other\n`);
+  return true;
+};
+
+export const installFaults: Record<string, Fault> = {
+  checkPreconditions: checkPreconditionsFault,
+  readInstallationRecord: async ({ input, dir }) => corruptRecord(dir, (input as ReadRecordInput).target, (input as ReadRecordInput).name),
+  cleanupPrevious: cleanupPreviousFault,
+  installKibanaAssets: stepFault,
+  installIlmPolicies: stepFault,
+  installIndexTemplatesAndPipelines: stepFault,
+  installTransforms: stepFault,
+  installMlModels: stepFault,
+  saveInstallationRecord: stepFault,
+  rollback: rollbackFault,
+};
