@@ -1,46 +1,70 @@
 import type { EventCatalogue } from './catalogue.ts';
 
+/**
+ * The run a sandbox makes real (`prebootServices.sandboxInput` gives the paths; port, plugins and retry are these):
+ * a fixed port, so that the servers' handles are the same on every run, and two preboot plugins whose holds a file
+ * decides (`hold-until-file`: a file that appears resolves the hold, one holding `{"shouldReloadConfig": true}`
+ * asks for a reload, one holding `{"reject": "..."}` rejects it), so that every settlement below is one the real
+ * hold watcher sends.
+ */
 const input = {
   dataDir: '.lifecycle/preboot',
   configPath: '.lifecycle/preboot/kibana.json',
   host: '127.0.0.1',
-  port: 0,
-  plugins: ['interactive-setup'],
+  port: 5601,
+  plugins: ['hold-until-file:setup:telemetry-opt-in.json', 'hold-until-file:start:license-check.json'],
   retry: { maxAttempts: 2, initialIntervalMs: 500 },
 };
 const config = { elasticsearch: { hosts: ['http://127.0.0.1:9200'] } };
-const server = { id: 'preboot-1', url: 'http://127.0.0.1:5601', port: 5601 };
-const setupHold = { id: 'interactiveSetup', kind: 'setup', reason: 'waiting for Elasticsearch connection details' };
-const startHold = { id: 'licenseCheck', kind: 'start', reason: 'waiting for the license check' };
+/** Server ids are the kind and the port (`servers.ts`). */
+const server = { id: 'preboot-5601', url: 'http://127.0.0.1:5601', port: 5601 };
+const setupHold = { id: 'hold-until-file#1', kind: 'setup', reason: 'waiting for telemetry-opt-in.json to appear' };
+const startHold = { id: 'hold-until-file#2', kind: 'start', reason: 'waiting for license-check.json to appear' };
 
 /**
  * Payloads that let path generation take every transition of the preboot lifecycle: a server with a setup hold
- * and a start hold, one without holds, a hold registered late, resolutions with and without a config reload,
- * and a rejection.
+ * and a start hold, one without holds (both files there already), a hold registered late, resolutions with and
+ * without a config reload, and a rejection. Errors are what the real services throw under the suites' faults
+ * (`src/services/preboot/test-hooks.ts`).
  */
 export const prebootCatalogue: EventCatalogue = {
   input,
   events: {
     'HOLD.REGISTERED': [{ hold: { id: 'telemetryOptIn', kind: 'setup', reason: 'waiting for the opt-in answer' } }],
     'HOLD.RESOLVED': [
-      { id: 'interactiveSetup', shouldReloadConfig: true },
-      { id: 'interactiveSetup' },
-      { id: 'licenseCheck' },
+      { id: setupHold.id, shouldReloadConfig: true },
+      { id: setupHold.id, shouldReloadConfig: false },
+      { id: startHold.id, shouldReloadConfig: false },
       { id: 'telemetryOptIn' },
     ],
     'HOLD.REJECTED': [
-      { id: 'interactiveSetup', message: 'the connection details were refused' },
-      { id: 'licenseCheck', message: 'the license has expired' },
+      { id: setupHold.id, message: 'the opt-in was refused' },
+      { id: startHold.id, message: 'the license has expired' },
     ],
   },
   services: {
-    loadConfig: { done: [{ config }] },
-    reloadConfig: { done: [{ config: { elasticsearch: { hosts: ['https://127.0.0.1:9243'] } } }] },
-    startPrebootServer: { done: [{ server, holds: [setupHold, startHold] }, { server, holds: [] }] },
-    setupServices: { done: [{ components: ['http', 'elasticsearch', 'savedObjects'] }] },
+    loadConfig: {
+      done: [{ config }],
+      error: [{ name: 'ServiceError', message: 'config .lifecycle/preboot/kibana.json must hold a JSON object, found an array', kind: 'invalid-config' }],
+    },
+    reloadConfig: {
+      done: [{ config: { elasticsearch: { hosts: ['https://127.0.0.1:9243'] } } }],
+      error: [{ name: 'ServiceError', message: 'config .lifecycle/preboot/kibana.json must hold a JSON object, found an array', kind: 'invalid-config' }],
+    },
+    startPrebootServer: {
+      done: [{ server, holds: [setupHold, startHold] }, { server, holds: [] }],
+      error: [{ name: 'ServiceError', message: 'listen EADDRINUSE: address already in use 127.0.0.1:5601', kind: 'EADDRINUSE' }],
+    },
+    setupServices: {
+      done: [{ components: ['uuid', 'http', 'status', 'elasticsearch'] }],
+      error: [{ name: 'ServiceError', message: 'cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path', kind: 'EISDIR' }],
+    },
     stopPrebootServer: { done: [{ redirectedRequests: 2 }] },
-    startMainServer: { done: [{ server: { id: 'main-1', url: 'http://127.0.0.1:5601', port: 5601 } }] },
-    releaseResources: { done: [{ released: ['preboot-1', 'main-1'] }] },
+    startMainServer: {
+      done: [{ server: { id: 'main-5601', url: 'http://127.0.0.1:5601', port: 5601 } }],
+      error: [{ name: 'ServiceError', message: 'listen EADDRINUSE: address already in use 127.0.0.1:5601', kind: 'EADDRINUSE' }],
+    },
+    releaseResources: { done: [{ released: [] }] },
   },
   identity: ['attempts', 'holds.id', 'settledHolds.id', 'reloadRequested', 'stopReason'],
 };

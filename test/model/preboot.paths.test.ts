@@ -33,7 +33,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -44,7 +44,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -52,20 +53,20 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
           "holds": [
             {
-              "id": "interactiveSetup",
+              "id": "hold-until-file#1",
               "kind": "setup",
-              "reason": "waiting for Elasticsearch connection details"
+              "reason": "waiting for telemetry-opt-in.json to appear"
             },
             {
-              "id": "licenseCheck",
+              "id": "hold-until-file#2",
               "kind": "start",
-              "reason": "waiting for the license check"
+              "reason": "waiting for license-check.json to appear"
             }
           ]
         }
@@ -75,24 +76,24 @@ describe("preboot", () => {
         "boundPort": 5601,
         "holds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
-      }, inputs: {"watchSetupHolds":{"serverId":"preboot-1"}} },
+      }, inputs: {"watchSetupHolds":{"serverId":"preboot-5601"}} },
       { event: {"type":"xstate.error.actor.watchSetupHolds","error":{"message":"injected failure"}}, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "lastError": {
@@ -114,7 +115,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -125,9 +126,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -141,10 +143,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -179,14 +182,17 @@ describe("preboot", () => {
       { event: {
         "type": "xstate.error.actor.0.preboot.preboot.loadingConfig.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
+          "kind": "invalid-config"
         }
       }, state: {"preboot":{"loadingConfig":"backoff"}}, context: {
         "lastError": {
           "step": "loadConfig",
-          "message": "injected failure",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-config"
         }
       } },
       { event: {"type":"xstate.after.backoff.preboot.preboot.loadingConfig.backoff"}, state: {"preboot":{"loadingConfig":"attempt"}}, context: {"attempts":2}, inputs: {
@@ -198,25 +204,29 @@ describe("preboot", () => {
       { event: {
         "type": "xstate.error.actor.0.preboot.preboot.loadingConfig.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
+          "kind": "invalid-config"
         }
       }, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "attempts": 1,
         "lastError": {
           "step": "loadConfig",
-          "message": "injected failure",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "invalid-config"
         },
         "stage": "stop",
         "stoppedFrom": "preboot",
         "stopReason": "failed",
         "stopCause": {
           "step": "loadConfig",
-          "message": "injected failure",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "invalid-config"
         }
       }, inputs: {
         "0.preboot.stopping.attempt": {
@@ -229,9 +239,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -245,10 +256,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -287,7 +299,7 @@ describe("preboot", () => {
           "mainServer": null
         }
       } },
-      { event: {"type":"xstate.done.actor.0.preboot.stopping.attempt","output":{"released":["preboot-1","main-1"]}}, state: "stopped", context: {"lastSucceededStep":"releaseResources"}, output: {
+      { event: {"type":"xstate.done.actor.0.preboot.stopping.attempt","output":{"released":[]}}, state: "stopped", context: {"lastSucceededStep":"releaseResources"}, output: {
         "status": "stopped",
         "stopReason": "requested",
         "stoppedFrom": "preboot",
@@ -300,9 +312,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -316,10 +329,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -390,15 +404,16 @@ describe("preboot", () => {
         },
         "type": "HOLD.REGISTERED"
       }, state: {"preboot":{"loadingConfig":"attempt"}} },
-      { event: {"id":"interactiveSetup","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"preboot":{"loadingConfig":"attempt"}} },
-      { event: {"id":"interactiveSetup","message":"the connection details were refused","type":"HOLD.REJECTED"}, state: {"preboot":{"loadingConfig":"attempt"}} },
+      { event: {"id":"hold-until-file#1","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"preboot":{"loadingConfig":"attempt"}} },
+      { event: {"id":"hold-until-file#1","message":"the opt-in was refused","type":"HOLD.REJECTED"}, state: {"preboot":{"loadingConfig":"attempt"}} },
     ], {"preboot":{"loadingConfig":"attempt"}}, {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -412,10 +427,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -472,7 +488,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -483,7 +499,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -491,7 +508,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -503,13 +520,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -526,9 +543,10 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.setup.settingUp.attempt",
         "output": {
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -536,14 +554,15 @@ describe("preboot", () => {
         "lastSucceededStep": "setupServices",
         "stage": "start",
         "components": [
+          "uuid",
           "http",
-          "elasticsearch",
-          "savedObjects"
+          "status",
+          "elasticsearch"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -567,9 +586,10 @@ describe("preboot", () => {
             }
           },
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       } },
@@ -577,7 +597,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.start.startingMainServer.attempt",
         "output": {
           "server": {
-            "id": "main-1",
+            "id": "main-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -586,7 +606,7 @@ describe("preboot", () => {
         "lastSucceededStep": "startMainServer",
         "stage": "running",
         "mainServer": {
-          "id": "main-1",
+          "id": "main-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
@@ -596,7 +616,7 @@ describe("preboot", () => {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": null,
           "mainServer": {
-            "id": "main-1",
+            "id": "main-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -615,7 +635,7 @@ describe("preboot", () => {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": null,
           "mainServer": {
-            "id": "main-1",
+            "id": "main-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -647,9 +667,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -663,10 +684,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -723,7 +745,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -734,27 +756,31 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
       { event: {
         "type": "xstate.error.actor.0.preboot.preboot.startingServer.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
+          "kind": "EADDRINUSE"
         }
       }, state: {"preboot":{"startingServer":"backoff"}}, context: {
         "lastError": {
           "step": "startPrebootServer",
-          "message": "injected failure",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "EADDRINUSE"
         }
       } },
       { event: {"type":"xstate.after.backoff.preboot.preboot.startingServer.backoff"}, state: {"preboot":{"startingServer":"attempt"}}, context: {"attempts":2}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -765,32 +791,37 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       }, delay: 500 },
       { event: {
         "type": "xstate.error.actor.0.preboot.preboot.startingServer.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
+          "kind": "EADDRINUSE"
         }
       }, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "attempts": 1,
         "lastError": {
           "step": "startPrebootServer",
-          "message": "injected failure",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "EADDRINUSE"
         },
         "stage": "stop",
         "stoppedFrom": "preboot",
         "stopReason": "failed",
         "stopCause": {
           "step": "startPrebootServer",
-          "message": "injected failure",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "EADDRINUSE"
         }
       }, inputs: {
         "0.preboot.stopping.attempt": {
@@ -803,9 +834,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -819,10 +851,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -879,7 +912,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -890,7 +923,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -898,7 +932,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -910,13 +944,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -932,14 +966,17 @@ describe("preboot", () => {
       { event: {
         "type": "xstate.error.actor.0.preboot.setup.settingUp.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path",
+          "kind": "EISDIR"
         }
       }, state: {"setup":{"settingUp":"backoff"}}, context: {
         "lastError": {
           "step": "setupServices",
-          "message": "injected failure",
+          "message": "cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "EISDIR"
         }
       } },
       { event: {"type":"xstate.after.backoff.preboot.setup.settingUp.backoff"}, state: {"setup":{"settingUp":"attempt"}}, context: {"attempts":2}, inputs: {
@@ -957,31 +994,35 @@ describe("preboot", () => {
       { event: {
         "type": "xstate.error.actor.0.preboot.setup.settingUp.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path",
+          "kind": "EISDIR"
         }
       }, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "attempts": 1,
         "lastError": {
           "step": "setupServices",
-          "message": "injected failure",
+          "message": "cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "EISDIR"
         },
         "stage": "stop",
         "stoppedFrom": "setup",
         "stopReason": "failed",
         "stopCause": {
           "step": "setupServices",
-          "message": "injected failure",
+          "message": "cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "EISDIR"
         }
       }, inputs: {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -992,9 +1033,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1008,10 +1050,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1068,7 +1111,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -1079,7 +1122,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -1087,20 +1131,20 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
           "holds": [
             {
-              "id": "interactiveSetup",
+              "id": "hold-until-file#1",
               "kind": "setup",
-              "reason": "waiting for Elasticsearch connection details"
+              "reason": "waiting for telemetry-opt-in.json to appear"
             },
             {
-              "id": "licenseCheck",
+              "id": "hold-until-file#2",
               "kind": "start",
-              "reason": "waiting for the license check"
+              "reason": "waiting for license-check.json to appear"
             }
           ]
         }
@@ -1110,40 +1154,40 @@ describe("preboot", () => {
         "boundPort": 5601,
         "holds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
-      }, inputs: {"watchSetupHolds":{"serverId":"preboot-1"}} },
-      { event: {"id":"interactiveSetup","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"preboot":{"reloadingConfig":"attempt"}}, context: {
+      }, inputs: {"watchSetupHolds":{"serverId":"preboot-5601"}} },
+      { event: {"id":"hold-until-file#1","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"preboot":{"reloadingConfig":"attempt"}}, context: {
         "step": "reloadConfig",
         "reloadRequested": true,
         "holds": [
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": true,
             "message": null,
@@ -1182,7 +1226,7 @@ describe("preboot", () => {
         "reloadRequested": false
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -1195,22 +1239,22 @@ describe("preboot", () => {
           }
         }
       } },
-      { event: {"id":"licenseCheck","type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}}, context: {
+      { event: {"id":"hold-until-file#2","shouldReloadConfig":false,"type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}}, context: {
         "holds": [],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": true,
             "message": null,
             "settledAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": false,
             "message": null,
@@ -1218,15 +1262,16 @@ describe("preboot", () => {
           }
         ]
       } },
-      { event: {"id":"interactiveSetup","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}} },
-      { event: {"id":"interactiveSetup","message":"the connection details were refused","type":"HOLD.REJECTED"}, state: {"setup":{"settingUp":"attempt"}} },
+      { event: {"id":"hold-until-file#1","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}} },
+      { event: {"id":"hold-until-file#1","message":"the opt-in was refused","type":"HOLD.REJECTED"}, state: {"setup":{"settingUp":"attempt"}} },
     ], {"preboot":{"loadingConfig":"attempt"}}, {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1240,10 +1285,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1300,7 +1346,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -1311,7 +1357,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -1319,20 +1366,20 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
           "holds": [
             {
-              "id": "interactiveSetup",
+              "id": "hold-until-file#1",
               "kind": "setup",
-              "reason": "waiting for Elasticsearch connection details"
+              "reason": "waiting for telemetry-opt-in.json to appear"
             },
             {
-              "id": "licenseCheck",
+              "id": "hold-until-file#2",
               "kind": "start",
-              "reason": "waiting for the license check"
+              "reason": "waiting for license-check.json to appear"
             }
           ]
         }
@@ -1342,29 +1389,29 @@ describe("preboot", () => {
         "boundPort": 5601,
         "holds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
-      }, inputs: {"watchSetupHolds":{"serverId":"preboot-1"}} },
-      { event: {"id":"interactiveSetup","message":"the connection details were refused","type":"HOLD.REJECTED"}, state: {"stopping":"attempt"}, context: {
+      }, inputs: {"watchSetupHolds":{"serverId":"preboot-5601"}} },
+      { event: {"id":"hold-until-file#1","message":"the opt-in was refused","type":"HOLD.REJECTED"}, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "lastError": {
           "step": "hold:setup",
-          "message": "waiting for Elasticsearch connection details: the connection details were refused",
+          "message": "waiting for telemetry-opt-in.json to appear: the opt-in was refused",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "hold-rejected"
@@ -1374,27 +1421,27 @@ describe("preboot", () => {
         "stopReason": "hold-rejected",
         "stopCause": {
           "step": "hold:setup",
-          "message": "waiting for Elasticsearch connection details: the connection details were refused",
+          "message": "waiting for telemetry-opt-in.json to appear: the opt-in was refused",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "hold-rejected"
         },
         "holds": [
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "rejected",
             "shouldReloadConfig": false,
-            "message": "the connection details were refused",
+            "message": "the opt-in was refused",
             "settledAt": "2026-01-01T00:00:00.000Z"
           }
         ]
@@ -1402,7 +1449,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -1413,9 +1460,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1429,10 +1477,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1489,7 +1538,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -1500,7 +1549,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -1508,7 +1558,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -1520,13 +1570,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -1543,7 +1593,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -1554,9 +1604,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1570,10 +1621,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1630,7 +1682,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -1641,7 +1693,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -1649,7 +1702,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -1661,13 +1714,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -1701,7 +1754,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -1712,9 +1765,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1728,10 +1782,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1788,7 +1843,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -1799,7 +1854,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -1807,20 +1863,20 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
           "holds": [
             {
-              "id": "interactiveSetup",
+              "id": "hold-until-file#1",
               "kind": "setup",
-              "reason": "waiting for Elasticsearch connection details"
+              "reason": "waiting for telemetry-opt-in.json to appear"
             },
             {
-              "id": "licenseCheck",
+              "id": "hold-until-file#2",
               "kind": "start",
-              "reason": "waiting for the license check"
+              "reason": "waiting for license-check.json to appear"
             }
           ]
         }
@@ -1830,40 +1886,40 @@ describe("preboot", () => {
         "boundPort": 5601,
         "holds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
-      }, inputs: {"watchSetupHolds":{"serverId":"preboot-1"}} },
-      { event: {"id":"interactiveSetup","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"preboot":{"reloadingConfig":"attempt"}}, context: {
+      }, inputs: {"watchSetupHolds":{"serverId":"preboot-5601"}} },
+      { event: {"id":"hold-until-file#1","shouldReloadConfig":true,"type":"HOLD.RESOLVED"}, state: {"preboot":{"reloadingConfig":"attempt"}}, context: {
         "step": "reloadConfig",
         "reloadRequested": true,
         "holds": [
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": true,
             "message": null,
@@ -1879,14 +1935,17 @@ describe("preboot", () => {
       { event: {
         "type": "xstate.error.actor.0.preboot.preboot.reloadingConfig.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
+          "kind": "invalid-config"
         }
       }, state: {"preboot":{"reloadingConfig":"backoff"}}, context: {
         "lastError": {
           "step": "reloadConfig",
-          "message": "injected failure",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "invalid-config"
         }
       } },
       { event: {"type":"xstate.after.backoff.preboot.preboot.reloadingConfig.backoff"}, state: {"preboot":{"reloadingConfig":"attempt"}}, context: {"attempts":2}, inputs: {
@@ -1898,31 +1957,35 @@ describe("preboot", () => {
       { event: {
         "type": "xstate.error.actor.0.preboot.preboot.reloadingConfig.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
+          "kind": "invalid-config"
         }
       }, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "attempts": 1,
         "lastError": {
           "step": "reloadConfig",
-          "message": "injected failure",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "invalid-config"
         },
         "stage": "stop",
         "stoppedFrom": "preboot",
         "stopReason": "failed",
         "stopCause": {
           "step": "reloadConfig",
-          "message": "injected failure",
+          "message": "config .lifecycle/preboot/kibana.json must hold a JSON object, found an array",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "invalid-config"
         }
       }, inputs: {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -1933,9 +1996,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -1949,10 +2013,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2009,7 +2074,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -2020,7 +2085,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -2028,20 +2094,20 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
           "holds": [
             {
-              "id": "interactiveSetup",
+              "id": "hold-until-file#1",
               "kind": "setup",
-              "reason": "waiting for Elasticsearch connection details"
+              "reason": "waiting for telemetry-opt-in.json to appear"
             },
             {
-              "id": "licenseCheck",
+              "id": "hold-until-file#2",
               "kind": "start",
-              "reason": "waiting for the license check"
+              "reason": "waiting for license-check.json to appear"
             }
           ]
         }
@@ -2051,40 +2117,40 @@ describe("preboot", () => {
         "boundPort": 5601,
         "holds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
-      }, inputs: {"watchSetupHolds":{"serverId":"preboot-1"}} },
-      { event: {"id":"interactiveSetup","type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}}, context: {
+      }, inputs: {"watchSetupHolds":{"serverId":"preboot-5601"}} },
+      { event: {"id":"hold-until-file#1","shouldReloadConfig":false,"type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}}, context: {
         "step": "setupServices",
         "stage": "setup",
         "holds": [
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": false,
             "message": null,
@@ -2093,7 +2159,7 @@ describe("preboot", () => {
         ]
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -2106,11 +2172,11 @@ describe("preboot", () => {
           }
         }
       } },
-      { event: {"id":"licenseCheck","message":"the license has expired","type":"HOLD.REJECTED"}, state: {"stopping":"attempt"}, context: {
+      { event: {"id":"hold-until-file#2","message":"the license has expired","type":"HOLD.REJECTED"}, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "lastError": {
           "step": "hold:start",
-          "message": "waiting for the license check: the license has expired",
+          "message": "waiting for license-check.json to appear: the license has expired",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "hold-rejected"
@@ -2120,7 +2186,7 @@ describe("preboot", () => {
         "stopReason": "hold-rejected",
         "stopCause": {
           "step": "hold:start",
-          "message": "waiting for the license check: the license has expired",
+          "message": "waiting for license-check.json to appear: the license has expired",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "hold-rejected"
@@ -2128,18 +2194,18 @@ describe("preboot", () => {
         "holds": [],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": false,
             "message": null,
             "settledAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "outcome": "rejected",
             "shouldReloadConfig": false,
             "message": "the license has expired",
@@ -2150,7 +2216,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -2161,9 +2227,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2177,10 +2244,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2237,7 +2305,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -2248,7 +2316,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -2256,7 +2325,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -2268,13 +2337,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -2291,9 +2360,10 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.setup.settingUp.attempt",
         "output": {
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -2301,14 +2371,15 @@ describe("preboot", () => {
         "lastSucceededStep": "setupServices",
         "stage": "start",
         "components": [
+          "uuid",
           "http",
-          "elasticsearch",
-          "savedObjects"
+          "status",
+          "elasticsearch"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -2340,7 +2411,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -2351,9 +2422,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2367,10 +2439,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2427,7 +2500,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -2438,7 +2511,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -2446,7 +2520,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -2458,13 +2532,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -2481,9 +2555,10 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.setup.settingUp.attempt",
         "output": {
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -2491,14 +2566,15 @@ describe("preboot", () => {
         "lastSucceededStep": "setupServices",
         "stage": "start",
         "components": [
+          "uuid",
           "http",
-          "elasticsearch",
-          "savedObjects"
+          "status",
+          "elasticsearch"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -2508,7 +2584,7 @@ describe("preboot", () => {
         "0.preboot.stopping.attempt": {
           "dataDir": ".lifecycle/preboot",
           "prebootServer": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -2519,9 +2595,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2535,10 +2612,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2595,7 +2673,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -2606,7 +2684,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -2614,7 +2693,7 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
@@ -2626,13 +2705,13 @@ describe("preboot", () => {
         "boundPort": 5601,
         "stage": "setup",
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -2649,9 +2728,10 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.setup.settingUp.attempt",
         "output": {
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -2659,14 +2739,15 @@ describe("preboot", () => {
         "lastSucceededStep": "setupServices",
         "stage": "start",
         "components": [
+          "uuid",
           "http",
-          "elasticsearch",
-          "savedObjects"
+          "status",
+          "elasticsearch"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           }
@@ -2690,23 +2771,27 @@ describe("preboot", () => {
             }
           },
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       } },
       { event: {
         "type": "xstate.error.actor.0.preboot.start.startingMainServer.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
+          "kind": "EADDRINUSE"
         }
       }, state: {"start":{"startingMainServer":"backoff"}}, context: {
         "lastError": {
           "step": "startMainServer",
-          "message": "injected failure",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "EADDRINUSE"
         }
       } },
       { event: {"type":"xstate.after.backoff.preboot.start.startingMainServer.backoff"}, state: {"start":{"startingMainServer":"attempt"}}, context: {"attempts":2}, inputs: {
@@ -2722,34 +2807,39 @@ describe("preboot", () => {
             }
           },
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
       }, delay: 500 },
       { event: {
         "type": "xstate.error.actor.0.preboot.start.startingMainServer.attempt",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
+          "kind": "EADDRINUSE"
         }
       }, state: {"stopping":"attempt"}, context: {
         "step": "releaseResources",
         "attempts": 1,
         "lastError": {
           "step": "startMainServer",
-          "message": "injected failure",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "EADDRINUSE"
         },
         "stage": "stop",
         "stoppedFrom": "start",
         "stopReason": "failed",
         "stopCause": {
           "step": "startMainServer",
-          "message": "injected failure",
+          "message": "listen EADDRINUSE: address already in use 127.0.0.1:5601",
           "attempt": 2,
-          "time": "2026-01-01T00:00:00.500Z"
+          "time": "2026-01-01T00:00:00.500Z",
+          "kind": "EADDRINUSE"
         }
       }, inputs: {
         "0.preboot.stopping.attempt": {
@@ -2762,9 +2852,10 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2778,10 +2869,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2838,7 +2930,7 @@ describe("preboot", () => {
       }, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
-          "port": 0,
+          "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
           "config": {
@@ -2849,7 +2941,8 @@ describe("preboot", () => {
             }
           },
           "plugins": [
-            "interactive-setup"
+            "hold-until-file:setup:telemetry-opt-in.json",
+            "hold-until-file:start:license-check.json"
           ]
         }
       } },
@@ -2857,20 +2950,20 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.preboot.startingServer.attempt",
         "output": {
           "server": {
-            "id": "preboot-1",
+            "id": "preboot-5601",
             "url": "http://127.0.0.1:5601",
             "port": 5601
           },
           "holds": [
             {
-              "id": "interactiveSetup",
+              "id": "hold-until-file#1",
               "kind": "setup",
-              "reason": "waiting for Elasticsearch connection details"
+              "reason": "waiting for telemetry-opt-in.json to appear"
             },
             {
-              "id": "licenseCheck",
+              "id": "hold-until-file#2",
               "kind": "start",
-              "reason": "waiting for the license check"
+              "reason": "waiting for license-check.json to appear"
             }
           ]
         }
@@ -2880,40 +2973,40 @@ describe("preboot", () => {
         "boundPort": 5601,
         "holds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           },
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "prebootServer": {
-          "id": "preboot-1",
+          "id": "preboot-5601",
           "url": "http://127.0.0.1:5601",
           "port": 5601
         }
-      }, inputs: {"watchSetupHolds":{"serverId":"preboot-1"}} },
-      { event: {"id":"interactiveSetup","type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}}, context: {
+      }, inputs: {"watchSetupHolds":{"serverId":"preboot-5601"}} },
+      { event: {"id":"hold-until-file#1","shouldReloadConfig":false,"type":"HOLD.RESOLVED"}, state: {"setup":{"settingUp":"attempt"}}, context: {
         "step": "setupServices",
         "stage": "setup",
         "holds": [
           {
-            "id": "licenseCheck",
+            "id": "hold-until-file#2",
             "kind": "start",
-            "reason": "waiting for the license check",
+            "reason": "waiting for license-check.json to appear",
             "registeredAt": "2026-01-01T00:00:00.000Z"
           }
         ],
         "settledHolds": [
           {
-            "id": "interactiveSetup",
+            "id": "hold-until-file#1",
             "kind": "setup",
-            "reason": "waiting for Elasticsearch connection details",
+            "reason": "waiting for telemetry-opt-in.json to appear",
             "outcome": "resolved",
             "shouldReloadConfig": false,
             "message": null,
@@ -2922,7 +3015,7 @@ describe("preboot", () => {
         ]
       }, inputs: {
         "watchStartHolds": {
-          "serverId": "preboot-1"
+          "serverId": "preboot-5601"
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
@@ -2939,19 +3032,21 @@ describe("preboot", () => {
         "type": "xstate.done.actor.0.preboot.setup.settingUp.attempt",
         "output": {
           "components": [
+            "uuid",
             "http",
-            "elasticsearch",
-            "savedObjects"
+            "status",
+            "elasticsearch"
           ]
         }
-      }, state: {"setup":"awaitingStartHolds"}, context: {"lastSucceededStep":"setupServices","components":["http","elasticsearch","savedObjects"]} },
+      }, state: {"setup":"awaitingStartHolds"}, context: {"lastSucceededStep":"setupServices","components":["uuid","http","status","elasticsearch"]} },
     ], {"preboot":{"loadingConfig":"attempt"}}, {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,
@@ -2965,10 +3060,11 @@ describe("preboot", () => {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",
       "host": "127.0.0.1",
-      "port": 0,
+      "port": 5601,
       "boundPort": null,
       "plugins": [
-        "interactive-setup"
+        "hold-until-file:setup:telemetry-opt-in.json",
+        "hold-until-file:start:license-check.json"
       ],
       "retry": {
         "maxAttempts": 2,

@@ -46,10 +46,11 @@ export class HoldRegistry {
   }
 
   /**
-   * Records, as rejected, a hold the machine still has pending but that no plugin of a restarted server registered
-   * again (e.g. its plugin was removed from the run): the server must not wait for a promise nobody holds.
+   * Records, settled, a hold the machine still has pending but that no plugin of a restarted server registered
+   * again: rejected when its plugin is no longer in the run (the server must not wait for a promise nobody holds),
+   * resolved when its plugin runs but holds nothing now (what it waited for happened meanwhile). `note` says why.
    */
-  reject(hold: Hold, message: string): void {
+  settleUnheld(hold: Hold, outcome: 'resolved' | 'rejected', note: string): void {
     if (this.records.has(hold.id)) return;
     // Its number is taken: a later hold of the same plugin gets the next one.
     const [owner = '', n = '0'] = hold.id.split('#');
@@ -57,7 +58,12 @@ export class HoldRegistry {
     const at = new Date().toISOString();
     const record: HoldRecord = { ...hold, state: 'pending', shouldReloadConfig: false, message: null, registeredAt: at, settledAt: null };
     this.records.set(hold.id, record);
-    this.settle(record, 'rejected', false, message);
+    this.settle(record, outcome, false, outcome === 'rejected' ? note : null);
+  }
+
+  /** {@link settleUnheld} rejected. */
+  reject(hold: Hold, message: string): void {
+    this.settleUnheld(hold, 'rejected', message);
   }
 
   private settle(record: HoldRecord, state: 'resolved' | 'rejected', shouldReloadConfig: boolean, message: string | null): void {

@@ -47,9 +47,11 @@ export async function listen(host: string, port: number, handler: RequestHandler
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // A port taken or an address not there (EADDRINUSE, EADDRNOTAVAIL, EACCES) as a service error of that kind,
+    // in the system's words: retry policies match on the kind, and its fields do not vary by platform (errno).
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code ? serviceError(error.code, error.message) : error));
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

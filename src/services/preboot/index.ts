@@ -23,6 +23,7 @@ import { prebootInvariants } from './invariants.ts';
 import { prebootNotes } from './notes.ts';
 import { releaseAll, releaseResources, restoreServers, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
 import { watchHolds } from './watch.ts';
+import { prebootFaults, prebootScenarios } from './test-hooks.ts';
 import { createPlugins } from './plugins.ts';
 import { checkInput } from '../check-input.ts';
 
@@ -66,6 +67,10 @@ export const prebootServices: BuiltinServices<PrebootInput, PrebootContext> = {
     retry: { kind: 'retry' },
   }, cwd),
   invariants: prebootInvariants,
+  /** The generated suites' set-ups: the sandbox made to give the path's samples (`test-hooks.ts`). */
+  scenarios: prebootScenarios,
+  /** The generated suites' failures: world faults (a config that is not an object, a port taken) where there are. */
+  faults: prebootFaults,
   /** Closes every preboot and main server of this process (e.g. after Ctrl-C stopped a run waiting at preboot). */
   dispose: releaseAll,
   /** A run resumed in a new process: its preboot or main server listens again, with the id and port it had. */

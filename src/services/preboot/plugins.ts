@@ -6,7 +6,7 @@
  * A plugin gets the preboot core contract: the config, routes on the preboot server, and the Preboot service's
  * `holdSetupUntilResolved` / `holdStartUntilResolved`.
  */
-import { access } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { HoldKind, PrebootConfig } from '../../../machines/preboot.ts';
 import { serviceError } from '../install/fs.ts';
@@ -74,29 +74,77 @@ const delayArg = (name: string, value: string | undefined): number => {
   return ms;
 };
 
-/** Holds `kind` until a file appears (a path relative to the data dir, which it may not leave). */
+/**
+ * What a file a `hold-until-file` plugin waits for decides, once it appears: a JSON object `{ "reject": "<message>" }`
+ * rejects the hold (the server shuts down), `{ "shouldReloadConfig": true }` resolves it asking for a config reload
+ * (a setup hold), anything else (an empty file) resolves it.
+ */
+export type FileDecision = { reject: string } | { shouldReloadConfig: boolean };
+
+/** Reads the decision a file holds (see {@link FileDecision}); null while the file is not there. */
+export async function readFileDecision(path: string): Promise<FileDecision | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = text.trim() === '' ? null : JSON.parse(text);
+  } catch {
+    parsed = null; // not JSON: the file's presence is what counts
+  }
+  const o = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  if (typeof o.reject === 'string') return { reject: o.reject || 'rejected' };
+  return { shouldReloadConfig: o.shouldReloadConfig === true };
+}
+
+/** The reason a `hold-until-file` hold gives: the file (relative to the data dir) it waits for. */
+export const fileHoldReason = (rel: string) => `waiting for ${rel} to appear`;
+
+/** The file (relative to the data dir) a `hold-until-file` hold waits for, from its reason; null for another hold. */
+export function fileOfHold(reason: string): string | null {
+  return /^waiting for (.+) to appear$/.exec(reason)?.[1] ?? null;
+}
+
+/**
+ * Holds `kind` until a file appears (a path relative to the data dir, which it may not leave); what the file holds
+ * decides how the hold settles ({@link FileDecision}). A file already there that simply lets the server go on
+ * leaves nothing to wait for: the plugin then holds nothing (as a configured server skips the interactive setup).
+ */
 function holdUntilFile(args: string[]): PrebootPlugin {
   const kind = kindArg('hold-until-file', args[0]);
   const file = args.slice(1).join(':');
   if (!file) throw serviceError('invalid-plugin', 'preboot plugin hold-until-file needs a file: hold-until-file:<setup|start>:<path under the data dir>');
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   return {
     name: 'hold-until-file',
-    setup(core) {
+    async setup(core) {
       const path = resolve(core.dataDir, file);
       const rel = relative(core.dataDir, path);
       if (rel.startsWith('..') || isAbsolute(rel)) throw serviceError('invalid-plugin', `preboot plugin hold-until-file: ${file} is outside the data dir ${core.dataDir}`);
-      const appeared = new Promise<void>((done) => {
-        const poll = () =>
-          access(path).then(done, () => {
-            timer = setTimeout(poll, 25);
-          });
+      const already = await readFileDecision(path).catch(() => null);
+      if (already && !('reject' in already) && !already.shouldReloadConfig) return;
+      const decided = new Promise<{ shouldReloadConfig: boolean }>((done, fail) => {
+        const settle = (decision: FileDecision) => ('reject' in decision ? fail(new Error(decision.reject)) : done({ shouldReloadConfig: decision.shouldReloadConfig }));
+        if (already) return settle(already);
+        const poll = () => {
+          if (stopped) return;
+          readFileDecision(path).then(
+            (decision) => (decision ? settle(decision) : (timer = setTimeout(poll, 25))),
+            () => (timer = setTimeout(poll, 25)),
+          );
+        };
         poll();
       });
-      if (kind === 'setup') core.preboot.holdSetupUntilResolved(`waiting for ${rel} to appear`, appeared);
-      else core.preboot.holdStartUntilResolved(`waiting for ${rel} to appear`, appeared);
+      if (kind === 'setup') core.preboot.holdSetupUntilResolved(fileHoldReason(rel), decided);
+      else core.preboot.holdStartUntilResolved(fileHoldReason(rel), decided.then(() => undefined));
     },
     stop() {
+      stopped = true;
       clearTimeout(timer);
     },
   };
@@ -153,7 +201,7 @@ export const PREBOOT_PLUGINS: Record<string, PluginDefinition> = {
   },
   'hold-until-file': {
     usage: 'hold-until-file:<setup|start>:<path under the data dir>',
-    description: 'holds setup or start until the file appears',
+    description: 'holds setup or start until the file appears; a file holding {"reject":"<message>"} rejects the hold, {"shouldReloadConfig":true} asks for a config reload',
     create: holdUntilFile,
   },
   'reject-hold': {

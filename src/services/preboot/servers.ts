@@ -93,6 +93,49 @@ function runtimeFor(dataDir: string): PrebootRuntime {
   return runtime;
 }
 
+/** The data dirs of the runs that have something open in this process (for tests' clean-up). */
+export function openRuns(): string[] {
+  return [...runtimes.keys()];
+}
+
+/**
+ * A server's id: its kind and the port it listens on (`preboot-5601`, `main-5601`), which names it while it runs and
+ * is the same on every run of the same input; a second server of the same kind on the same port (another loopback
+ * address) gets `-2`, `-3`.
+ */
+function serverId(kind: 'preboot' | 'main', port: number): string {
+  const base = `${kind}-${port}`;
+  let id = base;
+  for (let n = 2; byServerId.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/**
+ * Failures armed for the next run of a step of one run: how the generated suites make the steps fail for which no
+ * state of the world does (closing a server, releasing a run). Unarmed, they cost a map look-up.
+ */
+const faultPoints = new Map<string, Error>();
+type FaultPoint = 'stopPrebootServer' | 'releaseResources';
+
+/** Makes the next `step` of the run of `dataDir` throw `error` (once). */
+export function armFaultPoint(step: FaultPoint, dataDir: string, error: Error): void {
+  faultPoints.set(`${step}\0${resolve(dataDir)}`, error);
+}
+
+/** Disarms every fault point of the run of `dataDir`. */
+export function disarmFaultPoints(dataDir: string): void {
+  for (const step of ['stopPrebootServer', 'releaseResources'] as const) faultPoints.delete(`${step}\0${resolve(dataDir)}`);
+}
+
+function faultPoint(step: FaultPoint, dataDir: string): void {
+  if (faultPoints.size === 0) return;
+  const key = `${step}\0${resolve(dataDir)}`;
+  const error = faultPoints.get(key);
+  if (!error) return;
+  faultPoints.delete(key);
+  throw error;
+}
+
 /** The run of a data dir, if one has anything open (for invariants and tests). */
 export function getRuntime(dataDir: string): PrebootRuntime | undefined {
   return runtimes.get(resolve(dataDir));
@@ -211,11 +254,12 @@ const joinPath = (prefix: string, path: string) => `/${[prefix, path].join('/').
 export async function startPrebootServer(input: StartPrebootServerInput): Promise<StartPrebootServerOutput> {
   const runtime = runtimeFor(input.dataDir);
   // Already up (a retried or repeated start): the same server and its holds.
-  const preboot = runtime.preboot ?? (await openPrebootServer(runtime, input, `preboot-${randomUUID().slice(0, 8)}`));
+  const preboot = runtime.preboot ?? (await openPrebootServer(runtime, input));
   return { server: handle(preboot.id, preboot.server), holds: preboot.holds.list().map(({ id, kind, reason }): Hold => ({ id, kind, reason })) };
 }
 
-async function openPrebootServer(runtime: PrebootRuntime, input: StartPrebootServerInput, id: string): Promise<PrebootServer> {
+/** Opens the preboot server: with the id it had (`restoreServers`), else one from its port. */
+async function openPrebootServer(runtime: PrebootRuntime, input: StartPrebootServerInput, savedId?: string): Promise<PrebootServer> {
   const plugins = createPlugins(input.plugins);
   await mkdir(input.dataDir, { recursive: true });
   // The handler is bound before the plugins' routes exist: a request meanwhile gets the 503 of a missing route.
@@ -223,6 +267,7 @@ async function openPrebootServer(runtime: PrebootRuntime, input: StartPrebootSer
   const server = await listen(input.host, input.port, (req, res, url) =>
     preboot ? handlePreboot(runtime, preboot, req, res, url) : sendText(res, 503, `${NOT_READY}\n`),
   );
+  const id = savedId ?? serverId('preboot', server.port);
   const current: PrebootServer = { id, server, holds: new HoldRegistry(), plugins, routes: new Map(), held: new Set() };
   try {
     assertNotReleased(runtime);
@@ -281,6 +326,7 @@ async function closePreboot(runtime: PrebootRuntime, handOver: boolean): Promise
 export async function stopPrebootServer(input: StopPrebootServerInput): Promise<StopPrebootServerOutput> {
   const runtime = byServerId.get(input.server.id);
   if (!runtime) return { redirectedRequests: 0 };
+  faultPoint('stopPrebootServer', runtime.dataDir);
   runtime.stage = 'start';
   const handedOver = await closePreboot(runtime, true);
   return { redirectedRequests: handedOver };
@@ -299,7 +345,12 @@ export async function setupServices(input: SetupServicesInput): Promise<SetupSer
   let uuid = (await readFile(uuidPath, 'utf8').catch(() => '')).trim();
   if (!/^[0-9a-f-]{36}$/.test(uuid)) {
     uuid = randomUUID();
-    writeFileAtomic(uuidPath, `${uuid}\n`);
+    try {
+      writeFileAtomic(uuidPath, `${uuid}\n`);
+    } catch (error) {
+      // In the words of the one-line error (what is wrong with the path), of its errno kind (what retries match on).
+      throw serviceError(String((error as { code?: unknown }).code ?? 'setup-failed'), (error as Error).message);
+    }
   }
   const components = ['uuid', 'http', 'status', ...(elasticsearchOf(input.config) ? ['elasticsearch'] : [])];
   runtime.uuid = uuid;
@@ -341,7 +392,7 @@ function handleMain(runtime: PrebootRuntime, req: IncomingMessage, res: ServerRe
  */
 export async function startMainServer(input: StartMainServerInput): Promise<StartMainServerOutput> {
   const runtime = runtimeFor(input.dataDir);
-  const main = runtime.main ?? (await openMainServer(runtime, input.host, input.port, `main-${randomUUID().slice(0, 8)}`, input.components));
+  const main = runtime.main ?? (await openMainServer(runtime, input.host, input.port, undefined, input.components));
   const handedOver = runtime.handover.splice(0).filter((held) => !held.res.destroyed);
   runtime.redirected += handedOver.length;
   await Promise.all(handedOver.map((held) => answerHeld(held, 302, nextRedirect(held.original))));
@@ -352,7 +403,7 @@ export async function startMainServer(input: StartMainServerInput): Promise<Star
  * Binds the main server. Its identity (components, uuid) comes from the machine and the data dir, not only from
  * `setupServices` in this process: a resumed run may have set up in the process that died.
  */
-async function openMainServer(runtime: PrebootRuntime, host: string, port: number, id: string, components: string[]): Promise<MainServer> {
+async function openMainServer(runtime: PrebootRuntime, host: string, port: number, savedId: string | undefined, components: string[]): Promise<MainServer> {
   runtime.components = components;
   runtime.uuid ??= await readUuid(runtime.dataDir);
   const server = await listen(host, port, (req, res, url) => handleMain(runtime, req, res, url));
@@ -362,6 +413,7 @@ async function openMainServer(runtime: PrebootRuntime, host: string, port: numbe
     await server.close();
     throw error;
   }
+  const id = savedId ?? serverId('main', server.port);
   runtime.main = { id, server };
   runtime.stage = 'running';
   byServerId.set(id, runtime);
@@ -379,7 +431,8 @@ async function readUuid(dataDir: string): Promise<string | null> {
  * crash, SIGKILL) lost them with that process. Each comes back with the id and port the machine holds, so the
  * handles in its context, the `/?next=` redirects handed out, and clients that know the URL stay valid; the
  * preboot plugins set up again, registering their holds under the ids they had (a pending hold no plugin registers
- * again is recorded as rejected: nothing would ever resolve it). Nothing to do while stopping (releasing is what
+ * again is recorded as resolved when its plugin runs but has nothing left to wait for, as rejected when its plugin
+ * is gone: nothing would ever resolve it). Nothing to do while stopping (releasing is what
  * is left) or when the servers are still up in this process. Throws when a port cannot be bound again.
  */
 export async function restoreServers(context: PrebootContext): Promise<void> {
@@ -397,8 +450,14 @@ export async function restoreServers(context: PrebootContext): Promise<void> {
         throw new Error(`the preboot server cannot start again on ${where(saved)}: ${error.message}`);
       });
       const known = new Set(preboot.holds.list().map((h) => h.id));
+      const running = new Set(preboot.plugins.map((p) => p.name));
       for (const hold of context.holds) {
-        if (!known.has(hold.id)) preboot.holds.reject(hold, 'no preboot plugin registered this hold again after the run resumed');
+        if (known.has(hold.id)) continue;
+        // Its plugin runs again but holds nothing now: what it waited for happened meanwhile (the file appeared,
+        // the connection was configured). A plugin no longer in the run would never settle it.
+        const owner = hold.id.slice(0, hold.id.lastIndexOf('#'));
+        if (running.has(owner)) preboot.holds.settleUnheld(hold, 'resolved', 'its preboot plugin no longer holds it after the run resumed');
+        else preboot.holds.settleUnheld(hold, 'rejected', 'no preboot plugin registered this hold again after the run resumed');
       }
     }
     // Handed over (the machine counted them) but never answered: their sockets died with the process.
@@ -425,6 +484,7 @@ export async function restoreServers(context: PrebootContext): Promise<void> {
  * socket, every held request (answered 503) — and forgets the run. Idempotent; the port is free when it resolves.
  */
 export async function releaseResources(input: ReleaseResourcesInput): Promise<ReleaseResourcesOutput> {
+  faultPoint('releaseResources', input.dataDir);
   const released: string[] = [];
   const runtime = runtimes.get(resolve(input.dataDir));
   if (runtime) {
