@@ -23,7 +23,7 @@ import { prebootInvariants } from './invariants.ts';
 import { prebootNotes } from './notes.ts';
 import { releaseAll, releaseResources, restoreServers, setupServices, startMainServer, startPrebootServer, stopPrebootServer } from './servers.ts';
 import { watchHolds } from './watch.ts';
-import { prebootFaults, prebootScenarios } from './test-hooks.ts';
+import { heldClientsRedirected, prebootFaults, prebootScenarios } from './test-hooks.ts';
 import { createPlugins } from './plugins.ts';
 import { checkInput } from '../check-input.ts';
 
@@ -66,7 +66,11 @@ export const prebootServices: BuiltinServices<PrebootInput, PrebootContext> = {
     plugins: { kind: 'strings', check: pluginsProblem },
     retry: { kind: 'retry' },
   }, cwd),
-  invariants: prebootInvariants,
+  invariants: {
+    ...prebootInvariants,
+    // Browsers the generated suites held at preboot were answered by the main server (a no-op in other runs).
+    running: async (probe) => [...(await prebootInvariants.running!(probe)), ...(await heldClientsRedirected(probe))],
+  },
   /** The generated suites' set-ups: the sandbox made to give the path's samples (`test-hooks.ts`). */
   scenarios: prebootScenarios,
   /** The generated suites' failures: world faults (a config that is not an object, a port taken) where there are. */

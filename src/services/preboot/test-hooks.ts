@@ -32,9 +32,9 @@ import type {
   StopPrebootServerInput,
   StopPrebootServerOutput,
 } from '../../../machines/preboot.ts';
-import type { ArrangeArgs, LifecycleServices } from '../types.ts';
+import type { ArrangeArgs, InvariantProbe, LifecycleServices } from '../types.ts';
 import { elasticsearchOf } from './config.ts';
-import { httpRequest, isListening } from './http.ts';
+import { type HttpAnswer, httpRequest, isListening } from './http.ts';
 import { fileHoldReason, fileOfHold } from './plugins.ts';
 import { armFaultPoint, disarmFaultPoints, getRuntime, openRuns, releaseResources } from './servers.ts';
 
@@ -75,6 +75,27 @@ async function cleanUp(): Promise<void> {
     await releaseResources({ dataDir, prebootServer: null, mainServer: null }).catch(() => {});
   }
   for (const dataDir of [...blockers.keys()]) if (!existsSync(dataDir)) await freePort(dataDir);
+  for (const dataDir of [...heldClients.keys()]) if (!existsSync(dataDir)) heldClients.delete(dataDir);
+}
+
+/**
+ * Once the main server runs, the browsers a scenario held at preboot have their answer from it: `302` to
+ * `/?next=<what they asked for>` (nothing else tells that the hand-over really answered them). No-op in a run no
+ * scenario set up.
+ */
+export async function heldClientsRedirected(probe: InvariantProbe<PrebootInput>): Promise<string[]> {
+  const clients = heldClients.get(resolve(probe.input.dataDir));
+  if (!clients?.length) return [];
+  const late = new Promise<'late'>((done) => setTimeout(() => done('late'), 2000).unref());
+  const problems: string[] = [];
+  for (const { original, answer } of clients) {
+    const got = await Promise.race([answer, late]);
+    const expected = `/?next=${encodeURIComponent(original)}`;
+    if (got === 'late') problems.push(`the request for ${original} held at preboot has no answer while the main server runs`);
+    else if (got instanceof Error) problems.push(`the request for ${original} held at preboot failed: ${got.message}`);
+    else if (got.status !== 302 || got.headers.location !== expected) problems.push(`the request for ${original} held at preboot was answered ${got.status}${got.headers.location ? ` to ${got.headers.location}` : ''}, expected 302 to ${expected}`);
+  }
+  return problems;
 }
 
 /** The run's own port on loopback, free of what an earlier path or fault left: false when another process holds it. */
@@ -157,8 +178,8 @@ async function setupScenario({ input, output, dir }: Args & { output: unknown })
   return true;
 }
 
-/** Held client requests of a run, answered when the main server starts (302) or the run is released (503). */
-const heldClients = new Map<string, Promise<unknown>[]>();
+/** Held client requests of a run (what each asked for, and its answer), answered by the main server or the release. */
+const heldClients = new Map<string, { original: string; answer: Promise<HttpAnswer | Error> }[]>();
 
 /**
  * `redirectedRequests: n`: n browsers asked the preboot server for an app URL (`/app/...`, no `Prefer: wait`) and
@@ -173,7 +194,8 @@ async function stopPrebootScenario({ input, output, runInput }: Args & { output:
   if (already > n) return false;
   const clients = heldClients.get(runtime.dataDir) ?? [];
   for (let i = already; i < n; i++) {
-    clients.push(httpRequest('GET', `${server.url}/app/dashboards?request=${i + 1}`, { timeoutMs: 30_000 }).catch((error: unknown) => error));
+    const original = `/app/dashboards?request=${i + 1}`;
+    clients.push({ original, answer: httpRequest('GET', `${server.url}${original}`, { timeoutMs: 30_000 }).catch((error: Error) => error) });
   }
   heldClients.set(runtime.dataDir, clients);
   const deadline = performance.now() + 2000;
