@@ -15,7 +15,7 @@
 import type { AppNode, InstanceSpec, ObserveAppInput, ObserveAppOutput, RunActionInput, RunActionOutput } from '../../../machines/operator.ts';
 import { remove, serviceError } from '../install/fs.ts';
 import { isAlive, probeHealth, runsSpec, spawnApp, stopApp, waitHealthy } from './app-process.ts';
-import { layout, readPid, readReady, readRecord, writeRecord, type ReadyFile } from './instance.ts';
+import { layout, readPid, readReady, readRecord, readRecordToObserve, writeRecord, type ReadyFile } from './instance.ts';
 
 /** The `observeApp` service: read-only. */
 export async function observeApp(input: ObserveAppInput): Promise<ObserveAppOutput> {
@@ -23,7 +23,7 @@ export async function observeApp(input: ObserveAppInput): Promise<ObserveAppOutp
 }
 
 export async function observe(workDir: string): Promise<AppNode> {
-  const record = await readRecord(workDir);
+  const record = await readRecordToObserve(workDir);
   if (!record) return 'absent';
   if (record.node === 'stopping' || record.node === 'end') return record.node;
   const pid = (await readPid(workDir)) ?? record.pid;

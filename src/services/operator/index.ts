@@ -19,14 +19,15 @@ import type { BuiltinServices } from '../types.ts';
 import { observeApp, runAction } from './actions.ts';
 import { operatorInvariants } from './invariants.ts';
 import { operatorNotes } from './notes.ts';
-import { readSpec, writeSpec } from './spec.ts';
+import { operatorFaults, operatorScenarios } from './test-hooks.ts';
+import { readSpec, SANDBOX_SPEC, writeSpec } from './spec.ts';
 import { writeStatus } from './status.ts';
 import { checkInput } from '../check-input.ts';
 
 export { observe } from './actions.ts';
 export { OPERATOR_APP, probeHealth, spawnedPids, stopSpawnedApps, TIMEOUTS } from './app-process.ts';
 export { layout, readPid, readReady, readRecord } from './instance.ts';
-export { validateSpec, writeSpec } from './spec.ts';
+export { SANDBOX_SPEC, validateSpec, writeSpec } from './spec.ts';
 export { deriveConditions, readStatus, type Condition, type StatusDocument } from './status.ts';
 
 const promise = <I, O>(fn: (input: I) => Promise<O>) => fromPromise<O, I>(({ input }) => fn(input));
@@ -49,6 +50,9 @@ export const operatorServices: BuiltinServices<OperatorInput, OperatorContext> =
     retry: { kind: 'retry' },
   }, cwd),
   invariants: operatorInvariants,
+  // The generated suites follow every path on these services: the world made to give each sample, or to fail.
+  scenarios: operatorScenarios,
+  faults: operatorFaults,
   notes: operatorNotes,
   /**
    * Writes `<dir>/instance.json` (version 1.0.0, a message parameter) and makes `<dir>/work` for the app, with short
@@ -59,7 +63,7 @@ export const operatorServices: BuiltinServices<OperatorInput, OperatorContext> =
     const workDir = join(dir, 'work');
     await mkdir(workDir, { recursive: true });
     const specPath = join(dir, 'instance.json');
-    writeSpec(specPath, { version: '1.0.0', parameters: { message: 'hello from the sandbox' } });
+    writeSpec(specPath, SANDBOX_SPEC);
     return {
       specPath,
       workDir,

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppState } from '../../../machines/operator.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
+import { fsServiceError } from '../install/fs.ts';
 
 export const layout = {
   pidFile: (workDir: string) => join(workDir, 'app.pid'),
@@ -46,6 +47,27 @@ async function readJson<T>(file: string): Promise<T | null> {
 }
 
 export const readRecord = (workDir: string) => readJson<InstanceRecord>(layout.record(workDir));
+
+/**
+ * The record as `observeApp` reads it: null when there is none (or it is not JSON: the next deploy writes it anew),
+ * but a record that is there and cannot be read (a folder in its place, permissions, an I/O error) fails, as a
+ * ServiceError of its errno kind: the operator cannot tell where the app is, and must not conclude it is absent.
+ */
+export async function readRecordToObserve(workDir: string): Promise<InstanceRecord | null> {
+  const file = layout.record(workDir);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw fsServiceError(error, file, 'read the instance record');
+  }
+  try {
+    return JSON.parse(text) as InstanceRecord;
+  } catch {
+    return null;
+  }
+}
 export const readReady = (workDir: string) => readJson<ReadyFile>(layout.ready(workDir));
 
 export async function readPid(workDir: string): Promise<number | null> {

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { InstanceSpec, ReadSpecInput, ReadSpecOutput } from '../../../machines/operator.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
-import { serviceError } from '../install/fs.ts';
+import { fsServiceError, serviceError } from '../install/fs.ts';
 
 const FIELDS = ['version', 'parameters'];
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$/;
@@ -32,7 +32,8 @@ export async function readSpec(input: ReadSpecInput): Promise<ReadSpecOutput> {
     text = await readFile(input.specPath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { spec: null };
-    throw error;
+    // Of its errno kind (what the retry policy reads), naming the spec: a folder where the file should be is EISDIR.
+    throw fsServiceError(error, input.specPath, 'read the spec');
   }
   let parsed: unknown;
   try {
@@ -44,6 +45,9 @@ export async function readSpec(input: ReadSpecInput): Promise<ReadSpecOutput> {
   if (typeof spec === 'string') throw serviceError('invalid-spec', `spec ${input.specPath} is invalid: ${spec}`);
   return { spec };
 }
+
+/** The spec `sandboxInput` writes (and the operator catalogue's first spec sample, so a fresh sandbox follows it). */
+export const SANDBOX_SPEC: InstanceSpec = { version: '1.0.0', parameters: { message: 'hello from the sandbox' } };
 
 /** Writes a spec file atomically (for tests, demos and `sandboxInput`). */
 export function writeSpec(specPath: string, spec: InstanceSpec): void {

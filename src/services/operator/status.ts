@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { InstanceStatus, PlanRun, WriteStatusInput } from '../../../machines/operator.ts';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
+import { fsServiceError } from '../install/fs.ts';
 
 export interface Condition {
   type: 'Ready' | 'Progressing' | 'Degraded' | 'SpecChangeRefused';
@@ -83,7 +84,12 @@ export async function writeStatus(input: WriteStatusInput): Promise<void> {
     return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : now };
   });
   const document: StatusDocument = { ...input.status, conditions, updatedAt: now };
-  writeFileAtomic(input.statusPath, `${JSON.stringify(document, null, 2)}\n`);
+  try {
+    writeFileAtomic(input.statusPath, `${JSON.stringify(document, null, 2)}\n`);
+  } catch (error) {
+    // A ServiceError of the errno kind (EISDIR, ENOSPC...) naming the status file, not the temp file beside it.
+    throw fsServiceError(error, input.statusPath, 'write');
+  }
 }
 
 export { readStatus };
