@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } fro
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { createStepper, type GuardChoices, GuardThrew, realNow, type Stepper, type StepResult } from '../model/stepper.ts';
 import type { LifecycleGraph } from '../model/types.ts';
+import { probePayload } from './probe.ts';
 
 /** How two explored snapshots are told apart. */
 export type StateIdentity = 'value' | 'full' | { context: string[] };
@@ -134,6 +135,10 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     if (until) for (const t of taken) if (until.has(t)) takenTargets.add(t);
   };
 
+  // Shared by every exploration of the machine (the guard search explores again and again from reached states).
+  let probed = probedPayloads.get(stepper);
+  if (!probed) probedPayloads.set(stepper, (probed = new Map()));
+  const learntFor = probed;
   const addNode = (snapshot: AnyMachineSnapshot, depth: number): number | undefined => {
     const key = keyOf(snapshot);
     const known = index.get(key);
@@ -206,13 +211,30 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
     const snapshot = node.snapshot;
     const here = JSON.stringify(snapshot.value);
     let timerFired = false;
-    for (const event of alphabet(timersInOrder(stepper, snapshot), catalogue, srcOf)) {
+    const events = alphabet(timersInOrder(stepper, snapshot), catalogue, srcOf);
+    // Payloads learnt in other states for events the catalogue says nothing of (see probePayload).
+    for (const e of [...events]) {
+      const learnt = learntFor.get(eventKey(e));
+      if (learnt) events.push(learnt);
+    }
+    for (let k = 0; k < events.length; k++) {
+      const event = events[k];
       const isTimer = event.type.startsWith('xstate.after.');
       if (isTimer && timerFired) continue; // an earlier timer already left this state
+      const tryProbe = (message: string) => {
+        // A guard or action read a field the sample does not have (an untyped event, a service with no output type,
+        // a type that is `unknown` here): learn the fields from one probing step, and send that payload too.
+        const key = eventKey(event);
+        if (!READ_OF_MISSING.test(message) || learntFor.has(key) || learntFor.size >= MAX_PROBES) return;
+        const learnt = probePayload((e) => stepper.step(snapshot, e), event);
+        learntFor.set(key, learnt);
+        if (learnt && !events.some((e) => eventKey(e) === eventKey(learnt))) events.push(learnt);
+      };
       for (const outcome of stepChoosing(stepper, snapshot, event)) {
         if ('message' in outcome) {
           // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
           errors.push({ node: i, event: event.type, message: outcome.message });
+          tryProbe(outcome.message);
           continue;
         }
         const { result, guards } = outcome;
@@ -230,6 +252,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
         if (result.error) {
           // The step ran into an action that threw: a real actor would stop in error, so no test can take it.
           errors.push({ node: i, event: event.type, message: result.error, errored: true });
+          tryProbe(result.error);
           continue;
         }
         if (guards) for (const g of Object.keys(guards)) chosenGuards.add(g);
@@ -284,6 +307,20 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
 }
 
 const MAX_CHOSEN_GUARDS = 3;
+/** Payloads learnt by probing, per machine (its stepper), by the event they were learnt for (undefined: nothing to learn). */
+const probedPayloads = new WeakMap<Stepper, Map<string, EventObject | undefined>>();
+/** Most probing steps for one machine (each sample is probed once, where it first fails). */
+const MAX_PROBES = 64;
+/** What a step throws when it reads a field of a payload that has none. */
+const READ_OF_MISSING = /Cannot read propert(y|ies) of (undefined|null)|undefined is not an object|Cannot convert undefined or null to object|is not iterable|is not a function/;
+
+function eventKey(event: EventObject): string {
+  try {
+    return JSON.stringify(event) ?? event.type;
+  } catch {
+    return event.type;
+  }
+}
 
 /**
  * Whether stepping `a` is stepping `b`: the same machine, status, active state nodes, history and children (the

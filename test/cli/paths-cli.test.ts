@@ -130,7 +130,7 @@ describe('lifecycle catalogue', () => {
   });
 
   it('paths without samples says what is needed', async () => {
-    const r = await lifecycle(['paths', join(FIX, 'infer/untyped.js'), '--no-infer']);
+    const r = await lifecycle(['paths', join(FIX, 'infer/untyped-method.js'), '--no-infer']);
     expect(r.stdout).toMatch(/^uncovered: loading --done: load--> ready \(threw: action assign threw in loading on done: load: /m);
     expect(r.stdout).toMatch(/^needs:\n  - services\.load\.done: an output with the fields its onDone action assign read$/m);
   });

@@ -5,7 +5,8 @@ import { extractGraph } from '../../src/model/extract.ts';
 import { loadMachine } from '../../src/model/load.ts';
 import { resolveSamples } from '../../src/model/samples.ts';
 import { generatePaths } from '../../src/paths/index.ts';
-import { createMachine, sendParent } from 'xstate';
+import { assign, createMachine, fromPromise, sendParent } from 'xstate';
+import { probePayload } from '../../src/paths/probe.ts';
 
 const FIX = new URL('../fixtures/infer/', import.meta.url).pathname;
 
@@ -54,5 +55,40 @@ describe('inference mechanisms on machines built the way third-party code builds
     });
     const result = generatePaths(child, extractGraph(child));
     expect(result.coverage.transitions.uncovered).toEqual([]);
+  });
+
+  it('learns the payload of an untyped event or output from the fields its actions and guards read', () => {
+    const machine = createMachine(
+      {
+        id: 'untyped',
+        context: { pool: '', user: '', n: 0 },
+        initial: 'off',
+        states: {
+          off: {
+            on: {
+              'set-pool': { actions: assign({ pool: ({ event }) => event.data.pool.trim() }) },
+              load: { guard: ({ event }) => event.items.length === 0 && event.limit > 0, target: 'loading' },
+            },
+          },
+          loading: {
+            invoke: { src: 'fetchUser', onDone: { target: 'on', actions: assign({ user: ({ event }) => event.output.user.id }) } },
+          },
+          on: {},
+        },
+      },
+      { actors: { fetchUser: fromPromise(async () => ({})) } },
+    );
+    const result = generatePaths(machine, extractGraph(machine));
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+    const events = result.paths.flatMap((p) => p.steps.map((s) => s.event));
+    expect(events).toContainEqual({ type: 'set-pool', data: { pool: 'sample' } });
+    expect(events).toContainEqual({ type: 'load', items: [], limit: 1 });
+    expect(events).toContainEqual(expect.objectContaining({ output: { user: { id: 'id-1' } } }));
+  });
+
+  it('keeps what a sample has and adds only what was read beyond it', () => {
+    const step = (e: { type: string; message?: { data?: { id?: string }; origin?: string } }) => [e.message!.origin, e.message!.data!.id];
+    expect(probePayload(step as never, { type: 'message.received', message: { origin: 'here' } } as never)).toEqual({ type: 'message.received', message: { origin: 'here', data: { id: 'id-1' } } });
+    expect(probePayload(() => 1, { type: 'x' })).toBeUndefined();
   });
 });
