@@ -68,7 +68,7 @@ export {
   type LifecycleProgress,
 } from '../machines/progress.ts';
 export { SERVICES } from './services/index.ts';
-export type { LifecycleServices, BuiltinServices, Invariant, InvariantProbe, ArrangeArgs } from './services/types.ts';
+export type { LifecycleServices, BuiltinServices, Invariant, InvariantProbe, ArrangeArgs, FaultResult } from './services/types.ts';
 export { defineServices } from './services/define.ts';
 export type { RunProgress } from './runtime/progress-view.ts';
 export { toWire } from './inspect/serialize.ts';

@@ -13,7 +13,7 @@ export interface LoadedServices {
   ref: string;
 }
 
-const KEYS = ['lifecycle', 'actors', 'invariants', 'sandboxInput', 'checkInput', 'dispose', 'restore', 'notes', 'shutdownEvent', 'progress'] as const;
+const KEYS = ['lifecycle', 'actors', 'invariants', 'sandboxInput', 'checkInput', 'dispose', 'restore', 'notes', 'shutdownEvent', 'progress', 'faults', 'scenarios'] as const;
 const FUNCTIONS = ['sandboxInput', 'checkInput', 'dispose', 'restore', 'notes', 'progress'] as const;
 const SIBLING_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
@@ -111,6 +111,17 @@ export function checkServices(value: unknown, machine: AnyStateMachine, where: s
       if (!logic || typeof (logic as { transition?: unknown }).transition !== 'function') {
         throw new UserError(`services ${where}: actors.${name} is not actor logic (make it with fromPromise, fromCallback or a machine)`);
       }
+    }
+  }
+  for (const hooks of ['faults', 'scenarios'] as const) {
+    const value = record[hooks];
+    if (value === undefined) continue;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new UserError(`services ${where}: ${hooks} must be an object of functions by actor name (or event type)`);
+    for (const [name, hook] of Object.entries(value)) {
+      if (typeof hook !== 'function') throw new UserError(`services ${where}: ${hooks}.${name} must be a function, not ${describe(hook)}`);
+      // Keyed by an actor, or by an event a callback service sends: a near miss of an actor name is a typo.
+      const near = known.includes(name) ? undefined : closest(name, known);
+      if (near) throw new UserError(`services ${where}: ${hooks}.${name} is not an actor the machine names (did you mean '${near}'?)`);
     }
   }
   const invariants = record.invariants;

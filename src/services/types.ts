@@ -15,6 +15,9 @@ export interface InvariantProbe<TInput = unknown, TContext = unknown> {
  */
 export type Invariant<TInput = unknown, TContext = unknown> = (probe: InvariantProbe<TInput, TContext>) => Promise<string[]> | string[];
 
+/** What a fault hook returns: `false` when it cannot make the failure, a function that undoes it, or nothing. */
+export type FaultResult = boolean | void | (() => void | Promise<void>);
+
 /** What a fault or scenario set-up is given: where the run is and what the service is about to get. */
 export interface ArrangeArgs<TInput = unknown> {
   /** The input the service is about to run with. */
@@ -50,13 +53,16 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    * retry, its invariants) instead of leaving it. Called just before the real X runs in a sandboxed path, with the
    * input X is about to get and the error the path's sample gives: arrange the world (corrupt a file, take a port,
    * arm a fault point) so that this run of X throws. Return `false` when this fault cannot be made; the path then
-   * goes on with the sample and stops checking the real system. Optional, per actor.
+   * goes on with the sample and stops checking the real system. Return a function to undo a fault that passes (a
+   * lock another process held): it is called once X has failed. Optional, per actor; keyed by an event type
+   * instead (`'DOWNLOAD.FAILED'`), it arranges the failure a callback service reports, before that service starts.
    */
-  faults?: Record<string, (fault: ArrangeArgs<TInput> & { error: unknown }) => boolean | void | Promise<boolean | void>>;
+  faults?: Record<string, (fault: ArrangeArgs<TInput> & { error: unknown }) => FaultResult | Promise<FaultResult>>;
   /**
    * Set-ups that make the real services return what a path's sample says they return, by actor name (an older
    * version installed first, a spec file with new parameters): called just before the real X runs in a sandboxed
-   * path, with the output the path needs. Return `false` when the sandbox cannot be made to give it; the path then
+   * path, with the output the path needs (keyed by an event type instead, it makes the real system send that event,
+   * as a hold released over HTTP). Return `false` when the sandbox cannot be made to give it; the path then
    * goes on with the sample and stops checking the real system. Once a set-up is given, X's real output must equal
    * the sample (the test fails otherwise). Without one, a real output other than the sample ends the real part of
    * the path quietly (a sample the real system cannot produce). Optional, per actor.

@@ -2,7 +2,7 @@
  * The real services of deploy.ts, on the file system. `lifecycle run` finds them beside the machine (and records
  * where, so `resume` does too); the generated tests run their sandboxed paths against them.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fromPromise } from 'xstate';
 import { defineServices, UserError } from 'lifecycle-kit';
@@ -55,6 +55,31 @@ export const services = defineServices(deployMachine, {
     verifying: ({ input }) => (currentVersion(input.releases) === input.version ? [] : [`${input.releases}/current should point at ${input.version}`]),
     released: ({ input }) => differences(readManifest(buildDir(input)), join(input.releases, 'current')),
     rejected: ({ input }) => (currentVersion(input.releases) === input.version ? [`${input.version} was rejected but is served`] : []),
+  },
+  // The failures the generated tests inject, by breaking the sandbox the way the world would: the real service then
+  // meets them and fails for real, and the test goes on against the real system (the retry, the failure state).
+  faults: {
+    // The app's files gone: build finds nothing to build (ENOENT). They come back, for a retry.
+    build: ({ input }) => {
+      const { source } = input as DeployInput;
+      const aside = `${source}.aside`;
+      renameSync(source, aside);
+      return () => renameSync(aside, source);
+    },
+    // Another deploy holds the lock: publish refuses (locked), and the lock is released once it did.
+    publish: ({ input }) => {
+      mkdirSync((input as DeployInput).releases, { recursive: true });
+      writeFileSync(lockFile(input as DeployInput), 'another deploy (a test)\n');
+      return () => rmSync(lockFile(input as DeployInput), { force: true });
+    },
+    // A served file that differs from the build: verify's comparison must catch it (mismatch).
+    verify: ({ input }) => {
+      const served = join((input as DeployInput).releases, 'current', 'index.html');
+      if (!existsSync(served)) return false; // nothing served yet: this failure cannot be made here
+      const before = readFileSync(served);
+      writeFileSync(served, 'tampered\n');
+      return () => writeFileSync(served, before);
+    },
   },
   // `lifecycle run` without --input: a two-file site in a temp folder.
   sandboxInput: async (dir) => {
