@@ -57,7 +57,7 @@ describe('examples/deploy, end to end', () => {
     expect(readdirSync(join(project, 'www')).sort()).toEqual(['2.1.0', 'current']); // no temp tree or link left
     expect(lstatSync(join(project, 'www/current')).isSymbolicLink()).toBe(true);
 
-    // The generated suite finds the services beside the machine: its default-scenario path runs them in a sandbox.
+    // The generated suite finds the services beside the machine: its paths run them in a sandbox.
     const tests = ok(await lifecycle(['testgen', MACHINE, '-o', 'test/generated'], project));
     expect(tests.stdout).toMatch(/^transitions: (\d+)\/\1 covered$/m);
     const suite = readFileSync(join(project, 'test/generated/deploy.deployMachine.paths.test.ts'), 'utf8');
@@ -68,6 +68,8 @@ describe('examples/deploy, end to end', () => {
     expect(vitest.stdout).toMatch(/Tests\s+\d+ passed/);
     const coverage = ok(await lifecycle(['coverage', MACHINE, '--from', recording, '--min-coverage', '100'], project));
     expect(coverage.stdout).toMatch(/^deploy \(measured: 1 coverage file in .*\): transitions (\d+)\/\1 taken \(100%\)$/m);
+    // Every step of every path ran against the real services: the example's faults break the sandbox for each failure.
+    expect(coverage.stdout).toMatch(/^steps against the real services: (\d+)\/\1 \(100%\)$/m);
     expect(ok(await lifecycle(['coverage', MACHINE, '--journal', store], project)).stdout).toMatch(/transitions \d+\/\d+ taken/);
 
     expect(ok(await lifecycle(['docs', '--check'], project)).stdout).toBe('docs are fresh (5 files in docs)\n');
