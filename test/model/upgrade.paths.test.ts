@@ -11,100 +11,100 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.swapping"}, state: {"nextVersion":{"trial":{"agent":"starting","watcher":"waitingForAgent"}}}, context: {"step":"start","lastSucceededStep":"swap"}, inputs: {
         "0.upgrade.nextVersion.trial.agent.starting": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.trial.agent.starting","output":{"pid":4242}}, state: {"nextVersion":{"trial":{"agent":"running","watcher":{"watching":"checking"}}}}, context: {"step":"watch","lastSucceededStep":"start","agentPid":4242}, inputs: {
         "0.upgrade.nextVersion.trial.watcher.watching.checking": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a",
           "timeoutMs": 2000
         }
       } },
@@ -116,8 +116,8 @@ describe("upgrade", () => {
       }, state: {"nextVersion":{"trial":{"agent":"running","watcher":{"watching":"pausing"}}}}, context: {"healthChecks":1} },
       { event: {"type":"xstate.after.gracePeriod.upgrade.nextVersion.trial.watcher.watching"}, state: "completed", context: {"lastSucceededStep":"watch","outcome":"completed"}, delay: 60000, output: {
         "outcome": "completed",
-        "fromVersion": "1.2.0",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.0.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "watch",
         "lastSucceededStep": "watch",
@@ -126,10 +126,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 120000,
       "retry": {
@@ -142,10 +142,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 120000,
@@ -180,101 +180,100 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"bytesReceived":512,"totalBytes":1024,"type":"DOWNLOAD.PROGRESS"}, state: {"currentVersion":{"downloading":"running"}}, context: {"bytesReceived":512,"totalBytes":1024} },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"bytesReceived":2097,"totalBytes":2097,"type":"DOWNLOAD.PROGRESS"}, state: {"currentVersion":{"downloading":"running"}}, context: {"bytesReceived":2097,"totalBytes":2097} },
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.swapping"}, state: {"nextVersion":{"trial":{"agent":"starting","watcher":"waitingForAgent"}}}, context: {"step":"start","lastSucceededStep":"swap"}, inputs: {
         "0.upgrade.nextVersion.trial.agent.starting": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.trial.agent.starting","output":{"pid":4242}}, state: {"nextVersion":{"trial":{"agent":"running","watcher":{"watching":"checking"}}}}, context: {"step":"watch","lastSucceededStep":"start","agentPid":4242}, inputs: {
         "0.upgrade.nextVersion.trial.watcher.watching.checking": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a",
           "timeoutMs": 2000
         }
       } },
@@ -287,8 +286,8 @@ describe("upgrade", () => {
       { event: {"type":"xstate.after.healthCheckInterval.upgrade.nextVersion.trial.watcher.watching.pausing"}, state: {"nextVersion":{"trial":{"agent":"running","watcher":{"watching":"checking"}}}}, inputs: {
         "0.upgrade.nextVersion.trial.watcher.watching.checking": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a",
           "timeoutMs": 2000
         }
       }, delay: 10000 },
@@ -296,13 +295,13 @@ describe("upgrade", () => {
         "type": "xstate.done.actor.0.upgrade.nextVersion.trial.watcher.watching.checking",
         "output": {
           "healthy": false,
-          "detail": "not ready"
+          "detail": "GET /health answered 503: not ready"
         }
       }, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "watch",
-          "message": "agent 1.3.0 is unhealthy: not ready",
+          "message": "agent 1.1.0 is unhealthy: GET /health answered 503: not ready",
           "attempt": 1,
           "time": "2026-01-01T00:00:10.000Z",
           "kind": "unhealthy"
@@ -310,23 +309,23 @@ describe("upgrade", () => {
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e",
           "agentPid": 4242
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.rollingBack"}, state: "rolledBack", context: {"lastSucceededStep":"rollback","outcome":"rolledBack"}, output: {
         "outcome": "rolledBack",
-        "fromVersion": "1.2.0",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.0.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "rollback",
         "lastSucceededStep": "rollback",
         "attempts": 1,
         "lastError": {
           "step": "watch",
-          "message": "agent 1.3.0 is unhealthy: not ready",
+          "message": "agent 1.1.0 is unhealthy: GET /health answered 503: not ready",
           "attempt": 1,
           "time": "2026-01-01T00:00:10.000Z",
           "kind": "unhealthy"
@@ -334,10 +333,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -350,10 +349,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -388,37 +387,37 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.3.0",
-          "buildDate": "2026-06-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.3.0-a1b2c3"
+          "version": "1.1.0",
+          "buildDate": "2024-03-01T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       }, state: "refused", context: {
         "lastSucceededStep": "checkVersion",
         "lastError": {
           "step": "checkVersion",
-          "message": "refusing to upgrade from 1.3.0 (built 2026-06-01T00:00:00Z) to 1.3.0 (built 2026-06-01T00:00:00Z): the target is already running; pass force to override",
+          "message": "refusing to upgrade from 1.1.0 (built 2024-03-01T00:00:00Z) to 1.1.0 (built 2024-03-01T00:00:00Z): the target is already running; pass force to override",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "version-rule:sameVersion"
         },
         "current": {
-          "version": "1.3.0",
-          "buildDate": "2026-06-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.3.0-a1b2c3"
+          "version": "1.1.0",
+          "buildDate": "2024-03-01T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         },
         "refusedBy": "sameVersion",
         "outcome": "refused"
       }, output: {
         "outcome": "refused",
-        "fromVersion": "1.3.0",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.1.0",
+        "toVersion": "1.1.0",
         "refusedBy": "sameVersion",
         "step": "checkVersion",
         "lastSucceededStep": "checkVersion",
         "attempts": 1,
         "lastError": {
           "step": "checkVersion",
-          "message": "refusing to upgrade from 1.3.0 (built 2026-06-01T00:00:00Z) to 1.3.0 (built 2026-06-01T00:00:00Z): the target is already running; pass force to override",
+          "message": "refusing to upgrade from 1.1.0 (built 2024-03-01T00:00:00Z) to 1.1.0 (built 2024-03-01T00:00:00Z): the target is already running; pass force to override",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "version-rule:sameVersion"
@@ -426,10 +425,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -442,10 +441,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -481,36 +480,36 @@ describe("upgrade", () => {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
           "version": "2.0.0",
-          "buildDate": "2026-03-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-2.0.0-a1b2c3"
+          "buildDate": "2024-02-01T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-2.0.0-c0ffee"
         }
       }, state: "refused", context: {
         "lastSucceededStep": "checkVersion",
         "lastError": {
           "step": "checkVersion",
-          "message": "refusing to upgrade from 2.0.0 (built 2026-03-01T00:00:00Z) to 1.3.0 (built 2026-06-01T00:00:00Z): the target is a downgrade; pass force to override",
+          "message": "refusing to upgrade from 2.0.0 (built 2024-02-01T00:00:00Z) to 1.1.0 (built 2024-03-01T00:00:00Z): the target is a downgrade; pass force to override",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "version-rule:downgrade"
         },
         "current": {
           "version": "2.0.0",
-          "buildDate": "2026-03-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-2.0.0-a1b2c3"
+          "buildDate": "2024-02-01T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-2.0.0-c0ffee"
         },
         "refusedBy": "downgrade",
         "outcome": "refused"
       }, output: {
         "outcome": "refused",
         "fromVersion": "2.0.0",
-        "toVersion": "1.3.0",
+        "toVersion": "1.1.0",
         "refusedBy": "downgrade",
         "step": "checkVersion",
         "lastSucceededStep": "checkVersion",
         "attempts": 1,
         "lastError": {
           "step": "checkVersion",
-          "message": "refusing to upgrade from 2.0.0 (built 2026-03-01T00:00:00Z) to 1.3.0 (built 2026-06-01T00:00:00Z): the target is a downgrade; pass force to override",
+          "message": "refusing to upgrade from 2.0.0 (built 2024-02-01T00:00:00Z) to 1.1.0 (built 2024-03-01T00:00:00Z): the target is a downgrade; pass force to override",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "version-rule:downgrade"
@@ -518,10 +517,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -534,10 +533,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -572,37 +571,37 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.9",
-          "buildDate": "2026-09-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.9-a1b2c3"
+          "version": "1.0.9",
+          "buildDate": "2024-06-01T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.9-b0a7ed"
         }
       }, state: "refused", context: {
         "lastSucceededStep": "checkVersion",
         "lastError": {
           "step": "checkVersion",
-          "message": "refusing to upgrade from 1.2.9 (built 2026-09-01T00:00:00Z) to 1.3.0 (built 2026-06-01T00:00:00Z): the target was built before the running version and may not know how to upgrade from it; pass force to override",
+          "message": "refusing to upgrade from 1.0.9 (built 2024-06-01T00:00:00Z) to 1.1.0 (built 2024-03-01T00:00:00Z): the target was built before the running version and may not know how to upgrade from it; pass force to override",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "version-rule:builtEarlier"
         },
         "current": {
-          "version": "1.2.9",
-          "buildDate": "2026-09-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.9-a1b2c3"
+          "version": "1.0.9",
+          "buildDate": "2024-06-01T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.9-b0a7ed"
         },
         "refusedBy": "builtEarlier",
         "outcome": "refused"
       }, output: {
         "outcome": "refused",
-        "fromVersion": "1.2.9",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.0.9",
+        "toVersion": "1.1.0",
         "refusedBy": "builtEarlier",
         "step": "checkVersion",
         "lastSucceededStep": "checkVersion",
         "attempts": 1,
         "lastError": {
           "step": "checkVersion",
-          "message": "refusing to upgrade from 1.2.9 (built 2026-09-01T00:00:00Z) to 1.3.0 (built 2026-06-01T00:00:00Z): the target was built before the running version and may not know how to upgrade from it; pass force to override",
+          "message": "refusing to upgrade from 1.0.9 (built 2024-06-01T00:00:00Z) to 1.1.0 (built 2024-03-01T00:00:00Z): the target was built before the running version and may not know how to upgrade from it; pass force to override",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "version-rule:builtEarlier"
@@ -610,10 +609,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -626,10 +625,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -664,37 +663,41 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.error.actor.0.upgrade.currentVersion.checkingVersion",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": ".lifecycle/agent/current does not exist: install an agent in .lifecycle/agent first",
+          "kind": "no-agent"
         }
       }, state: "failed", context: {
         "lastError": {
           "step": "checkVersion",
-          "message": "injected failure",
+          "message": ".lifecycle/agent/current does not exist: install an agent in .lifecycle/agent first",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "no-agent"
         },
         "outcome": "failed"
       }, output: {
         "outcome": "failed",
         "fromVersion": null,
-        "toVersion": "1.3.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "checkVersion",
         "lastSucceededStep": null,
         "attempts": 1,
         "lastError": {
           "step": "checkVersion",
-          "message": "injected failure",
+          "message": ".lifecycle/agent/current does not exist: install an agent in .lifecycle/agent first",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "no-agent"
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -707,10 +710,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -746,7 +749,7 @@ describe("upgrade", () => {
       { event: {"type":"xstate.done.actor.0.upgrade.cancelling"}, state: "cancelled", context: {"lastSucceededStep":"cleanup","outcome":"cancelled"}, output: {
         "outcome": "cancelled",
         "fromVersion": null,
-        "toVersion": "1.3.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "cleanup",
         "lastSucceededStep": "cleanup",
@@ -755,10 +758,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -771,10 +774,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -809,72 +812,80 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"message":"connection reset by peer","kind":"ECONNRESET","type":"DOWNLOAD.FAILED"}, state: {"currentVersion":{"downloading":"retrying"}}, context: {
+      { event: {
+        "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
+        "kind": "ENOENT",
+        "type": "DOWNLOAD.FAILED"
+      }, state: {"currentVersion":{"downloading":"retrying"}}, context: {
         "lastError": {
           "step": "download",
-          "message": "connection reset by peer",
+          "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
-          "kind": "ECONNRESET"
+          "kind": "ENOENT"
         }
       } },
       { event: {"type":"xstate.after.backoff.upgrade.currentVersion.downloading.retrying"}, state: {"currentVersion":{"downloading":"running"}}, context: {"attempts":2}, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       }, delay: 1000 },
-      { event: {"message":"connection reset by peer","kind":"ECONNRESET","type":"DOWNLOAD.FAILED"}, state: "cleaningUp", context: {
+      { event: {
+        "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
+        "kind": "ENOENT",
+        "type": "DOWNLOAD.FAILED"
+      }, state: "cleaningUp", context: {
         "step": "cleanup",
         "attempts": 1,
         "lastError": {
           "step": "download",
-          "message": "connection reset by peer",
+          "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
           "attempt": 2,
           "time": "2026-01-01T00:00:01.000Z",
-          "kind": "ECONNRESET"
+          "kind": "ENOENT"
         }
       }, inputs: {"0.upgrade.cleaningUp":{"agentHome":".lifecycle/agent","artifactPath":null,"extractedPath":null}} },
       { event: {"type":"xstate.done.actor.0.upgrade.cleaningUp"}, state: "failed", context: {"outcome":"failed"}, output: {
         "outcome": "failed",
-        "fromVersion": "1.2.0",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.0.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "cleanup",
         "lastSucceededStep": "checkVersion",
         "attempts": 1,
         "lastError": {
           "step": "download",
-          "message": "connection reset by peer",
+          "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
           "attempt": 2,
           "time": "2026-01-01T00:00:01.000Z",
-          "kind": "ECONNRESET"
+          "kind": "ENOENT"
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -887,10 +898,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -925,21 +936,21 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
@@ -958,7 +969,7 @@ describe("upgrade", () => {
       } },
       { event: {"type":"xstate.after.backoff.upgrade.currentVersion.downloading.retrying"}, state: {"currentVersion":{"downloading":"running"}}, context: {"attempts":2}, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       }, delay: 1000 },
@@ -977,10 +988,17 @@ describe("upgrade", () => {
           "time": "2026-01-01T00:00:01.000Z"
         }
       }, inputs: {"0.upgrade.cleaningUp":{"agentHome":".lifecycle/agent","artifactPath":null,"extractedPath":null}} },
-      { event: {"type":"xstate.error.actor.0.upgrade.cleaningUp","error":{"message":"injected failure"}}, state: "failed", context: {"outcome":"failed"}, output: {
+      { event: {
+        "type": "xstate.error.actor.0.upgrade.cleaningUp",
+        "error": {
+          "name": "ServiceError",
+          "message": "the agent home's downloads folder .lifecycle/agent/downloads would be written at .lifecycle/outside-home-downloads, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
+          "kind": "path-escapes"
+        }
+      }, state: "failed", context: {"outcome":"failed"}, output: {
         "outcome": "failed",
-        "fromVersion": "1.2.0",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.0.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "cleanup",
         "lastSucceededStep": "checkVersion",
@@ -994,10 +1012,10 @@ describe("upgrade", () => {
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1010,10 +1028,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1048,46 +1066,47 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.error.actor.0.upgrade.currentVersion.verifying",
         "error": {
-          "message": "checksum mismatch",
+          "name": "ServiceError",
+          "message": "artifact .lifecycle/agent/downloads/agent-1.1.0.tar.gz has sha256 69fe19d70e98a90d6bf759bcd10bed9d1298146dc1e75588b112aaa8fc2ab3e5, expected 4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443: it is corrupt or not the artifact that was asked for",
           "kind": "checksum-mismatch"
         }
       }, state: "cleaningUp", context: {
         "step": "cleanup",
         "lastError": {
           "step": "verify",
-          "message": "checksum mismatch",
+          "message": "artifact .lifecycle/agent/downloads/agent-1.1.0.tar.gz has sha256 69fe19d70e98a90d6bf759bcd10bed9d1298146dc1e75588b112aaa8fc2ab3e5, expected 4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443: it is corrupt or not the artifact that was asked for",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "checksum-mismatch"
@@ -1095,16 +1114,16 @@ describe("upgrade", () => {
       }, inputs: {
         "0.upgrade.cleaningUp": {
           "agentHome": ".lifecycle/agent",
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "extractedPath": null
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1117,10 +1136,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1155,73 +1174,76 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.error.actor.0.upgrade.currentVersion.extracting",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "refusing to extract .lifecycle/agent/downloads/agent-1.1.0.tar.gz: 2 entries escape the target: \"../escape.txt\" has a \"..\" segment; \"bin/passwd\" links to the absolute path /etc/passwd",
+          "kind": "unsafe-archive"
         }
       }, state: "cleaningUp", context: {
         "step": "cleanup",
         "lastError": {
           "step": "extract",
-          "message": "injected failure",
+          "message": "refusing to extract .lifecycle/agent/downloads/agent-1.1.0.tar.gz: 2 entries escape the target: \"../escape.txt\" has a \"..\" segment; \"bin/passwd\" links to the absolute path /etc/passwd",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "unsafe-archive"
         }
       }, inputs: {
         "0.upgrade.cleaningUp": {
           "agentHome": ".lifecycle/agent",
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "extractedPath": null
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1234,10 +1256,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1272,87 +1294,95 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
-      { event: {"type":"xstate.error.actor.0.upgrade.handingOff","error":{"message":"injected failure"}}, state: "cleaningUp", context: {
+      { event: {
+        "type": "xstate.error.actor.0.upgrade.handingOff",
+        "error": {
+          "name": "ServiceError",
+          "message": "upgrade entrypoint .lifecycle/agent/bin/upgrade exited with code 4: agent 1.1.0 refuses to take the upgrade from 1.0.0 over: its state format is newer",
+          "kind": "handoff-refused"
+        }
+      }, state: "cleaningUp", context: {
         "step": "cleanup",
         "lastError": {
           "step": "handOff",
-          "message": "injected failure",
+          "message": "upgrade entrypoint .lifecycle/agent/bin/upgrade exited with code 4: agent 1.1.0 refuses to take the upgrade from 1.0.0 over: its state format is newer",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "handoff-refused"
         }
       }, inputs: {
         "0.upgrade.cleaningUp": {
           "agentHome": ".lifecycle/agent",
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1365,10 +1395,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1403,119 +1433,136 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
-      { event: {"type":"xstate.error.actor.0.upgrade.nextVersion.migrating","error":{"message":"injected failure"}}, state: "rollingBack", context: {
+      { event: {
+        "type": "xstate.error.actor.0.upgrade.nextVersion.migrating",
+        "error": {
+          "name": "ServiceError",
+          "message": "the agent home's backups folder .lifecycle/agent/backups would be written at .lifecycle/outside-home-backups, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
+          "kind": "path-escapes"
+        }
+      }, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "migrate",
-          "message": "injected failure",
+          "message": "the agent home's backups folder .lifecycle/agent/backups would be written at .lifecycle/outside-home-backups, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "path-escapes"
         }
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
           "stateBackupPath": null,
           "agentPid": null
         }
       } },
-      { event: {"type":"xstate.error.actor.0.upgrade.rollingBack","error":{"message":"injected failure"}}, state: "failed", context: {
+      { event: {
+        "type": "xstate.error.actor.0.upgrade.rollingBack",
+        "error": {
+          "name": "ServiceError",
+          "message": "the agent home's backups folder .lifecycle/agent/backups would be written at .lifecycle/outside-home-backups, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
+          "kind": "path-escapes"
+        }
+      }, state: "failed", context: {
         "lastError": {
           "step": "rollback",
-          "message": "injected failure",
+          "message": "the agent home's backups folder .lifecycle/agent/backups would be written at .lifecycle/outside-home-backups, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "path-escapes"
         },
         "outcome": "failed"
       }, output: {
         "outcome": "failed",
-        "fromVersion": "1.2.0",
-        "toVersion": "1.3.0",
+        "fromVersion": "1.0.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "rollback",
         "lastSucceededStep": "handOff",
         "attempts": 1,
         "lastError": {
           "step": "rollback",
-          "message": "injected failure",
+          "message": "the agent home's backups folder .lifecycle/agent/backups would be written at .lifecycle/outside-home-backups, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "path-escapes"
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1528,10 +1575,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1566,111 +1613,119 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
-      { event: {"type":"xstate.error.actor.0.upgrade.nextVersion.swapping","error":{"message":"injected failure"}}, state: "rollingBack", context: {
+      { event: {
+        "type": "xstate.error.actor.0.upgrade.nextVersion.swapping",
+        "error": {
+          "name": "ServiceError",
+          "message": "the agent home's run folder .lifecycle/agent/run would be written at .lifecycle/outside-home-run, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
+          "kind": "path-escapes"
+        }
+      }, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "swap",
-          "message": "injected failure",
+          "message": "the agent home's run folder .lifecycle/agent/run would be written at .lifecycle/outside-home-run, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "path-escapes"
         }
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e",
           "agentPid": null
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1683,10 +1738,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1721,123 +1776,126 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.swapping"}, state: {"nextVersion":{"trial":{"agent":"starting","watcher":"waitingForAgent"}}}, context: {"step":"start","lastSucceededStep":"swap"}, inputs: {
         "0.upgrade.nextVersion.trial.agent.starting": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.error.actor.0.upgrade.nextVersion.trial.agent.starting",
         "error": {
-          "message": "injected failure"
+          "name": "ServiceError",
+          "message": "agent 1.1.0 in .lifecycle/agent/data/agent-1.1.0-4e744a exited with code 3 before it was up: this build of the agent is broken",
+          "kind": "start-failed"
         }
       }, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "start",
-          "message": "injected failure",
+          "message": "agent 1.1.0 in .lifecycle/agent/data/agent-1.1.0-4e744a exited with code 3 before it was up: this build of the agent is broken",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "start-failed"
         }
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e",
           "agentPid": null
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -1850,10 +1908,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -1888,100 +1946,100 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.swapping"}, state: {"nextVersion":{"trial":{"agent":"starting","watcher":"waitingForAgent"}}}, context: {"step":"start","lastSucceededStep":"swap"}, inputs: {
         "0.upgrade.nextVersion.trial.agent.starting": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
-      { event: {"reason":"health endpoint answered 500","type":"UNHEALTHY"}, state: "rollingBack", context: {
+      { event: {"type":"UNHEALTHY"}, state: "rollingBack", context: {
         "step": "rollback",
         "lastError": {
           "step": "start",
-          "message": "agent 1.3.0 is unhealthy: health endpoint answered 500",
+          "message": "agent 1.1.0 is unhealthy: reported unhealthy",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
           "kind": "unhealthy"
@@ -1989,18 +2047,18 @@ describe("upgrade", () => {
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e",
           "agentPid": null
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -2013,10 +2071,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -2051,116 +2109,120 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"message":"connection reset by peer","kind":"ECONNRESET","type":"DOWNLOAD.FAILED"}, state: {"currentVersion":{"downloading":"retrying"}}, context: {
+      { event: {
+        "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
+        "kind": "ENOENT",
+        "type": "DOWNLOAD.FAILED"
+      }, state: {"currentVersion":{"downloading":"retrying"}}, context: {
         "lastError": {
           "step": "download",
-          "message": "connection reset by peer",
+          "message": "artifact .lifecycle/artifacts/agent-1.1.0.tar.gz does not exist",
           "attempt": 1,
           "time": "2026-01-01T00:00:00.000Z",
-          "kind": "ECONNRESET"
+          "kind": "ENOENT"
         }
       } },
       { event: {"type":"xstate.after.backoff.upgrade.currentVersion.downloading.retrying"}, state: {"currentVersion":{"downloading":"running"}}, context: {"attempts":2}, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       }, delay: 1000 },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
         "attempts": 1,
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.swapping"}, state: {"nextVersion":{"trial":{"agent":"starting","watcher":"waitingForAgent"}}}, context: {"step":"start","lastSucceededStep":"swap"}, inputs: {
         "0.upgrade.nextVersion.trial.agent.starting": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.trial.agent.starting","output":{"pid":4242}}, state: {"nextVersion":{"trial":{"agent":"running","watcher":{"watching":"checking"}}}}, context: {"step":"watch","lastSucceededStep":"start","agentPid":4242}, inputs: {
         "0.upgrade.nextVersion.trial.watcher.watching.checking": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a",
           "timeoutMs": 2000
         }
       } },
@@ -2180,18 +2242,18 @@ describe("upgrade", () => {
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e",
           "agentPid": 4242
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -2204,10 +2266,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -2242,100 +2304,100 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
-      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.3.0.tar.gz","bytes":1024,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
+      { event: {"artifactPath":".lifecycle/agent/downloads/agent-1.1.0.tar.gz","bytes":2097,"type":"DOWNLOAD.DONE"}, state: {"currentVersion":"verifying"}, context: {
         "step": "verify",
         "lastSucceededStep": "download",
-        "bytesReceived": 1024,
-        "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz"
+        "bytesReceived": 2097,
+        "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz"
       }, inputs: {
         "0.upgrade.currentVersion.verifying": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.verifying",
         "output": {
-          "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+          "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443"
         }
       }, state: {"currentVersion":"extracting"}, context: {"step":"extract","lastSucceededStep":"verify"}, inputs: {
         "0.upgrade.currentVersion.extracting": {
-          "artifactPath": ".lifecycle/agent/downloads/agent-1.3.0.tar.gz",
+          "artifactPath": ".lifecycle/agent/downloads/agent-1.1.0.tar.gz",
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0"
+          "version": "1.1.0"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.extracting",
         "output": {
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "hash": "d4e5f6"
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "hash": "4e744a"
         }
       }, state: "handingOff", context: {
         "step": "handOff",
         "lastSucceededStep": "extract",
-        "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+        "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
       }, inputs: {
         "0.upgrade.handingOff": {
           "agentHome": ".lifecycle/agent",
           "entrypoint": ".lifecycle/agent/bin/upgrade",
-          "fromVersion": "1.2.0",
-          "toVersion": "1.3.0",
-          "extractedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromVersion": "1.0.0",
+          "toVersion": "1.1.0",
+          "extractedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.handingOff"}, state: {"nextVersion":"migrating"}, context: {"step":"migrate","lastSucceededStep":"handOff","handedOff":true}, inputs: {
         "0.upgrade.nextVersion.migrating": {
           "agentHome": ".lifecycle/agent",
-          "fromPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "fromPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {
         "type": "xstate.done.actor.0.upgrade.nextVersion.migrating",
         "output": {
-          "backupPath": ".lifecycle/agent/backup/state-1.2.0"
+          "backupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
         }
       }, state: {"nextVersion":"swapping"}, context: {
         "step": "swap",
         "lastSucceededStep": "migrate",
-        "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0"
+        "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e"
       }, inputs: {
         "0.upgrade.nextVersion.swapping": {
           "agentHome": ".lifecycle/agent",
-          "toPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "toPath": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.swapping"}, state: {"nextVersion":{"trial":{"agent":"starting","watcher":"waitingForAgent"}}}, context: {"step":"start","lastSucceededStep":"swap"}, inputs: {
         "0.upgrade.nextVersion.trial.agent.starting": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6"
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a"
         }
       } },
       { event: {"type":"xstate.done.actor.0.upgrade.nextVersion.trial.agent.starting","output":{"pid":4242}}, state: {"nextVersion":{"trial":{"agent":"running","watcher":{"watching":"checking"}}}}, context: {"step":"watch","lastSucceededStep":"start","agentPid":4242}, inputs: {
         "0.upgrade.nextVersion.trial.watcher.watching.checking": {
           "agentHome": ".lifecycle/agent",
-          "version": "1.3.0",
-          "path": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
+          "version": "1.1.0",
+          "path": ".lifecycle/agent/data/agent-1.1.0-4e744a",
           "timeoutMs": 2000
         }
       } },
@@ -2343,7 +2405,7 @@ describe("upgrade", () => {
         "step": "rollback",
         "lastError": {
           "step": "watch",
-          "message": "agent 1.3.0 is unhealthy: 0 of the 1 healthy probe(s) required answered within the grace period of 60000 ms",
+          "message": "agent 1.1.0 is unhealthy: 0 of the 1 healthy probe(s) required answered within the grace period of 60000 ms",
           "attempt": 1,
           "time": "2026-01-01T00:01:00.000Z",
           "kind": "unhealthy"
@@ -2351,18 +2413,18 @@ describe("upgrade", () => {
       }, inputs: {
         "0.upgrade.rollingBack": {
           "agentHome": ".lifecycle/agent",
-          "previousPath": ".lifecycle/agent/data/agent-1.2.0-a1b2c3",
-          "failedPath": ".lifecycle/agent/data/agent-1.3.0-d4e5f6",
-          "stateBackupPath": ".lifecycle/agent/backup/state-1.2.0",
+          "previousPath": ".lifecycle/agent/data/agent-1.0.0-14075e",
+          "failedPath": ".lifecycle/agent/data/agent-1.1.0-4e744a",
+          "stateBackupPath": ".lifecycle/agent/backups/state-agent-1.0.0-14075e",
           "agentPid": 4242
         }
       }, delay: 60000 },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -2375,10 +2437,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -2411,35 +2473,44 @@ describe("upgrade", () => {
   it("CANCEL → error: cleanupDownload (2 steps)", async () => {
     await run("CANCEL → error: cleanupDownload (2 steps)", [
       { event: {"type":"CANCEL"}, state: "cancelling", context: {"step":"cleanup"}, inputs: {"0.upgrade.cancelling":{"agentHome":".lifecycle/agent","artifactPath":null,"extractedPath":null}} },
-      { event: {"type":"xstate.error.actor.0.upgrade.cancelling","error":{"message":"injected failure"}}, state: "failed", context: {
+      { event: {
+        "type": "xstate.error.actor.0.upgrade.cancelling",
+        "error": {
+          "name": "ServiceError",
+          "message": "the agent home's downloads folder .lifecycle/agent/downloads would be written at .lifecycle/outside-home-downloads, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
+          "kind": "path-escapes"
+        }
+      }, state: "failed", context: {
         "lastError": {
           "step": "cleanup",
-          "message": "injected failure",
+          "message": "the agent home's downloads folder .lifecycle/agent/downloads would be written at .lifecycle/outside-home-downloads, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "path-escapes"
         },
         "outcome": "failed"
       }, output: {
         "outcome": "failed",
         "fromVersion": null,
-        "toVersion": "1.3.0",
+        "toVersion": "1.1.0",
         "refusedBy": null,
         "step": "cleanup",
         "lastSucceededStep": null,
         "attempts": 1,
         "lastError": {
           "step": "cleanup",
-          "message": "injected failure",
+          "message": "the agent home's downloads folder .lifecycle/agent/downloads would be written at .lifecycle/outside-home-downloads, outside .lifecycle/agent: a symlink on the way points out of it; nothing was changed: replace that symlink with a real directory",
           "attempt": 1,
-          "time": "2026-01-01T00:00:00.000Z"
+          "time": "2026-01-01T00:00:00.000Z",
+          "kind": "path-escapes"
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -2452,10 +2523,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": false,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
@@ -2490,30 +2561,30 @@ describe("upgrade", () => {
       { event: {
         "type": "xstate.done.actor.0.upgrade.currentVersion.checkingVersion",
         "output": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, state: {"currentVersion":{"downloading":"running"}}, context: {
         "step": "download",
         "lastSucceededStep": "checkVersion",
         "current": {
-          "version": "1.2.0",
-          "buildDate": "2026-01-01T00:00:00Z",
-          "path": ".lifecycle/agent/data/agent-1.2.0-a1b2c3"
+          "version": "1.0.0",
+          "buildDate": "2024-01-10T00:00:00Z",
+          "path": ".lifecycle/agent/data/agent-1.0.0-14075e"
         }
       }, inputs: {
         "0.upgrade.currentVersion.downloading.running": {
-          "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
+          "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
           "destDir": ".lifecycle/agent/downloads"
         }
       } },
     ], {"currentVersion":"checkingVersion"}, {
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,
       "retry": {
@@ -2527,10 +2598,10 @@ describe("upgrade", () => {
       "attempts": 1,
       "lastError": null,
       "agentHome": ".lifecycle/agent",
-      "source": "http://127.0.0.1:8080/agent-1.3.0.tar.gz",
-      "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "targetVersion": "1.3.0",
-      "targetBuildDate": "2026-06-01T00:00:00Z",
+      "source": ".lifecycle/artifacts/agent-1.1.0.tar.gz",
+      "sha256": "4e744a73048a4d38636210c761b75c2c6a25de67e70008f0f0859f27d7eb9443",
+      "targetVersion": "1.1.0",
+      "targetBuildDate": "2024-03-01T00:00:00Z",
       "force": true,
       "gracePeriodMs": 60000,
       "healthCheckIntervalMs": 10000,

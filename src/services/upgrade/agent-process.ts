@@ -151,7 +151,8 @@ export async function probeHealth(path: string, version: string, timeoutMs = 200
   }
   if (answer.status !== 200) return { healthy: false, detail: `GET /health answered ${answer.status}${body.reason ? `: ${body.reason}` : ''}` };
   if (body.version !== version) return { healthy: false, detail: `GET /health names version ${body.version}, expected ${version}` };
-  return { healthy: true, detail: `healthy, pid ${run.pid}` };
+  // No pid or port in a healthy answer: it is the same answer every run (the context names the agent's pid).
+  return { healthy: true };
 }
 
 /** Stops the agent the home runs (if any), and forgets it. For tests, demos and rollbacks. */

@@ -5,7 +5,7 @@
  * unhealthy once started, a corrupt copy (a flipped byte), and one with entries escaping the target.
  */
 import { chmod, cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { PACKAGE_ROOT } from '../../package-root.ts';
 import { sha256 } from '../install/fs.ts';
@@ -104,14 +104,43 @@ export const EXAMPLE_VERSIONS = {
   v2: { version: '1.1.0', buildDate: '2024-03-01T00:00:00Z' },
 } as const;
 
-/** Builds 1.0.0, 1.1.0, an unhealthy 1.1.0, a corrupt 1.1.0 and an escaping 1.1.0 into `outDir`, with `artifacts.json`. */
-export async function buildExampleArtifacts(outDir: string): Promise<ExampleArtifacts> {
+type ExampleName = keyof ExampleArtifacts;
+
+/** The example set's files, built once per process (the build is deterministic): name, record and bytes. */
+let built: Promise<{ key: ExampleName; artifact: BuiltArtifact; data: Buffer }[]> | undefined;
+
+async function buildExamplesOnce(outDir: string): Promise<{ key: ExampleName; artifact: BuiltArtifact; data: Buffer }[]> {
   const v1 = await buildArtifact(outDir, EXAMPLE_VERSIONS.v1);
   const v2 = await buildArtifact(outDir, EXAMPLE_VERSIONS.v2);
   const unhealthy = await buildArtifact(outDir, { ...EXAMPLE_VERSIONS.v2, health: 'unhealthy', name: 'agent-1.1.0-unhealthy.tar.gz' });
   const corrupt = await buildCorruptArtifact(outDir, v2);
   const escaping = await buildEscapingArtifact(outDir, EXAMPLE_VERSIONS.v2);
   const all = { v1, v2, unhealthy, corrupt, escaping };
+  return Promise.all(Object.entries(all).map(async ([key, artifact]) => ({ key: key as ExampleName, artifact, data: await readFile(artifact.path) })));
+}
+
+/**
+ * Builds 1.0.0, 1.1.0, an unhealthy 1.1.0, a corrupt 1.1.0 and an escaping 1.1.0 into `outDir`, with `artifacts.json`.
+ * The build is deterministic, so it runs once per process and later calls write the same bytes (a sandbox per
+ * generated test path makes a set each: building them every time cost a fifth of the upgrade suite's time).
+ */
+export async function buildExampleArtifacts(outDir: string): Promise<ExampleArtifacts> {
+  await mkdir(outDir, { recursive: true });
+  const first = built === undefined;
+  if (first) built = buildExamplesOnce(outDir);
+  let files;
+  try {
+    files = await built!;
+  } catch (error) {
+    if (first) built = undefined;
+    throw error;
+  }
+  const all = {} as ExampleArtifacts;
+  for (const { key, artifact, data } of files) {
+    const path = join(outDir, basename(artifact.path));
+    if (!first) await writeFile(path, data);
+    all[key] = { ...artifact, path };
+  }
   await writeFile(join(outDir, 'artifacts.json'), `${JSON.stringify(all, null, 2)}\n`);
   return all;
 }

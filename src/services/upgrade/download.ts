@@ -52,6 +52,11 @@ export async function settleDownloads(destDir: string): Promise<void> {
   await inflight.get(resolvePath(destDir))?.catch(() => undefined);
 }
 
+/** Waits until every transfer of this process has settled (a stopped one, once its streams are closed). */
+export async function settleAllDownloads(): Promise<void> {
+  await Promise.all([...inflight.values()].map((t) => t.catch(() => undefined)));
+}
+
 /** The artifact's file name, from the path or the URL's last segment. */
 export function artifactName(source: string): string {
   const name = isUrl(source) ? decodeURIComponent(basename(new URL(source).pathname)) : basename(source);

@@ -62,6 +62,11 @@ export async function settleExtractions(home: string): Promise<void> {
   await inflight.get(resolve(home))?.catch(() => undefined);
 }
 
+/** Waits until every extraction of this process has settled. */
+export async function settleAllExtractions(): Promise<void> {
+  await Promise.all([...inflight.values()].map((t) => t.catch(() => undefined)));
+}
+
 /**
  * Unpacks the artifact into `<home>/data/agent-<version>-<hash>` (hash: the first 6 hex digits of the artifact's
  * sha256) and links its entrypoint at `<home>/bin/upgrade`. Idempotent: a directory already there came from the same

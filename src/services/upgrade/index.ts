@@ -20,12 +20,13 @@ import { writeFileAtomic } from '../../io/atomic-write.ts';
 import type { BuiltinServices } from '../types.ts';
 import { exists } from '../install/fs.ts';
 import { buildExampleArtifacts } from './artifacts.ts';
-import { downloadActor } from './download.ts';
-import { extractArtifact } from './extract.ts';
+import { downloadActor, settleAllDownloads } from './download.ts';
+import { extractArtifact, settleAllExtractions } from './extract.ts';
 import { handOff } from './handoff.ts';
 import { readCurrentAgent, swapCurrent } from './home.ts';
 import { upgradeInvariants } from './invariants.ts';
 import { checkHealth, cleanupDownload, migrateState, rollback, startAgent, stateDir, swapSymlink } from './next-version.ts';
+import { upgradeFaults, upgradeScenarios } from './test-hooks.ts';
 import { verifyChecksum } from './verify.ts';
 import { checkInput, preview } from '../check-input.ts';
 
@@ -106,6 +107,16 @@ export const upgradeServices: BuiltinServices<UpgradeInput, UpgradeContext> = {
       (checked) => resolveHealthPolicy(checked).problem,
     ),
   invariants: upgradeInvariants,
+  // The generated suites' set-ups and world faults (test-hooks.ts): they follow the real services along every path.
+  faults: upgradeFaults,
+  scenarios: upgradeScenarios,
+  /**
+   * A stopped download or extraction lets go of its files a moment after it was told to stop: waits for that, so
+   * that whoever ran the machine may remove the home (a sandbox) or exit without a transfer still writing into it.
+   */
+  async dispose() {
+    await Promise.all([settleAllDownloads(), settleAllExtractions()]);
+  },
   /**
    * Builds the example artifacts in `<dir>/artifacts`, installs 1.0.0 in `<dir>/agent` and returns an upgrade to
    * 1.1.0 from the local artifact, with a short grace period. An agent started by the run exits by itself once

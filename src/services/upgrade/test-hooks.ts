@@ -1,0 +1,184 @@
+/**
+ * What the generated model-based suites (test/model/upgrade.paths.test.ts) need to follow the real upgrade services
+ * along every path in a sandbox made by `upgradeServices.sandboxInput(dir)`:
+ *
+ * - `scenarios`: set-ups that make a real service return a path's sample. `readCurrentAgent` gets the running
+ *   version the path names installed first; the other services have one sample, the one a fresh sandbox gives, and
+ *   their set-up arranges nothing: it is there so that a real output other than the sample fails the suite instead
+ *   of quietly leaving the real system (a service that returns a wrong path or hash is a bug the suite must show).
+ * - `faults`: failures made by breaking the world, not by a fault point in a service, so that each failing path also
+ *   exercises the service's own checks: a corrupt artifact (the checksum check), an artifact whose entries escape
+ *   (the extraction's refusal), a next version that refuses the hand-off, a broken build of the new agent, a home
+ *   folder that is a symlink out of the home (every writing service's safety check), an artifact missing from its
+ *   source (the download).
+ * - event-keyed hooks for the `download` callback service (`faults['DOWNLOAD.FAILED']`, `['DOWNLOAD.DONE']`,
+ *   `['DOWNLOAD.PROGRESS']`), called when the download starts with the path's next event from it: the failure
+ *   withholds the artifact from its source, the others put it back. The real download's own events are what the
+ *   catalogue's samples say (a 2 KiB local copy: one progress report of all of it, then done).
+ *
+ * Every hook touches only the sandbox `dir` (checked: a path outside it throws), and returns `false` for what it
+ * cannot make, so that the path goes on with the sample, on the model only.
+ */
+import { chmod, cp, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { AgentInput, AgentVersionInfo, DownloadInput, ExtractInput, HandOffInput, UpgradeInput, VerifyInput } from '../../../machines/upgrade.ts';
+import type { ArrangeArgs, LifecycleServices } from '../types.ts';
+import { exists } from '../install/fs.ts';
+import { isWithin, realPathOf } from '../safe-paths.ts';
+import { buildCorruptArtifact, buildEscapingArtifact, type BuiltArtifact } from './artifacts.ts';
+import { ARTIFACT_ENTRYPOINT, currentTarget, layout, readAgentManifest, readCurrentAgent, swapLink, swapCurrent } from './home.ts';
+
+type Arrange = ArrangeArgs<UpgradeInput>;
+type Hooks = NonNullable<LifecycleServices<UpgradeInput>['faults']>;
+type Setups = NonNullable<LifecycleServices<UpgradeInput>['scenarios']>;
+
+/** `path`, resolved, once it is known to lie in the sandbox `dir` (lexically and as a real path); throws otherwise. */
+async function inSandbox(dir: string, path: string): Promise<string> {
+  const p = resolve(path);
+  const [realDir, realP] = await Promise.all([realPathOf(dir), realPathOf(p)]);
+  if (!isWithin(resolve(dir), p) || !isWithin(realDir, realP)) throw new Error(`upgrade test hook: refusing to touch ${p}, which is outside the sandbox ${dir}`);
+  return p;
+}
+
+const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+
+/**
+ * Makes `<home>/<folder>` a symlink to a directory of the sandbox outside the home (kept if it already is one):
+ * every upgrade service that writes refuses such a home (`assertSafeHome`, kind `path-escapes`) before it touches
+ * anything. What the folder held moves along, so nothing is lost.
+ */
+async function folderOutOfHome({ dir, runInput }: Arrange, folder: 'downloads' | 'backups' | 'run'): Promise<void> {
+  const home = await inSandbox(dir, runInput.agentHome);
+  const link = join(home, folder);
+  const outside = await inSandbox(dir, join(dir, `outside-home-${folder}`));
+  if ((await lstat(link).catch(() => null))?.isSymbolicLink()) return;
+  await mkdir(dirname(outside), { recursive: true });
+  if (await exists(link)) await rename(link, outside);
+  else await mkdir(outside, { recursive: true });
+  await symlink(outside, link);
+}
+
+/** Copies a sandbox artifact over the downloaded one (an artifact that changed on disk since it was fetched). */
+async function replaceArtifact(dir: string, artifactPath: string, by: (outDir: string) => Promise<BuiltArtifact>): Promise<void> {
+  const target = await inSandbox(dir, artifactPath);
+  const outDir = await inSandbox(dir, join(dir, 'fault-artifacts'));
+  await mkdir(outDir, { recursive: true });
+  const built = await by(outDir);
+  await writeFile(target, await readFile(built.path));
+}
+
+/** Where `faults['DOWNLOAD.FAILED']` keeps the artifact it withholds from the source folder. */
+const withheld = (source: string) => `${source}.withheld`;
+
+/** Puts back an artifact `faults['DOWNLOAD.FAILED']` withheld, so that the download finds its source again. */
+async function sourceAvailable({ dir, input }: Arrange): Promise<boolean | void> {
+  const { source } = input as DownloadInput;
+  if (isUrl(source)) return false;
+  const path = await inSandbox(dir, source);
+  if (await exists(withheld(path))) await rename(withheld(path), path);
+}
+
+export const upgradeFaults: Hooks = {
+  /** The home has no `current` symlink: no agent is installed, so there is no version to read. */
+  async readCurrentAgent({ dir, input }) {
+    const home = await inSandbox(dir, (input as { agentHome: string }).agentHome);
+    await rm(layout.current(home), { force: true });
+  },
+  /**
+   * The download fails for real: the artifact is not in its source folder (withheld beside it until a later start of
+   * the download that the path lets finish puts it back). The download reports `ENOENT`, a failure it retries.
+   */
+  async 'DOWNLOAD.FAILED'({ dir, input }) {
+    const { source } = input as DownloadInput;
+    if (isUrl(source)) return false;
+    const path = await inSandbox(dir, source);
+    if (await exists(path)) await rename(path, withheld(path));
+  },
+  /**
+   * Not failures: the generated suites call `faults[<event>]` when the download starts, for the path's next event
+   * from it, which is where the world must be ready for the download to succeed (the artifact put back in its source
+   * folder after a `DOWNLOAD.FAILED` above withheld it).
+   */
+  'DOWNLOAD.DONE': sourceAvailable,
+  'DOWNLOAD.PROGRESS': sourceAvailable,
+  /** The downloaded artifact is corrupt (one byte flipped): the real checksum check must refuse it. */
+  async verifyChecksum({ dir, input, runInput }) {
+    const { artifactPath } = input as VerifyInput;
+    const source = await inSandbox(dir, runInput.source);
+    await replaceArtifact(dir, artifactPath, (out) =>
+      readFile(source).then((data) => buildCorruptArtifact(out, { path: source, sha256: '', version: runInput.targetVersion, buildDate: runInput.targetBuildDate, bytes: data.length })),
+    );
+  },
+  /**
+   * The artifact's entries escape the version directory (`../escape.txt`, a symlink to /etc/passwd): the real
+   * extraction must refuse it before writing anything, whatever its checksum said.
+   */
+  async extract({ dir, input }) {
+    const { artifactPath, version } = input as ExtractInput;
+    await replaceArtifact(dir, artifactPath, (out) => buildEscapingArtifact(out, { version, buildDate: '2024-03-01T00:00:00Z' }));
+  },
+  /** The next version's entrypoint refuses to take the upgrade over (its `agent.json` says so). */
+  async handOff({ dir, input }) {
+    const { extractedPath } = input as HandOffInput;
+    const manifest = join(await inSandbox(dir, extractedPath), 'agent.json');
+    const meta = JSON.parse(await readFile(manifest, 'utf8')) as Record<string, unknown>;
+    await writeFile(manifest, `${JSON.stringify({ ...meta, refuseHandoff: 'its state format is newer' }, null, 2)}\n`);
+  },
+  /** The home's backups folder is a symlink out of the home: the migration must refuse to write the backup there. */
+  migrateState: (args) => folderOutOfHome(args, 'backups'),
+  /** The home's run folder is a symlink out of the home: the swap (like every writing step) must refuse the home. */
+  swapSymlink: (args) => folderOutOfHome(args, 'run'),
+  /** A broken build of the new agent: its script exits at once, so the agent never listens. */
+  async startAgent({ dir, input }) {
+    const { path } = input as AgentInput;
+    const version = await inSandbox(dir, path);
+    const script = join(version, (await readAgentManifest(version)).entry);
+    await writeFile(script, "process.stderr.write('this build of the agent is broken\\n');\nprocess.exit(3);\n");
+    await chmod(script, 0o755);
+  },
+  /** A probe never throws: whatever goes wrong is an unhealthy answer (`checkHealth`'s unhealthy sample). */
+  checkHealth: () => false,
+  /** The home's backups folder is a symlink out of the home: the rollback refuses the home before it acts. */
+  rollback: (args) => folderOutOfHome(args, 'backups'),
+  /** The home's downloads folder is a symlink out of the home: the cleanup refuses to empty it. */
+  cleanupDownload: (args) => folderOutOfHome(args, 'downloads'),
+};
+
+/**
+ * Installs the running version a `readCurrentAgent` sample names (version, build date, directory name under
+ * `data/`): a copy of the version the sandbox installed, with that `agent.json`, made current, its entrypoint at the
+ * stable path, and the sandbox's version removed. Nothing when the sandbox already runs it (the first sample).
+ */
+async function runningVersion({ dir, runInput, output }: Arrange & { output: unknown }): Promise<boolean | void> {
+  const want = output as AgentVersionInfo | undefined;
+  if (!want || typeof want.path !== 'string' || basename(dirname(want.path)) !== 'data') return false;
+  const home = await inSandbox(dir, runInput.agentHome);
+  const now = await readCurrentAgent(home).catch(() => null);
+  if (!now) return false;
+  const name = basename(want.path);
+  if (now.version === want.version && now.buildDate === want.buildDate && basename(now.path) === name) return;
+  const to = await inSandbox(dir, join(layout.data(home), name));
+  if (await exists(to)) return false;
+  await cp(await inSandbox(dir, now.path), to, { recursive: true, verbatimSymlinks: true });
+  const meta = await readAgentManifest(to);
+  await writeFile(join(to, 'agent.json'), `${JSON.stringify({ ...meta, version: want.version, buildDate: want.buildDate }, null, 2)}\n`);
+  await swapCurrent(home, to);
+  await swapLink(layout.entrypoint(home), join(to, ARTIFACT_ENTRYPOINT));
+  if ((await currentTarget(home)) === to) await rm(now.path, { recursive: true, force: true });
+}
+
+/** No set-up: the sandbox gives the service's one sample as it is, and the suite insists on it. */
+const asItIs = async (): Promise<void> => undefined;
+
+export const upgradeScenarios: Setups = {
+  readCurrentAgent: runningVersion,
+  verifyChecksum: asItIs,
+  extract: asItIs,
+  handOff: asItIs,
+  migrateState: asItIs,
+  swapSymlink: asItIs,
+  rollback: asItIs,
+  cleanupDownload: asItIs,
+  /** The healthy answer is the real agent's; an unhealthy one cannot be made of a healthy agent (see below). */
+  checkHealth: async ({ output }) => ((output as { healthy?: boolean } | undefined)?.healthy === true ? undefined : false),
+};
