@@ -114,6 +114,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
     },
     step(snapshot, event, guards, at) {
       const s = freshScopePerStep || !scope ? (scope = makeScope(undefined)) : scope;
+      // A live actor's snapshot, while it takes an event, is the one it is in: actions that read
+      // `self.getSnapshot()` (or `self._snapshot`) see the state being stepped, not the scope's first one.
+      (s.self as unknown as { _snapshot: unknown })._snapshot = snapshot;
       return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot, at));
     },
     candidates(snapshot) {

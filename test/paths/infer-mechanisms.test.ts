@@ -91,4 +91,19 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(probePayload(step as never, { type: 'message.received', message: { origin: 'here' } } as never)).toEqual({ type: 'message.received', message: { origin: 'here', data: { id: 'id-1' } } });
     expect(probePayload(() => 1, { type: 'x' })).toBeUndefined();
   });
+
+  it("steps actions that read the actor's own snapshot (self.getSnapshot()) in the state being stepped", () => {
+    const machine = createMachine({
+      id: 'wizard',
+      context: { done: [] as string[] },
+      initial: 'a',
+      states: {
+        a: { on: { NEXT: 'b' } },
+        b: { on: { NEXT: { guard: ({ context }) => context.done.includes('b'), target: 'c' }, MARK: { actions: assign({ done: ({ context, self }) => [...context.done, String(self.getSnapshot().value)] }) } } },
+        c: { type: 'final' },
+      },
+    });
+    const result = generatePaths(machine, extractGraph(machine));
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+  });
 });
