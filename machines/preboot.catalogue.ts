@@ -15,7 +15,6 @@ const input = {
   plugins: ['hold-until-file:setup:telemetry-opt-in.json', 'hold-until-file:start:license-check.json'],
   retry: { maxAttempts: 2, initialIntervalMs: 500 },
 };
-const config = { elasticsearch: { hosts: ['http://127.0.0.1:9200'] } };
 /** Server ids are the kind and the port (`servers.ts`). */
 const server = { id: 'preboot-5601', url: 'http://127.0.0.1:5601', port: 5601 };
 const setupHold = { id: 'hold-until-file#1', kind: 'setup', reason: 'waiting for telemetry-opt-in.json to appear' };
@@ -43,8 +42,9 @@ export const prebootCatalogue: EventCatalogue = {
     ],
   },
   services: {
+    // A first launch: no config file (what a fresh sandbox reads); the operator writes one before a reload.
     loadConfig: {
-      done: [{ config }],
+      done: [{ config: {} }],
       error: [{ name: 'ServiceError', message: 'config .lifecycle/preboot/kibana.json must hold a JSON object, found an array', kind: 'invalid-config' }],
     },
     reloadConfig: {
@@ -55,8 +55,9 @@ export const prebootCatalogue: EventCatalogue = {
       done: [{ server, holds: [setupHold, startHold] }, { server, holds: [] }],
       error: [{ name: 'ServiceError', message: 'listen EADDRINUSE: address already in use 127.0.0.1:5601', kind: 'EADDRINUSE' }],
     },
+    // With the first launch's config (no Elasticsearch connection: no client).
     setupServices: {
-      done: [{ components: ['uuid', 'http', 'status', 'elasticsearch'] }],
+      done: [{ components: ['uuid', 'http', 'status'] }],
       error: [{ name: 'ServiceError', message: 'cannot write .lifecycle/preboot/uuid: .lifecycle/preboot/uuid is a folder, not a file (EISDIR): remove the folder, or choose another path', kind: 'EISDIR' }],
     },
     stopPrebootServer: { done: [{ redirectedRequests: 2 }] },

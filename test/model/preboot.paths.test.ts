@@ -8,41 +8,13 @@ const run = await createPathRunner({ machine: "preboot", services: true });
 describe("preboot", () => {
   it("done: loadConfig → done: startPrebootServer → error: watchHolds (3 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → error: watchHolds (3 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -463,41 +435,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → … → after backoff → error: releaseResources (9 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → … → after backoff → error: releaseResources (9 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -530,13 +474,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {
@@ -545,8 +483,7 @@ describe("preboot", () => {
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -556,8 +493,7 @@ describe("preboot", () => {
         "components": [
           "uuid",
           "http",
-          "status",
-          "elasticsearch"
+          "status"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
@@ -578,18 +514,11 @@ describe("preboot", () => {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       } },
@@ -720,41 +649,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → error: startPrebootServer → after backoff → error: startPrebootServer (4 steps)", async () => {
     await run("done: loadConfig → error: startPrebootServer → after backoff → error: startPrebootServer (4 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -783,13 +684,7 @@ describe("preboot", () => {
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -887,41 +782,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → … → after backoff → error: setupServices (5 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → … → after backoff → error: setupServices (5 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -954,13 +821,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {
@@ -979,18 +840,7 @@ describe("preboot", () => {
           "kind": "EISDIR"
         }
       } },
-      { event: {"type":"xstate.after.backoff.preboot.setup.settingUp.backoff"}, state: {"setup":{"settingUp":"attempt"}}, context: {"attempts":2}, inputs: {
-        "0.preboot.setup.settingUp.attempt": {
-          "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, delay: 500 },
+      { event: {"type":"xstate.after.backoff.preboot.setup.settingUp.backoff"}, state: {"setup":{"settingUp":"attempt"}}, context: {"attempts":2}, inputs: {"0.preboot.setup.settingUp.attempt":{"dataDir":".lifecycle/preboot","config":{}}}, delay: 500 },
       { event: {
         "type": "xstate.error.actor.0.preboot.setup.settingUp.attempt",
         "error": {
@@ -1086,41 +936,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → … → HOLD.RESOLVED → HOLD.REJECTED (7 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → … → HOLD.RESOLVED → HOLD.REJECTED (7 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -1321,41 +1143,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → HOLD.REJECTED (3 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → HOLD.REJECTED (3 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -1513,41 +1307,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → STOP (3 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → STOP (3 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -1580,13 +1346,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {"type":"STOP"}, state: {"stopping":"attempt"}, context: {"step":"releaseResources","stage":"stop","stoppedFrom":"setup","stopReason":"requested"}, inputs: {
@@ -1657,41 +1417,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → error: watchHolds (3 steps) #2", async () => {
     await run("done: loadConfig → done: startPrebootServer → error: watchHolds (3 steps) #2", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -1724,13 +1456,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {"type":"xstate.error.actor.watchStartHolds","error":{"message":"injected failure"}}, state: {"stopping":"attempt"}, context: {
@@ -1818,41 +1544,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → … → after backoff → error: reloadConfig (6 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → … → after backoff → error: reloadConfig (6 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -2049,41 +1747,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → HOLD.RESOLVED → HOLD.REJECTED (4 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → HOLD.RESOLVED → HOLD.REJECTED (4 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -2163,13 +1833,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {"id":"hold-until-file#2","message":"the license has expired","type":"HOLD.REJECTED"}, state: {"stopping":"attempt"}, context: {
@@ -2280,41 +1944,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → done: setupServices → error: stopPrebootServer (4 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → done: setupServices → error: stopPrebootServer (4 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -2347,13 +1983,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {
@@ -2362,8 +1992,7 @@ describe("preboot", () => {
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -2373,8 +2002,7 @@ describe("preboot", () => {
         "components": [
           "uuid",
           "http",
-          "status",
-          "elasticsearch"
+          "status"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
@@ -2475,41 +2103,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → done: setupServices → STOP (4 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → done: setupServices → STOP (4 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -2542,13 +2142,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {
@@ -2557,8 +2151,7 @@ describe("preboot", () => {
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -2568,8 +2161,7 @@ describe("preboot", () => {
         "components": [
           "uuid",
           "http",
-          "status",
-          "elasticsearch"
+          "status"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
@@ -2648,41 +2240,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → … → after backoff → error: startMainServer (7 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → … → after backoff → error: startMainServer (7 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -2715,13 +2279,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {
@@ -2730,8 +2288,7 @@ describe("preboot", () => {
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       }, state: {"start":"stoppingPrebootServer"}, context: {
@@ -2741,8 +2298,7 @@ describe("preboot", () => {
         "components": [
           "uuid",
           "http",
-          "status",
-          "elasticsearch"
+          "status"
         ]
       }, inputs: {
         "0.preboot.start.stoppingPrebootServer": {
@@ -2763,18 +2319,11 @@ describe("preboot", () => {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       } },
@@ -2799,18 +2348,11 @@ describe("preboot", () => {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
       }, delay: 500 },
@@ -2905,41 +2447,13 @@ describe("preboot", () => {
   });
   it("done: loadConfig → done: startPrebootServer → HOLD.RESOLVED → done: setupServices (4 steps)", async () => {
     await run("done: loadConfig → done: startPrebootServer → HOLD.RESOLVED → done: setupServices (4 steps)", [
-      { event: {
-        "type": "xstate.done.actor.0.preboot.preboot.loadingConfig.attempt",
-        "output": {
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
-        }
-      }, state: {"preboot":{"startingServer":"attempt"}}, context: {
-        "step": "startPrebootServer",
-        "lastSucceededStep": "loadConfig",
-        "config": {
-          "elasticsearch": {
-            "hosts": [
-              "http://127.0.0.1:9200"
-            ]
-          }
-        },
-        "configLoads": 1
-      }, inputs: {
+      { event: {"type":"xstate.done.actor.0.preboot.preboot.loadingConfig.attempt","output":{"config":{}}}, state: {"preboot":{"startingServer":"attempt"}}, context: {"step":"startPrebootServer","lastSucceededStep":"loadConfig","config":{},"configLoads":1}, inputs: {
         "0.preboot.preboot.startingServer.attempt": {
           "host": "127.0.0.1",
           "port": 5601,
           "dataDir": ".lifecycle/preboot",
           "configPath": ".lifecycle/preboot/kibana.json",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          },
+          "config": {},
           "plugins": [
             "hold-until-file:setup:telemetry-opt-in.json",
             "hold-until-file:start:license-check.json"
@@ -3019,13 +2533,7 @@ describe("preboot", () => {
         },
         "0.preboot.setup.settingUp.attempt": {
           "dataDir": ".lifecycle/preboot",
-          "config": {
-            "elasticsearch": {
-              "hosts": [
-                "http://127.0.0.1:9200"
-              ]
-            }
-          }
+          "config": {}
         }
       } },
       { event: {
@@ -3034,11 +2542,10 @@ describe("preboot", () => {
           "components": [
             "uuid",
             "http",
-            "status",
-            "elasticsearch"
+            "status"
           ]
         }
-      }, state: {"setup":"awaitingStartHolds"}, context: {"lastSucceededStep":"setupServices","components":["uuid","http","status","elasticsearch"]} },
+      }, state: {"setup":"awaitingStartHolds"}, context: {"lastSucceededStep":"setupServices","components":["uuid","http","status"]} },
     ], {"preboot":{"loadingConfig":"attempt"}}, {
       "dataDir": ".lifecycle/preboot",
       "configPath": ".lifecycle/preboot/kibana.json",

@@ -82,6 +82,7 @@ function holdsAsKnown(probe: Probe, body: Record<string, unknown>): string[] {
     const there = settled.get(hold.id);
     if (there && there.outcome !== hold.outcome) problems.push(`the hold ${hold.id} ${hold.outcome} in the machine is ${there.outcome} on the preboot server`);
   }
+  for (const id of pending.keys()) if (settled.has(id)) problems.push(`the preboot server reports the hold ${id} both pending and ${settled.get(id)!.outcome}`);
   if (probe.context.stage !== 'preboot') {
     const seen = new Set([...probe.context.holds, ...probe.context.settledHolds].map((h) => h.id));
     for (const [id, hold] of pending) if (hold.kind === 'setup' && !seen.has(id)) problems.push(`the machine is past preboot while the preboot server holds setup (${id}), a hold it never heard of`);
@@ -119,6 +120,7 @@ function betweenServers(probe: Probe): string[] {
   const problems: string[] = [];
   if (probe.context.prebootServer !== null || runtime?.preboot) problems.push('the preboot server is still up while the main server starts');
   if (runtime?.main && !probe.context.mainServer) problems.push(`a main server ${runtime.main.id} is up that the machine does not name`);
+  if (runtime && !runtime.main && runtime.stage !== 'start') problems.push(`the services say stage ${runtime.stage} between the preboot and the main server, expected start`);
   // Handed over in a process that died are lost (their sockets died with it), not waiting.
   const waiting = (runtime?.handover ?? []).filter((h) => !h.res.destroyed).length;
   const lost = runtime?.lost ?? 0;

@@ -514,9 +514,19 @@ export async function releaseResources(input: ReleaseResourcesInput): Promise<Re
   return { released };
 }
 
-/** Closes every run in this process (tests' afterEach). */
+/**
+ * Closes every run in this process (`dispose`: a run's end, tests' afterEach), and makes sure it did: a server still
+ * listening or a run not forgotten afterwards would keep the process from exiting, and throws, naming it.
+ */
 export async function releaseAll(): Promise<void> {
+  const servers = [...runtimes.values()].flatMap((r) => [r.preboot?.server, r.main?.server]).filter((s): s is TrackedServer => s !== undefined);
   for (const runtime of [...runtimes.values()]) await releaseResources({ dataDir: runtime.dataDir, prebootServer: null, mainServer: null });
+  const left = [
+    ...servers.filter((s) => s.server.listening).map((s) => `a server on ${s.url}`),
+    ...[...runtimes.keys()].map((dataDir) => `the run of ${dataDir}`),
+    ...(byServerId.size > 0 ? [`server id(s) ${[...byServerId.keys()].join(', ')}`] : []),
+  ];
+  if (left.length > 0) throw new Error(`releasing every run of this process left ${left.join(', ')} open`);
 }
 
 /** For a watcher started without a live server (e.g. after a resume in a new process). */

@@ -206,11 +206,13 @@ async function stopPrebootScenario({ input, output, runInput }: Args & { output:
   return runtime.preboot?.held.size === n;
 }
 
-/** The main server binds the input's port: free it of a fault of an earlier attempt; another process's is not ours. */
+/**
+ * The main server binds the port the run's preboot server had: only a fault of an earlier attempt is freed. Found
+ * taken otherwise, it is the run's own doing (a preboot server not closed), which the real start must report.
+ */
 async function startMainScenario(args: Args & { output: unknown }): Promise<boolean> {
-  const input = args.input as StartMainServerInput;
-  if (getRuntime(input.dataDir)?.main) return true;
-  return portFree(args, input.host, input.port);
+  await freePort((args.input as StartMainServerInput).dataDir);
+  return true;
 }
 
 /** What releasing the run gives: what it has open, in the order it is closed (a sample naming other things cannot be made). */
@@ -244,7 +246,7 @@ const eventOf = (args: Args & { output?: unknown; event?: unknown }) => (args.ev
  * hold already settled that way needs nothing (a re-invoked watcher repeats it); one settled otherwise cannot be made.
  */
 function settleScenario(outcome: 'resolved' | 'rejected') {
-  return (args: Args & { output?: unknown; event?: unknown }): boolean => {
+  return async (args: Args & { output?: unknown; event?: unknown }): Promise<boolean> => {
     const event = eventOf(args);
     const hold = holdOf(args, event.id);
     if (!hold) return false;
@@ -257,6 +259,18 @@ function settleScenario(outcome: 'resolved' | 'rejected') {
     if (!path || !inside(args.dir, path)) return false;
     mkdirSync(join(path, '..'), { recursive: true });
     writeFileSync(path, outcome === 'rejected' ? JSON.stringify({ reject: message }) : reload ? JSON.stringify({ shouldReloadConfig: true }) : '');
+    // The plugin and the hold registry must settle it as the file says (what the watcher then reports is the
+    // harness's to compare): a hold that stays pending or settles otherwise is a bug of theirs, not a sample the
+    // sandbox cannot give.
+    const deadline = performance.now() + 2000;
+    let now = holdOf(args, hold.id);
+    while (now?.state === 'pending' && performance.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 5));
+      now = holdOf(args, hold.id);
+    }
+    const got = now ? `${now.state}${now.state === 'resolved' ? ` (shouldReloadConfig: ${now.shouldReloadConfig})` : now.state === 'rejected' ? ` (${JSON.stringify(now.message)})` : ''}` : 'gone';
+    const want = `${outcome}${outcome === 'resolved' ? ` (shouldReloadConfig: ${reload})` : ` (${JSON.stringify(message)})`}`;
+    if (got !== want) throw new Error(`the hold ${hold.id} is ${got} on the preboot server within 2 s of ${rel} holding its decision, expected ${want}`);
     return true;
   };
 }
