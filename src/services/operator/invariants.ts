@@ -73,6 +73,16 @@ async function statusWritten(probe: Probe): Promise<string[]> {
     const got = (written as unknown as Record<string, unknown>)[key];
     if (canonical(want) !== canonical(got)) problems.push(`the status says ${key} ${canonical(got).slice(0, 160)}, the machine ${canonical(want).slice(0, 160)}`);
   }
+  // What the conditions must say, from the outcome alone (not from deriveConditions, which the status is made with).
+  const facts: [string, 'True' | 'False'][] = [
+    ['Ready', expected.outcome === 'converged' ? 'True' : 'False'],
+    ['Progressing', expected.activePlan ? 'True' : 'False'],
+    ['Degraded', expected.outcome === 'degraded' || expected.outcome === 'blocked' ? 'True' : 'False'],
+  ];
+  for (const [type, want] of facts) {
+    const got = (conditions ?? []).find((c) => c.type === type)?.status;
+    if (got !== want) problems.push(`the status condition ${type} is ${got ?? 'missing'}, expected ${want} (outcome ${expected.outcome}, active plan ${expected.activePlan})`);
+  }
   const derived = deriveConditions(expected);
   const seen = (conditions ?? []).map(({ lastTransitionTime: _, ...c }) => c);
   if (canonical(seen) !== canonical(derived)) problems.push(`the status conditions ${canonical(seen).slice(0, 200)} are not those of its status ${canonical(derived).slice(0, 200)}`);
@@ -89,10 +99,20 @@ async function noStrayProcess(probe: Probe): Promise<string[]> {
   return stray.length ? [`app process(es) ${stray.join(', ')} run in ${workDir} but its pid file names ${named ?? 'none'}`] : [];
 }
 
-/** A live app runs what its record says, and its ready file names it. */
+/**
+ * A live app runs what its record says, and its ready file names it; a record at stopping or end has nothing left
+ * running, and no pid file (the action of stopping removes it).
+ */
 async function recordCoherent(probe: Probe): Promise<string[]> {
   const { workDir } = probe.context;
   const record = await readRecord(workDir);
+  if (record && (record.node === 'stopping' || record.node === 'end')) {
+    const left: string[] = [];
+    const pid = await readPid(workDir);
+    if (pid !== null) left.push(`${layout.pidFile(workDir)} still names ${pid}${isAlive(pid) ? ', which runs' : ''}`);
+    if (record.pid !== null) left.push(`the instance record names pid ${record.pid}`);
+    return left.map((what) => `the instance record is at ${record.node}, but ${what}`);
+  }
   if (!record || !['start', 'running', 'servicing'].includes(record.node)) return [];
   const pid = await readPid(workDir);
   if (!pid || !isAlive(pid)) return []; // crashed: the next observation says absent

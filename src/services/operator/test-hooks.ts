@@ -10,14 +10,16 @@
  *
  * They only touch the run's own paths (the spec file, the status file, the app's work dir), which `sandboxInput`
  * puts under the path's fresh sandbox `dir`; a path outside it is refused (an error, never a write). Apps they start
- * are ordinary instances of the example app (`spawnApp`): they exit by themselves once the sandbox is removed.
+ * are started by the real actions, as the operator starts them: they exit by themselves once the sandbox is removed.
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { AppNode, InstanceSpec, ObserveAppInput, OperatorInput, RunActionInput, WriteStatusInput } from '../../../machines/operator.ts';
 import type { ArrangeArgs } from '../types.ts';
 import { remove } from '../install/fs.ts';
-import { isAlive, spawnApp, stopApp } from './app-process.ts';
+import { sameSpec } from '../../../machines/operator.ts';
+import { runAction } from './actions.ts';
+import { isAlive, stopApp } from './app-process.ts';
 import { layout, readPid, readReady, readRecord, writeRecord } from './instance.ts';
 import { SANDBOX_SPEC, validateSpec, writeSpec } from './spec.ts';
 
@@ -86,28 +88,46 @@ async function crash(workDir: string): Promise<void> {
 }
 
 /**
- * Puts the app at `node` as `observe` reads it: a live process and a record at start/running/servicing (the app
- * that runs is kept; else one is started with the record's spec, the spec file's or the sandbox's), a record at
- * stopping/end with nothing running, and for `absent` an app that crashed (a record at stopping/end, which a dead
- * app does not override, is taken away).
+ * Puts the app at `node` as `observe` reads it, the way the operator itself gets it there: by the real actions
+ * (`runAction`), so that the suite also exercises the actions a path does not run itself (a restart on a new spec,
+ * a stop). The spec is the running app's, else the record's, the spec file's or the sandbox's.
+ *
+ * - start / running: the action of that node (it keeps an app that runs, else starts one);
+ * - servicing: an app that ran another spec (one is started if none does) is serviced to the spec file's;
+ * - stopping: an app (started if none runs) is stopped by the action of stopping;
+ * - end: nothing runs and the record is at end (no action leaves one: it stands for an operator stopped there);
+ * - absent: the app crashed (killed: its record and ready file stay), or, stopped, was taken to end by its action.
  */
 async function putAppAt(workDir: string, specPath: string, node: AppNode): Promise<void> {
   undoFolderFault(layout.record(workDir));
   const record = await readRecord(workDir);
-  const spec: InstanceSpec = record ? { version: record.version, parameters: record.parameters ?? {} } : (specOnDisk(specPath) ?? SANDBOX_SPEC);
+  const live = await liveApp(workDir);
+  const spec: InstanceSpec = live
+    ? { version: live.version, parameters: live.parameters ?? {} }
+    : record
+      ? { version: record.version, parameters: record.parameters ?? {} }
+      : (specOnDisk(specPath) ?? SANDBOX_SPEC);
+  const act = (to: RunActionInput['to'], with_: InstanceSpec | null) => runAction({ workDir, from: record?.node ?? 'absent', to, spec: with_, plan: null });
   switch (node) {
     case 'absent':
-      await crash(workDir);
-      if (record?.node === 'stopping' || record?.node === 'end') await remove(layout.record(workDir));
+      // A stopped app goes on to end, whose action removes what is left; any other one crashed.
+      if (record?.node === 'stopping' || record?.node === 'end') await act('end', null);
+      else await crash(workDir);
       return;
     case 'start':
     case 'running':
+      await act(node, spec);
+      return;
     case 'servicing': {
-      const ready = (await liveApp(workDir)) ?? (await spawnApp(workDir, spec));
-      writeRecord(workDir, { node, version: ready.version, parameters: ready.parameters ?? {}, pid: ready.pid, port: ready.port });
+      const target = specOnDisk(specPath) ?? spec;
+      if (!live || sameSpec(spec, target)) await act('start', { version: `${target.version}-previous`, parameters: target.parameters });
+      await act('servicing', target);
       return;
     }
     case 'stopping':
+      if (!live) await act('start', spec);
+      await act('stopping', null);
+      return;
     case 'end':
       await stopApp(workDir);
       await remove(layout.pidFile(workDir));
