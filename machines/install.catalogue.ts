@@ -3,9 +3,10 @@ import { INSTALL_STEPS, type InstallationRecord, type PackageManifest } from './
 
 /**
  * The manifest of the example package the input names (`examples/packages/nginx/1.1.0/manifest.json`, as
- * `checkPreconditions` reads it): the first samples are what the real services return for it in a fresh sandbox
- * (`installServices.sandboxInput` installs a copy of it into an empty target), so the generated suites follow the
- * real system from the start. A test of the services checks that they agree.
+ * `checkPreconditions` reads it). The first samples are what the real services return in a fresh sandbox
+ * (`installServices.sandboxInput`: nginx 1.0.0 installed in the target, a copy of 1.1.0 to install), an upgrade,
+ * so that the generated suites follow the real system from the start and a failure has a version to roll back to.
+ * A test of the services checks that they agree.
  */
 const manifest: PackageManifest = {
   name: 'nginx',
@@ -21,30 +22,35 @@ const manifest: PackageManifest = {
   },
 };
 const input = { package: 'examples/packages/nginx/1.1.0', target: '.lifecycle/target', retry: { maxAttempts: 2, initialIntervalMs: 1000 } };
+/** The record of the installed 1.0.0, as the sandbox's install left it. */
+const installed: { record: InstallationRecord } = {
+  record: { name: 'nginx', version: '1.0.0', status: 'installed', latestExecutedState: 'save_installation_record', previousVersion: null },
+};
+/** An upgrade to 1.1.0 that stopped after `latestExecutedState` (killed in the middle of the next step). */
 const unfinished = (latestExecutedState: InstallationRecord['latestExecutedState']): { record: InstallationRecord } => ({
-  record: { name: 'nginx', version: '1.1.0', status: 'installing', latestExecutedState, previousVersion: null },
+  record: { name: 'nginx', version: '1.1.0', status: 'installing', latestExecutedState, previousVersion: '1.0.0' },
 });
 
 /**
- * Payloads that let path generation take every transition of the install lifecycle: a fresh install, an upgrade
- * (so a failure rolls back), the same version (a no-op), a newer installed version (a refused downgrade), a run
- * resuming after each step, and a forced reinstall. The errors are the services' own (their `kind`s), which the
- * services' `faults` make happen for real.
+ * Payloads that let path generation take every transition of the install lifecycle: an upgrade from 1.0.0 (so a
+ * failure rolls back), a fresh install, the same version (a no-op), a newer installed version (a refused downgrade),
+ * an upgrade resuming after each step, and a forced reinstall. The errors are the services' own (their `kind`s),
+ * which the services' `faults` make happen for real.
  */
 export const installCatalogue: EventCatalogue = {
   inputs: [input, { ...input, force: true }],
   services: {
     checkPreconditions: {
       done: [
-        { manifest, installedVersion: null },
         { manifest, installedVersion: '1.0.0' },
+        { manifest, installedVersion: null },
         { manifest, installedVersion: '1.1.0' },
         { manifest, installedVersion: '2.0.0' },
       ],
-      error: [{ message: 'package examples/packages/nginx/1.1.0 has no manifest.json at its root', kind: 'invalid-manifest' }],
+      error: [{ message: 'examples/packages/nginx/1.1.0/manifest.json: asset "ml/nginx-anomalous-status.json" (kind ml_models) is not in the package', kind: 'invalid-manifest' }],
     },
     readInstallationRecord: {
-      done: [{ record: null }, ...INSTALL_STEPS.slice(0, -1).map((step) => unfinished(step))],
+      done: [installed, ...INSTALL_STEPS.slice(0, -1).map((step) => unfinished(step)), { record: null }],
       error: [{ message: 'installation record .lifecycle/target/.installations/nginx.json is not valid JSON', kind: 'invalid-record' }],
     },
     cleanupPrevious: {

@@ -23,7 +23,7 @@ import type { BuiltinServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious, readInstallationRecord, rollback } from './actors.ts';
 import { installInvariants } from './invariants.ts';
 import { runStep } from './steps.ts';
-import { installFaults, installScenarios } from './test-hooks.ts';
+import { installFaults, installForReal, installScenarios } from './test-hooks.ts';
 import { checkInput } from '../check-input.ts';
 
 export { readPackage, validateManifest, type InstallFault, type ServiceManifest } from './package.ts';
@@ -62,14 +62,19 @@ export const installServices: BuiltinServices<InstallInput, InstallContext> = {
   invariants: installInvariants,
   faults: installFaults,
   scenarios: installScenarios,
+  /**
+   * An upgrade, the catalogue's first case: nginx 1.0.0 installed for real in an empty target, and a copy of nginx
+   * 1.1.0 to install (a copy, so that what the generated suites' faults break or replace stays in the sandbox). An
+   * upgrade is what exercises every service: the steps back up what they replace, a failure rolls back to 1.0.0.
+   */
   async sandboxInput(dir) {
-    // A copy of the example package (the catalogue's), so that what breaks or replaces it (the generated suites'
-    // faults: a manifest gone, another version copied over it) stays in the sandbox.
     const pkg = join(dir, 'packages', 'nginx', '1.1.0');
     cpSync(examplePackage('nginx', '1.1.0'), pkg, { recursive: true }); // sync: three times faster than cp here
+    const target = join(dir, 'target');
+    await installForReal(examplePackage('nginx', '1.0.0'), target);
     return {
       package: pkg,
-      target: join(dir, 'target'),
+      target,
       retry: { maxAttempts: 3, initialIntervalMs: 20, backoffRate: 2, maxIntervalMs: 200 },
     };
   },

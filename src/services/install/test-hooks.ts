@@ -7,9 +7,13 @@
  * a check lets the fault through and fails the suite.
  *
  * They only touch the sandbox: each refuses (returns false) a path it would write outside `dir`. They run the real
- * services to set things up (an earlier install is a real install), never a copy of what the services write.
+ * services to set things up (an earlier install is a real install). A set-up made before in this process from the
+ * same target and package (every path starts from the same sandbox) is the target that first real run left, written
+ * again ({@link sameWorld}): the same bytes, without the fsyncs of every step, which made the suite three times
+ * slower.
  */
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -31,7 +35,7 @@ import type { LifecycleServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious } from './actors.ts';
 import { backupDir } from './backup.ts';
 import { exists, isDirectory } from './fs.ts';
-import { STEP_KINDS, assetTargetPath } from './kinds.ts';
+import { ASSET_KINDS, STEP_KINDS, assetTargetPath } from './kinds.ts';
 import { readPackage, type ServiceManifest } from './package.ts';
 import { completedVersion, readRecord, recordPath } from './record.ts';
 import { runStep } from './steps.ts';
@@ -45,11 +49,73 @@ async function inSandbox(dir: string, path: string): Promise<boolean> {
   return isWithin(d, p) && d !== p;
 }
 
-/** Installs the package at `pkgPath` into `target` for real, as a run would: preconditions, then every step. */
-async function installForReal(pkgPath: string, target: string): Promise<void> {
-  const { manifest, installedVersion } = await checkPreconditions({ package: pkgPath, target });
-  const previousVersion = installedVersion !== null && installedVersion !== manifest.version ? installedVersion : null;
-  for (const step of INSTALL_STEPS) await runStep({ step, package: pkgPath, target, manifest, cleanup: false, previousVersion });
+/** A directory tree as it is: its directories (empty ones count: an empty backup of a kind) and files, relative. */
+interface Tree {
+  dirs: string[];
+  files: [string, Buffer][];
+}
+
+/** Reads `root` (a missing root is an empty tree); undefined when it holds anything but directories and files. */
+async function readTree(root: string): Promise<Tree | undefined> {
+  const tree: Tree = { dirs: [], files: [] };
+  const walk = async (rel: string): Promise<boolean> => {
+    let entries;
+    try {
+      entries = await readdir(join(root, rel), { withFileTypes: true });
+    } catch (error) {
+      return rel === '' && (error as NodeJS.ErrnoException).code === 'ENOENT';
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        tree.dirs.push(r);
+        if (!(await walk(r))) return false;
+      } else if (e.isFile()) tree.files.push([r, await readFile(join(root, r))]);
+      else return false;
+    }
+    return true;
+  };
+  return (await walk('')) ? tree : undefined;
+}
+
+function digest(tree: Tree | undefined): string {
+  const hash = createHash('sha256');
+  if (!tree) return 'unreadable';
+  for (const d of tree.dirs) hash.update(`d ${d}\0`);
+  for (const [f, data] of tree.files) hash.update(`f ${f} ${data.length}\0`).update(data);
+  return hash.digest('hex');
+}
+
+const worlds = new Map<string, Tree>();
+
+/**
+ * Runs `make` (a set-up by the real services) on `target`, or, when the same set-up was made in this process from
+ * the same target tree with the same `inputs` (package contents, the sample), writes the tree it left then.
+ * Deterministic services make the same bytes from the same start; the records hold no absolute path.
+ */
+async function sameWorld(target: string, inputs: unknown[], make: () => Promise<void>): Promise<void> {
+  const before = await readTree(target);
+  const key = before && createHash('sha256').update(JSON.stringify(inputs)).update(digest(before)).digest('hex');
+  const made = key && worlds.get(key);
+  if (made) {
+    await rm(target, { recursive: true, force: true });
+    await mkdir(target, { recursive: true });
+    for (const d of made.dirs) await mkdir(join(target, d), { recursive: true });
+    for (const [f, data] of made.files) await writeFile(join(target, f), data);
+    return;
+  }
+  await make();
+  const after = key ? await readTree(target) : undefined;
+  if (key && after) worlds.set(key, after);
+}
+
+/** Installs the package at `pkgPath` into `target` as a run would: preconditions, then every step. */
+export async function installForReal(pkgPath: string, target: string): Promise<void> {
+  await sameWorld(target, ['install', digest(await readTree(pkgPath))], async () => {
+    const { manifest, installedVersion } = await checkPreconditions({ package: pkgPath, target });
+    const previousVersion = installedVersion !== null && installedVersion !== manifest.version ? installedVersion : null;
+    for (const step of INSTALL_STEPS) await runStep({ step, package: pkgPath, target, manifest, cleanup: false, previousVersion });
+  });
 }
 
 /**
@@ -72,8 +138,9 @@ async function packageOf(dir: string, runPackage: string, manifest: ServiceManif
 
 /**
  * `checkPreconditions` reports the package's manifest and the version installed in the target: the manifest must
- * be the sandbox package's (nothing to arrange), the installed version is made by installing that version first
- * (an upgrade from 1.0.0, the same version again, a newer 2.0.0 that a downgrade would replace).
+ * be the sandbox package's (nothing to arrange), the installed version (the sandbox's 1.0.0) is made by installing
+ * the sample's version over it for real (the same version as the package, a newer 2.0.0 that the package would
+ * downgrade), or by an empty target (nothing installed).
  */
 const checkPreconditionsScenario: Scenario = async ({ input, dir, output }) => {
   const { package: pkgPath, target } = input as PreconditionsInput;
@@ -82,29 +149,26 @@ const checkPreconditionsScenario: Scenario = async ({ input, dir, output }) => {
   if (!isDeepStrictEqual(wanted.manifest, pkg.manifest)) return false; // another package than the sandbox's
   const installed = completedVersion(await readRecord(target, pkg.manifest.name));
   if (installed === wanted.installedVersion) return true;
-  // An install is not taken back here: a sample asking for less than the target holds is not this sandbox's.
-  if (installed !== null || wanted.installedVersion === null || !(await inSandbox(dir, target))) return false;
-  await installForReal(await packageOf(dir, pkgPath, pkg.manifest, wanted.installedVersion), target);
+  if (!(await inSandbox(dir, target))) return false;
+  if (wanted.installedVersion === null) await rm(target, { recursive: true, force: true });
+  else await installForReal(await packageOf(dir, pkgPath, pkg.manifest, wanted.installedVersion), target);
   return true;
 };
 
 /**
- * `readInstallationRecord` reports the record of the package: made by running the real steps of an earlier attempt
- * up to the record's `latestExecutedState` (and, for an unfinished one, leaving what a crash in the middle of the
- * next step leaves), or by taking the record away for a sample without one.
+ * `readInstallationRecord` reports the record of the package: the one the target holds (the sandbox's installed
+ * 1.0.0), or one made by running the real steps of an earlier attempt up to the record's `latestExecutedState`
+ * (and, for an unfinished one, leaving what a crash in the middle of the next step leaves).
  */
 const readInstallationRecordScenario: Scenario = async ({ input, runInput, dir, output }) => {
   const { target, name } = input as ReadRecordInput;
   const wanted = (output as ReadRecordOutput).record;
   if (!(await inSandbox(dir, target))) return false;
   const current = await readRecord(target, name);
-  if (wanted === null) {
-    // No record, although the preconditions may have read one a moment ago (an upgrade's installed version): the
-    // record lost in between. The machine goes on with what the preconditions said; the services find no record.
-    await rm(recordPath(target, name), { force: true });
-    return true;
-  }
   if (isDeepStrictEqual(current && pick(current), wanted)) return true;
+  // No record where the preconditions have just read one (the version they found installed): a world in which it
+  // vanished in between would contradict what the machine was told, so this sandbox cannot give it.
+  if (wanted === null) return false;
   const pkg = await readPackage(runInput.package);
   const { manifest } = pkg;
   if (wanted.name !== name || wanted.name !== manifest.name || wanted.version !== manifest.version) return false;
@@ -112,17 +176,31 @@ const readInstallationRecordScenario: Scenario = async ({ input, runInput, dir, 
   if (wanted.previousVersion !== completedVersion(current)) return false;
   const steps = wanted.latestExecutedState === null ? [] : INSTALL_STEPS.slice(0, INSTALL_STEPS.indexOf(wanted.latestExecutedState) + 1);
   if (wanted.status === 'installed' ? steps.length !== INSTALL_STEPS.length : steps.length === INSTALL_STEPS.length) return false;
-  const stepInput = (step: InstallStep, m: ServiceManifest = manifest): StepInput => ({ step, package: runInput.package, target, manifest: m, cleanup: false, previousVersion: wanted.previousVersion });
+  const setUp = () => earlierAttempt(target, runInput.package, pkg, wanted, steps);
+  // A failure record names the sandbox's paths in its message: made afresh every time.
+  if (wanted.status === 'failed') await setUp();
+  else await sameWorld(target, ['attempt', digest(await readTree(runInput.package)), wanted], setUp);
+  return true;
+};
+
+/**
+ * The attempt a record sample tells of, run by the real steps: every step up to its `latestExecutedState`, then
+ * (unfinished) what a crash in the middle of the next step leaves, or (failed) the next step failing.
+ */
+async function earlierAttempt(target: string, pkgPath: string, pkg: Awaited<ReturnType<typeof readPackage>>, wanted: InstallationRecord, steps: InstallStep[]): Promise<void> {
+  const { manifest } = pkg;
+  const name = manifest.name;
+  const stepInput = (step: InstallStep, m: ServiceManifest = manifest): StepInput => ({ step, package: pkgPath, target, manifest: m, cleanup: false, previousVersion: wanted.previousVersion });
   // An attempt that had started but written nothing yet: what force's cleanup leaves is exactly that record.
   if (steps.length === 0) await cleanupPrevious({ target, name, version: manifest.version });
   for (const step of steps) await runStep(stepInput(step));
-  if (wanted.status === 'installed') return true;
+  if (wanted.status === 'installed') return;
   const next = INSTALL_STEPS[steps.length]!;
   if (wanted.status === 'failed') {
     // The attempt failed at the next step: the package's own fault declaration (faults.ts) makes it fail once,
     // after its first asset, and the step records the failure.
     await runStep(stepInput(next, { ...manifest, faults: [{ step: next, times: 1 }] })).catch(() => undefined);
-    return true;
+    return;
   }
   // status installing: the attempt was killed in the middle of the next step, which had written its first asset and
   // half of the second one's temp file. The resumed run must clean that up (its invariants say so).
@@ -135,16 +213,30 @@ const readInstallationRecordScenario: Scenario = async ({ input, runInput, dir, 
     const half = await pkg.read(assets[1] ?? assets[0]!);
     await writeFile(join(dirname(first), `.${posix.basename(assets[1] ?? assets[0]!)}.crashed.tmp`), half.subarray(0, half.length >> 1));
   }
-  return true;
-};
+}
 
 function pick(r: InstallationRecord): InstallationRecord {
   return { name: r.name, version: r.version, status: r.status, latestExecutedState: r.latestExecutedState, previousVersion: r.previousVersion };
 }
 
+/**
+ * A rollback that the path lets finish runs once what made the steps fail is cleared: the file a step fault put where
+ * an asset directory goes (see {@link stepFault}) would make restoring that directory fail too, a failure the path
+ * does not ask for. Nothing else is touched: the backup, the record and the assets are as the failed run left them.
+ */
+const rollbackScenario: Scenario = async ({ input, dir }) => {
+  const { target } = input as RollbackInput;
+  for (const kind of ASSET_KINDS) {
+    const inTheWay = join(target, kind);
+    if ((await exists(inTheWay)) && !(await isDirectory(inTheWay)) && (await inSandbox(dir, inTheWay))) await rm(inTheWay, { force: true });
+  }
+  return true;
+};
+
 export const installScenarios: Record<string, Scenario> = {
   checkPreconditions: checkPreconditionsScenario,
   readInstallationRecord: readInstallationRecordScenario,
+  rollback: rollbackScenario,
 };
 
 // ---- faults ------------------------------------------------------------------------------------------------------
@@ -159,18 +251,22 @@ async function corruptRecord(dir: string, target: string, name: string): Promise
 }
 
 /**
- * The preconditions fail as the sample says, by breaking what they check: the package's manifest gone
- * (`invalid-manifest`, the default), the package gone (`package-unreadable`), a file where the target directory
+ * The preconditions fail as the sample says, by breaking what they check: an asset the manifest names gone from the
+ * package (`invalid-manifest`, the default), the package gone (`package-unreadable`), a file where the target directory
  * goes (`target-unwritable`), a corrupt record (`invalid-record`).
  */
 const checkPreconditionsFault: Fault = async ({ input, dir, error }) => {
   const { package: pkgPath, target } = input as PreconditionsInput;
   const kind = (error as { kind?: unknown } | null)?.kind ?? 'invalid-manifest';
   switch (kind) {
-    case 'invalid-manifest':
+    case 'invalid-manifest': {
+      // An asset the manifest names is missing from the package (a partial copy): the check of every asset fails.
       if (!(await inSandbox(dir, pkgPath))) return false;
-      await rm(join(pkgPath, 'manifest.json'), { force: true });
+      const { assets } = (await readPackage(pkgPath)).manifest;
+      const last = Object.values(assets).flat().pop();
+      await rm(join(pkgPath, last ?? 'manifest.json'), { force: true });
       return true;
+    }
     case 'package-unreadable':
       if (!(await inSandbox(dir, pkgPath))) return false;
       await rm(pkgPath, { recursive: true, force: true });
@@ -190,7 +286,8 @@ const checkPreconditionsFault: Fault = async ({ input, dir, error }) => {
 /**
  * An asset step fails for real because a regular file stands where its first kind's directory goes
  * (`<target>/<kind>`): removing what an earlier attempt left there fails with ENOTDIR, after the step backed up what
- * it replaces. Earlier steps' assets are untouched, as the invariants check. The last step writes no assets: it
+ * it replaces. Earlier steps' assets are untouched, as the invariants check (a rollback the path lets finish finds
+ * the file cleared: {@link rollbackScenario}). The last step writes no assets: it
  * fails because the package was replaced by another version since the steps read it (`package-changed`), which it
  * must refuse to record as installed.
  */
