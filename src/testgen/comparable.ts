@@ -8,6 +8,8 @@ export type Comparable = null | boolean | number | string | Comparable[] | { [ke
 
 const MAX_DEPTH = 32;
 
+const UNNAMED_ACTOR = /^x:\d+$/;
+
 export function comparable(value: unknown, leaveOut: readonly string[] = []): Comparable | undefined {
   const seen = new Set<object>();
   const out = (v: unknown, depth: number): Comparable | undefined => {
@@ -16,8 +18,10 @@ export function comparable(value: unknown, leaveOut: readonly string[] = []): Co
       case 'undefined':
         return undefined;
       case 'boolean':
-      case 'string':
         return v;
+      case 'string':
+        // An unnamed actor's id or session id kept as a string (`requestId: self.id`): as the actor itself.
+        return UNNAMED_ACTOR.test(v) ? '[actor]' : v;
       case 'number':
         return Number.isFinite(v) ? v : String(v);
       case 'bigint':
@@ -32,7 +36,7 @@ export function comparable(value: unknown, leaveOut: readonly string[] = []): Co
     if (depth > MAX_DEPTH) return '[too deep]';
     if (o instanceof Date) return Number.isNaN(o.getTime()) ? 'Invalid Date' : o.toISOString();
     // XState numbers unnamed actors by creation order in their system (`x:3`), which no two runs share.
-    if (isActorRef(o)) return /^x:\d+$/.test((o as { id: string }).id) ? '[actor]' : `[actor ${(o as { id: string }).id}]`;
+    if (isActorRef(o)) return UNNAMED_ACTOR.test((o as { id: string }).id) ? '[actor]' : `[actor ${(o as { id: string }).id}]`;
     seen.add(o);
     try {
       if (Array.isArray(o)) return o.map((x) => out(x, depth + 1) ?? null);

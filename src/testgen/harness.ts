@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, expect, TestRunner, vi } from 'vitest';
-import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromPromise, SimulatedClock, type StateValue, toPromise } from 'xstate';
+import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromCallback, fromPromise, SimulatedClock, type StateValue, toPromise } from 'xstate';
 import { recordingDir } from '../coverage/file.ts';
 import { type CoverageRecorder, createCoverageRecorder } from '../coverage/recorder.ts';
 import { extractGraph } from '../model/extract.ts';
@@ -193,16 +193,18 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const transitions = recorder && createTransitionRecorder(provided);
     const visited = new Set<string>();
     const actor = createActor(provided, { input: input as never, clock, ...(transitions ? { inspect: transitions.inspect } : {}) });
+    // A machine that reports to its parent (`sendParent`) is one a parent invokes or spawns: XState fails it without
+    // one. Its stand-in parent takes what it sends and drops it (as exploration's does).
+    const parent = createActor(fromCallback(() => {})).start();
+    (actor as unknown as { _parent?: unknown })._parent = parent;
     const trail: string[] = [];
     const fail = (k: number, what: string): never => {
       throw new Error(`path "${name}", step ${k + 1} of ${steps.length}: ${what}\n  path so far: ${trail.join(' → ') || '(start)'}`);
     };
     const settle = async () => {
       while (starting.length) await Promise.all(starting.splice(0));
-      for (let i = 0; i < 3; i++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        clock.increment(0); // timers of 0 ms
-      }
+      // Real time only: the machine's timers, even of 0 ms, fire in the steps the model gives them.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
     };
     // The event a step sends. While the path follows the real system: after the set-up `scenarios[<event type>]`
     // that makes the real system send it (a hold released over HTTP), if any, the one a running real callback
@@ -357,7 +359,10 @@ export async function createPathRunner(options: PathRunnerOptions) {
         if (lockstep) realSteps++;
       }
     } finally {
+      // A root actor again, so that it may be stopped (XState stops a child only through its parent).
+      (actor as unknown as { _parent?: unknown })._parent = undefined;
       actor.stop();
+      parent.stop();
       for (const relay of relays.values()) relay.stop();
       // What the real services keep in this process (servers) ends with the path, as with a run.
       if (sandboxed) await real!.dispose?.();
