@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { upgradeCatalogue } from '../../machines/upgrade.catalogue.ts';
 import type { UpgradeInput } from '../../machines/upgrade.ts';
 import { comparable } from '../../src/testgen/comparable.ts';
+import { exists, sha256File } from '../../src/services/install/fs.ts';
 import { stopHomeAgent, upgradeServices } from '../../src/services/upgrade/index.ts';
 import { fetchArtifact } from '../../src/services/upgrade/download.ts';
 import { extractArtifact } from '../../src/services/upgrade/extract.ts';
@@ -122,8 +123,12 @@ describe('upgrade faults: each real service fails for real, with the catalogue e
     const input = { source: runInput.source, destDir: join(runInput.agentHome, 'downloads') };
     await faults['DOWNLOAD.FAILED']!({ ...arrange(input), error: failed });
     await expect(fetchArtifact(input.source, input.destDir, new AbortController().signal, () => undefined)).rejects.toMatchObject({ kind: 'ENOENT' });
+    // The broken-off attempt's part stays, for the cleanup to remove or a retry to resume.
+    expect(await exists(join(input.destDir, `${basename(input.source)}.part`))).toBe(true);
     await faults['DOWNLOAD.DONE']!({ ...arrange(input), calls: 1, error: upgradeCatalogue.events!['DOWNLOAD.DONE']![0] });
-    expect(basename((await fetchArtifact(input.source, input.destDir, new AbortController().signal, () => undefined)).artifactPath)).toBe(basename(input.source));
+    const done = await fetchArtifact(input.source, input.destDir, new AbortController().signal, () => undefined);
+    expect(basename(done.artifactPath)).toBe(basename(input.source));
+    expect(await sha256File(done.artifactPath)).toBe(runInput.sha256);
   });
 
   it('a probe never throws, so checkHealth has no fault', async () => {

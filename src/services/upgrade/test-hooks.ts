@@ -85,14 +85,22 @@ export const upgradeFaults: Hooks = {
     await rm(layout.current(home), { force: true });
   },
   /**
-   * The download fails for real: the artifact is not in its source folder (withheld beside it until a later start of
-   * the download that the path lets finish puts it back). The download reports `ENOENT`, a failure it retries.
+   * The download fails for real: an earlier attempt broke off half-way (its `.part` file, the artifact's first half,
+   * is in the download folder) and the artifact is not in its source folder now (withheld beside it until a later
+   * start of the download that the path lets finish puts it back). The download reports `ENOENT`, a failure it
+   * retries; it keeps the part, so the cleanup must remove it, and a retry that succeeds resumes it.
    */
   async 'DOWNLOAD.FAILED'({ dir, input }) {
-    const { source } = input as DownloadInput;
+    const { source, destDir } = input as DownloadInput;
     if (isUrl(source)) return false;
     const path = await inSandbox(dir, source);
-    if (await exists(path)) await rename(path, withheld(path));
+    const part = await inSandbox(dir, join(destDir, `${basename(path)}.part`));
+    if (await exists(path)) {
+      const data = await readFile(path);
+      await mkdir(dirname(part), { recursive: true });
+      if (!(await exists(part))) await writeFile(part, data.subarray(0, data.length >> 1));
+      await rename(path, withheld(path));
+    }
   },
   /**
    * Not failures: the generated suites call `faults[<event>]` when the download starts, for the path's next event
