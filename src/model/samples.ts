@@ -4,6 +4,7 @@ import { PACKAGE_ROOT } from '../package-root.ts';
 import { resolveCatalogue } from './catalogue.ts';
 import { childMachineSamples } from './child-samples.ts';
 import { inferenceCache } from './infer/cache.ts';
+import { hydrateDispatch } from './infer/samples.ts';
 import type { InferredCatalogue } from './infer/index.ts';
 import type { LoadedMachine } from './load.ts';
 import type { LifecycleGraph } from './types.ts';
@@ -55,7 +56,7 @@ export async function resolveSamples(loaded: LoadedMachine, graph: LifecycleGrap
         inferenceCache<InferredCatalogue>(target.file, target.exportName).get() ??
         (await import('./infer/index.ts')).inferCatalogue({ ...target, machine: loaded.machine }, graph);
       typed = inferred.typed;
-      layers.push({ catalogue: inferred.catalogue, origin: (key) => `inferred ${inferred.origins[key] ?? ''}`.trim() });
+      layers.push({ catalogue: hydrateDispatch(inferred.catalogue) as EventCatalogue, origin: (key) => `inferred ${inferred.origins[key] ?? ''}`.trim() });
     }
   }
   const { catalogue, origins } = mergeCatalogues(layers);

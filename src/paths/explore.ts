@@ -426,7 +426,7 @@ export function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf
   const events: EventObject[] = [];
   const seen = new Set<string>();
   const push = (e: EventObject) => {
-    const k = JSON.stringify(e);
+    const k = sampleKey(e);
     if (!seen.has(k)) {
       seen.add(k);
       events.push(e);
@@ -453,6 +453,20 @@ export function alphabet(descriptors: string[], catalogue: EventCatalogue, srcOf
     }
   }
   return events;
+}
+
+/** Functions in samples (a child machine's `Either`, a dispatching output) by identity: two closures are two samples. */
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 0;
+
+/** A key telling samples apart: JSON, with each function standing for itself. */
+function sampleKey(event: EventObject): string {
+  return JSON.stringify(event, (_k, v: unknown) => {
+    if (typeof v !== 'function') return v;
+    let id = functionIds.get(v);
+    if (id === undefined) functionIds.set(v, (id = nextFunctionId++));
+    return `fn#${id}`;
+  });
 }
 
 /** The guard a step's error came from: a `GuardThrew`, or XState's "Unable to evaluate guard" wrapping of one. */

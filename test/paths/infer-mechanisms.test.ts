@@ -106,4 +106,14 @@ describe('inference mechanisms on machines built the way third-party code builds
     const result = generatePaths(machine, extractGraph(machine));
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
+
+  it('samples a result type matched by handlers (match(ok, err), caseOf({ Left, Right })) by calling back each handler', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'dispatch.ts')}#fetchMachine`);
+    const outputs = (samples.catalogue.services?.fetchItems?.done ?? []) as { match: (ok: (v: unknown) => unknown, err: (e: unknown) => unknown) => unknown }[];
+    const branches = outputs.map((o) => o.match((v) => ['ok', v], (e) => ['err', e]));
+    expect(branches).toContainEqual(['ok', { items: [] }]);
+    expect(branches).toContainEqual(['err', { code: 'DENIED' }]);
+    expect(samples.origins['services.readMode.done']).toMatch(/caseOf\(Left: string \| Right: /);
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import type * as TS from 'typescript';
 import ts from './ts.ts';
 import type { TypedModule } from './program.ts';
-import type { Shape, ShapeField } from './shape.ts';
+import type { DispatchMethod, Shape, ShapeField } from './shape.ts';
 
 /** What a machine's TypeScript types say about its events, input and services. */
 export interface MachineTypes {
@@ -364,18 +364,55 @@ export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen 
 function objectShape(checker: TS.TypeChecker, type: TS.Type, skip: Set<string>, depth: number, seen = new Set<TS.Type>()): Shape {
   const fields: ShapeField[] = [];
   let methods = false;
+  const dispatch: DispatchMethod[] = [];
   for (const prop of checker.getPropertiesOfType(type).slice(0, MAX_FIELDS)) {
     if (skip.has(prop.name)) continue;
     const decl = prop.valueDeclaration ?? prop.declarations?.[0];
     const propType = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : checker.getTypeOfSymbol(prop);
     if (propType.getCallSignatures().length > 0) {
-      methods = true; // methods are not data
+      methods = true; // methods are not data, but one that calls back a handler can be made (see DispatchMethod)
+      const d = dispatchMethod(checker, prop.name, propType, depth, seen);
+      if (d && dispatch.length < MAX_DISPATCH) dispatch.push(d);
       continue;
     }
     const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0;
     fields.push({ name: prop.name, shape: shapeOf(checker, propType, depth + 1, seen), optional });
   }
+  if (dispatch.length) return { kind: 'object', fields, methods, dispatch };
   return methods ? { kind: 'object', fields, methods } : { kind: 'object', fields };
+}
+
+const MAX_DISPATCH = 4;
+const MAX_HANDLERS = 6;
+
+/**
+ * A method whose parameters are handlers (functions, or an object of functions): `caseOf(p: { Left: (l: L) => T;
+ * Right: (r: R) => T })`, `match(ok: (v: V) => T, err: (e: E) => T)`. Undefined for any other method.
+ */
+function dispatchMethod(checker: TS.TypeChecker, name: string, methodType: TS.Type, depth: number, seen: Set<TS.Type>): DispatchMethod | undefined {
+  const signature = methodType.getCallSignatures()[0];
+  if (!signature || depth > MAX_DEPTH - 2) return undefined;
+  const handlers: DispatchMethod['handlers'] = [];
+  const firstParam = (fn: TS.Type): Shape | undefined => {
+    const sig = fn.getCallSignatures()[0];
+    if (!sig) return undefined;
+    const p = sig.getParameters()[0];
+    return p ? shapeOf(checker, checker.getTypeOfSymbol(p), depth + 2, seen) : { kind: 'undefined' };
+  };
+  signature.getParameters().forEach((param, index) => {
+    const t = checker.getNonNullableType(checker.getTypeOfSymbol(param));
+    const direct = firstParam(t);
+    if (direct) {
+      handlers.push({ index, param: direct });
+      return;
+    }
+    if (!(t.flags & ts.TypeFlags.Object)) return;
+    const props = checker.getPropertiesOfType(t);
+    if (!props.length) return;
+    const each = props.map((p) => ({ key: p.name, param: firstParam(checker.getNonNullableType(checker.getTypeOfSymbol(p))) }));
+    if (each.every((h) => h.param)) for (const h of each) handlers.push({ index, key: h.key, param: h.param! });
+  });
+  return handlers.length >= 2 ? { method: name, handlers: handlers.slice(0, MAX_HANDLERS) } : undefined;
 }
 
 function union(options: Shape[]): Shape {

@@ -65,6 +65,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       if (depth > 8) return [{}];
       // An object of methods only (a promise-like, a port) cannot be made of data: leave it out first, so that
       // `x?.resolve()` skips it, then an empty one.
+      if (shape.dispatch?.length) return dispatchValues(shape, hints, max, depth);
       if (shape.fields.length === 0 && shape.methods) return [undefined, {}];
       const fields = shape.fields;
       const per = fields.map((f) => {
@@ -86,6 +87,70 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     default:
       return [{}];
   }
+}
+
+/** Values of each handler tried per dispatching object (a `Right` with two different payloads, say). */
+const VALUES_PER_HANDLER = 3;
+
+/**
+ * Objects whose dispatching methods call back one handler (`caseOf` calling `Right`), one per handler and value of
+ * its parameter, as `{ $dispatch: [...] }` markers (data, so the inference cache keeps them) that
+ * `hydrateDispatch` turns into objects with those methods. Every dispatching method of one object calls back the
+ * handler of the same name (or position) as the first method's chosen one.
+ */
+function dispatchValues(shape: Extract<Shape, { kind: 'object' }>, hints: SampleHints, max: number, depth: number): unknown[] {
+  const [first, ...others] = shape.dispatch!;
+  const data = shape.fields.length ? (valuesOf({ kind: 'object', fields: shape.fields }, hints, '', max, depth)[0] as Record<string, unknown>) : {};
+  const out: unknown[] = [];
+  first.handlers.forEach((h, position) => {
+    for (const value of valuesOf(h.param, hints, h.key ?? '', max, depth + 1).slice(0, VALUES_PER_HANDLER)) {
+      const calls = [{ method: first.method, index: h.index, ...(h.key ? { key: h.key } : {}), value }];
+      for (const d of others) {
+        const same = (h.key && d.handlers.find((o) => o.key === h.key)) || d.handlers[position];
+        if (same) calls.push({ method: d.method, index: same.index, ...(same.key ? { key: same.key } : {}), value });
+      }
+      out.push({ ...data, [DISPATCH]: calls });
+    }
+  });
+  return out;
+}
+
+/** The marker key of a dispatching sample (see `hydrateDispatch`). */
+export const DISPATCH = '$dispatch';
+
+/**
+ * Turns `{ $dispatch: [{ method, index, key?, value }] }` markers in samples into objects whose methods call back
+ * the handler they name with that value: `{ caseOf: (p) => p.Right(value) }`. Anything else is returned as it is
+ * (new objects only where a marker is inside). Pure.
+ *
+ * @example
+ * hydrateDispatch({ $dispatch: [{ method: 'caseOf', index: 0, key: 'Right', value: 1 }] }).caseOf({ Right: (v) => v + 1 }); // 2
+ */
+export function hydrateDispatch(value: unknown, depth = 0): unknown {
+  if (!value || typeof value !== 'object' || depth > 20) return value;
+  if (Array.isArray(value)) {
+    const items = value.map((v) => hydrateDispatch(v, depth + 1));
+    return items.some((v, i) => v !== value[i]) ? items : value;
+  }
+  const o = value as Record<string, unknown>;
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === DISPATCH) continue;
+    out[k] = hydrateDispatch(v, depth + 1);
+    if (out[k] !== v) changed = true;
+  }
+  const calls = o[DISPATCH];
+  if (!Array.isArray(calls)) return changed ? out : value;
+  for (const c of calls as { method: string; index: number; key?: string; value: unknown }[]) {
+    const arg = hydrateDispatch(c.value, depth + 1);
+    out[c.method] = (...args: unknown[]) => {
+      const given = args[c.index] as Record<string, unknown> | ((v: unknown) => unknown) | undefined;
+      const handler = c.key ? (given as Record<string, unknown> | undefined)?.[c.key] : given;
+      return typeof handler === 'function' ? (handler as (v: unknown) => unknown)(arg) : undefined;
+    };
+  }
+  return out;
 }
 
 /**

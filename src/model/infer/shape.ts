@@ -10,12 +10,22 @@ export type Shape =
   | { kind: 'boolean' }
   | { kind: 'union'; options: Shape[] }
   /** `methods`: the type has methods (not sampled: samples are data), e.g. a promise-like `{ resolve(): void }`. */
-  | { kind: 'object'; fields: ShapeField[]; methods?: boolean }
+  | { kind: 'object'; fields: ShapeField[]; methods?: boolean; dispatch?: DispatchMethod[] }
   | { kind: 'array'; item: Shape }
   | { kind: 'tuple'; items: Shape[] }
   | { kind: 'record'; value: Shape }
   /** any, unknown, a function, a class instance we cannot build: sampled structurally. */
   | { kind: 'unknown' };
+
+/**
+ * A method that calls back one of the handlers it is given, the way a result type is matched
+ * (`either.caseOf({ Left: (e) => …, Right: (v) => … })`, `result.match(onOk, onErr)`): each handler is an argument
+ * (`index`) or a property of one (`key`), called with a value of `param`.
+ */
+export interface DispatchMethod {
+  method: string;
+  handlers: { index: number; key?: string; param: Shape }[];
+}
 
 export interface ShapeField {
   name: string;
@@ -31,8 +41,11 @@ export function printShape(shape: Shape, depth = 0): string {
       return JSON.stringify(shape.value);
     case 'union':
       return shape.options.map((o) => printShape(o, depth + 1)).join(' | ');
-    case 'object':
-      return `{ ${shape.fields.map((f) => `${f.name}${f.optional ? '?' : ''}: ${printShape(f.shape, depth + 1)}`).join('; ')} }`;
+    case 'object': {
+      const fields = shape.fields.map((f) => `${f.name}${f.optional ? '?' : ''}: ${printShape(f.shape, depth + 1)}`);
+      const methods = (shape.dispatch ?? []).map((d) => `${d.method}(${d.handlers.map((h) => `${h.key ?? `#${h.index}`}: ${printShape(h.param, depth + 1)}`).join(' | ')})`);
+      return `{ ${[...fields, ...methods].join('; ')} }`;
+    }
     case 'array':
       return `${printShape(shape.item, depth + 1)}[]`;
     case 'tuple':
