@@ -49,6 +49,9 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
     .action(async (ref: string, opts: { out: string; check?: boolean; catalogue?: string; infer: boolean; harness: string; maxStepsPerFile: string; minCoverage?: string; services?: string; strategy: string; seed?: string; length?: string; walks?: string }) => {
       const min = parseMinCoverage(opts.minCoverage);
       const walks = walkOptions(opts);
+      // The suite runs under vitest, which sets NODE_ENV=test: a machine that reads it (a debounce of 0 ms in tests)
+      // is modelled as the suite will meet it.
+      process.env.NODE_ENV ??= 'test';
       const loaded = await loadMachine(ref);
       if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
       // A user's services, given or found beside the machine: the suite runs its sandboxed paths against them.
