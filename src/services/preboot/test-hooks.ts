@@ -98,11 +98,20 @@ export async function heldClientsRedirected(probe: InvariantProbe<PrebootInput>)
   return problems;
 }
 
-/** The run's own port on loopback, free of what an earlier path or fault left: false when another process holds it. */
+/**
+ * The run's own port on loopback, free of what an earlier path or fault left. Another process may hold it (the same
+ * suite run twice at once, the port being fixed): it is waited for a while (a path holds it for a fraction of a
+ * second), then false.
+ */
 async function portFree(args: Args, host: string, port: number): Promise<boolean> {
   if (!port || !LOOPBACK.test(host)) return false;
   await freePort(args.runInput.dataDir);
-  return !(await isListening(host, port, 500));
+  const deadline = performance.now() + 3000;
+  while (await isListening(host, port, 500)) {
+    if (performance.now() > deadline) return false;
+    await new Promise((done) => setTimeout(done, 20 + Math.floor(performance.now() % 30)));
+  }
+  return true;
 }
 
 // ─────────────────────────────────────────── scenarios ──────────────────────────────────────────
