@@ -101,7 +101,7 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
         if (reportWalks(walked.failures, files, graph, io)) setExitCode(1);
       } else io.stdout.write(`transitions: ${t.covered}/${t.total} covered\nguard outcomes: ${coverage.guards.covered}/${coverage.guards.total} guarded transitions seen with the guard false\n`);
       if (found?.services.sandboxInput && !inputByHand) {
-        io.stdout.write('no path runs against your services: give the catalogue an input (one that describes a fresh sandbox) to run the default scenario for real\n');
+        io.stdout.write('no path runs against your services: the input is inferred from the types; give the catalogue an input (or export one beside the machine) and the paths run in a sandbox against them\n');
       }
       if (!walked) for (const u of t.uncovered) io.stdout.write(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})\n`);
       io.stdout.write(`measure what they take: LIFECYCLE_COVERAGE=1 npx vitest run ${rel(opts.out) || '.'} && npx lifecycle coverage ${ref}\n`);

@@ -112,6 +112,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
   const unchecked = options.unchecked ?? [];
   const real = options.services === true ? await builtinServices(options.machine) : options.services;
   const realActor = (src: string): AnyActorLogic | undefined => real?.actors?.[src];
+  const warned = new Set<string>();
   const { recorder, atEnd } = startRecording(options.coverage, graph);
 
   return async function run(name: string, steps: TestStep[], initial?: StateValue, pathInput?: unknown, runOptions: RunOptions = {}): Promise<void> {
@@ -299,7 +300,8 @@ export async function createPathRunner(options: PathRunnerOptions) {
                   // sample, on the model only. Where a fresh sandbox should give it (the catalogue's first sample),
                   // the catalogue is stale, and says so.
                   const what = differences(comparable(sample), seen(outcome.value), 2).join('; ');
-                  if (k < followed) {
+                  if (k < followed && !warned.has(service!.src)) {
+                    warned.add(service!.src); // once per suite file: every path that starts the same way meets it
                     console.warn(
                       `lifecycle-kit: path "${name}", step ${k + 1}: the real ${service!.src} returned what the catalogue's first sample does not say (${what}); the real system is not followed from here on: make that sample what ${service!.src} returns in a fresh sandbox, or give the services scenarios.${service!.src}`,
                     );
