@@ -8,10 +8,11 @@ const input = {
   retry: { maxAttempts: 2, initialIntervalMs: 500, nonRetryable: ['invalid-spec', 'fatal'] },
 };
 // The first spec is the one `sandboxInput` writes (SANDBOX_SPEC), so a path's first readSpec is what the real one
-// reads in a fresh sandbox; the others differ from it in version (upgrade) or in parameters (update).
+// reads in a fresh sandbox; the others differ from it in version (upgrade) or in parameters (update: the message
+// dropped, which the spec file says by leaving `parameters` out).
 const v1 = { version: '1.0.0', parameters: { message: 'hello from the sandbox' } };
 const v2 = { version: '2.0.0', parameters: { message: 'hello from the sandbox' } };
-const v1Updated = { version: '1.0.0', parameters: { message: 'hello again' } };
+const v1Updated = { version: '1.0.0', parameters: {} };
 
 /** A folder where one of the operator's files should be, as the real services report it (a ServiceError of kind EISDIR). */
 const folderInstead = (doing: string, path: string) => ({

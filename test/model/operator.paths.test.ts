@@ -3265,21 +3265,10 @@ describe("operator", () => {
         "output": {
           "spec": {
             "version": "1.0.0",
-            "parameters": {
-              "message": "hello again"
-            }
+            "parameters": {}
           }
         }
-      }, state: {"reconciling":{"observing":"attempt"}}, context: {
-        "step": "observeApp",
-        "lastSucceededStep": "readSpec",
-        "spec": {
-          "version": "1.0.0",
-          "parameters": {
-            "message": "hello again"
-          }
-        }
-      }, inputs: {"0.operator.reconciling.observing.attempt":{"workDir":".lifecycle/operator/app"}} },
+      }, state: {"reconciling":{"observing":"attempt"}}, context: {"step":"observeApp","lastSucceededStep":"readSpec","spec":{"version":"1.0.0","parameters":{}}}, inputs: {"0.operator.reconciling.observing.attempt":{"workDir":".lifecycle/operator/app"}} },
       { event: {
         "type": "xstate.done.actor.0.operator.reconciling.observing.attempt",
         "output": {
@@ -3352,9 +3341,7 @@ describe("operator", () => {
               "status": "IN_PROGRESS",
               "spec": {
                 "version": "1.0.0",
-                "parameters": {
-                  "message": "hello again"
-                }
+                "parameters": {}
               },
               "stepIndex": 0,
               "phase": "update",
@@ -3378,9 +3365,7 @@ describe("operator", () => {
           "to": "servicing",
           "spec": {
             "version": "1.0.0",
-            "parameters": {
-              "message": "hello again"
-            }
+            "parameters": {}
           },
           "plan": {
             "name": "update",

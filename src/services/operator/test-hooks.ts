@@ -172,12 +172,16 @@ const INVALID_SPECS = [
 ];
 
 export const operatorScenarios: Record<string, (scenario: Args & { output: unknown }) => boolean | void | Promise<boolean | void>> = {
-  /** The spec file holds the sampled spec, or is gone for `spec: null` (the resource was deleted). */
+  /**
+   * The spec file holds the sampled spec (no parameters: the field is left out, as a user writes it), or is gone
+   * for `spec: null` (the resource was deleted).
+   */
   readSpec: ({ runInput, dir, output }) => {
     const specPath = inSandbox(dir, runInput.specPath);
     const { spec } = output as { spec: InstanceSpec | null };
     undoFolderFault(specPath);
     if (spec === null) removeNow(specPath);
+    else if (Object.keys(spec.parameters).length === 0) writeFileSync(specPath, `${JSON.stringify({ version: spec.version }, null, 2)}\n`);
     else writeSpec(specPath, spec);
   },
   /** The app is at the sampled node. */
