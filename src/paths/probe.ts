@@ -74,8 +74,22 @@ function overlay(given: Record<string, unknown>, seen: Seen): unknown {
       if (typeof key === 'string' && !(key in target)) child(seen, key, true);
       return true;
     },
+    // An empty object whose entries are asked for (`Object.entries(event.output)[0]`) is given one.
+    ownKeys(target) {
+      const own = Reflect.ownKeys(target);
+      if (own.length) return own;
+      child(seen, ENTRY, true);
+      return [ENTRY];
+    },
+    getOwnPropertyDescriptor(target, key) {
+      if (key === ENTRY && !(key in target)) return { value: recorder(child(seen, ENTRY, true)), enumerable: true, configurable: true, writable: true };
+      return Reflect.getOwnPropertyDescriptor(target, key);
+    },
   });
 }
+
+/** The key of the one entry an empty object is given when its entries are read. */
+const ENTRY = 'sample';
 
 function child(seen: Seen, key: string, missing: boolean): Seen {
   let c = seen.fields.get(key);
@@ -111,6 +125,14 @@ function recorder(seen: Seen): unknown {
     has(_target, key) {
       if (typeof key === 'string') child(seen, key, true);
       return true;
+    },
+    ownKeys() {
+      if (seen.kind === 'object') child(seen, ENTRY, true);
+      return seen.kind === 'object' ? [ENTRY] : [];
+    },
+    getOwnPropertyDescriptor(_target, key) {
+      if (key !== ENTRY || seen.kind !== 'object') return undefined;
+      return { value: recorder(child(seen, ENTRY, true)), enumerable: true, configurable: true, writable: true };
     },
   });
 }

@@ -90,6 +90,12 @@ describe('inference mechanisms on machines built the way third-party code builds
     const step = (e: { type: string; message?: { data?: { id?: string }; origin?: string } }) => [e.message!.origin, e.message!.data!.id];
     expect(probePayload(step as never, { type: 'message.received', message: { origin: 'here' } } as never)).toEqual({ type: 'message.received', message: { origin: 'here', data: { id: 'id-1' } } });
     expect(probePayload(() => 1, { type: 'x' })).toBeUndefined();
+    // An empty output whose first entry is read is given one.
+    const entries = (e: { output: Record<string, { ok: boolean }> }) => {
+      const [name, data] = Object.entries(e.output)[0];
+      return [name, data.ok];
+    };
+    expect(probePayload(entries as never, { type: 'xstate.done.actor.v', output: {} } as never)).toEqual({ type: 'xstate.done.actor.v', output: { sample: { ok: 'sample' } } });
   });
 
   it("steps actions that read the actor's own snapshot (self.getSnapshot()) in the state being stepped", () => {
