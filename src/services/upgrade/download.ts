@@ -46,6 +46,17 @@ export interface DownloadResult {
 }
 
 const inflight = new Map<string, Promise<unknown>>();
+/** How the last transfer into each download folder ended, as it reported it (`DOWNLOAD.DONE` or `DOWNLOAD.FAILED`). */
+const reports = new Map<string, DownloadEvent>();
+
+/**
+ * What the last transfer into `destDir` reported when it ended, or undefined while it runs (or when none ran in this
+ * process). The generated suites' set-ups check it against the path's sample: a download that misreports its
+ * result fails them instead of only leaving the real system.
+ */
+export function lastDownloadReport(destDir: string): DownloadEvent | undefined {
+  return reports.get(resolvePath(destDir));
+}
 
 /** Waits until no transfer into `destDir` is running (a stopped one settles once its streams are closed). */
 export async function settleDownloads(destDir: string): Promise<void> {
@@ -295,6 +306,11 @@ export const downloadActor = fromCallback<EventObject, DownloadInput>(({ input, 
     ...(input.idleTimeoutMs !== undefined ? { idleTimeoutMs: input.idleTimeoutMs } : {}),
     ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
   };
+  const report = (event: DownloadEvent) => {
+    if (!abort.signal.aborted) reports.set(key, event);
+    send(event);
+  };
+  reports.delete(key);
   const transfer = fetchArtifact(
     input.source,
     input.destDir,
@@ -302,9 +318,9 @@ export const downloadActor = fromCallback<EventObject, DownloadInput>(({ input, 
     (bytesReceived, totalBytes) => send({ type: 'DOWNLOAD.PROGRESS', bytesReceived, totalBytes }),
     limits,
   ).then(
-    ({ artifactPath, bytes }) => send({ type: 'DOWNLOAD.DONE', artifactPath, bytes }),
+    ({ artifactPath, bytes }) => report({ type: 'DOWNLOAD.DONE', artifactPath, bytes }),
     (error: Error & { code?: string }) =>
-      send({ type: 'DOWNLOAD.FAILED', message: error.message, ...(error instanceof ServiceError ? { kind: error.kind } : error.code ? { kind: error.code } : {}) }),
+      report({ type: 'DOWNLOAD.FAILED', message: error.message, ...(error instanceof ServiceError ? { kind: error.kind } : error.code ? { kind: error.code } : {}) }),
   );
   inflight.set(key, transfer);
   void transfer.finally(() => {

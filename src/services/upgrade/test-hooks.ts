@@ -11,10 +11,12 @@
  *   (the extraction's refusal), a next version that refuses the hand-off, a broken build of the new agent, a home
  *   folder that is a symlink out of the home (every writing service's safety check), an artifact missing from its
  *   source (the download).
- * - event-keyed hooks for the `download` callback service (`faults['DOWNLOAD.FAILED']`, `['DOWNLOAD.DONE']`,
- *   `['DOWNLOAD.PROGRESS']`), called when the download starts with the path's next event from it: the failure
- *   withholds the artifact from its source, the others put it back. The real download's own events are what the
- *   catalogue's samples say (a 2 KiB local copy: one progress report of all of it, then done).
+ * - event-keyed hooks for the `download` callback service: `faults['DOWNLOAD.FAILED']`, `['DOWNLOAD.DONE']` and
+ *   `['DOWNLOAD.PROGRESS']`, called when the download starts with the path's next event from it (the failure
+ *   withholds the artifact from its source, the others put it back), and `scenarios['DOWNLOAD.DONE']`,
+ *   `['DOWNLOAD.FAILED']`, called when the path takes the event, which check what the real transfer reported. The
+ *   real download's own events are what the catalogue's samples say (a 2 KiB local copy: one progress report of all
+ *   of it, then done).
  *
  * Every hook touches only the sandbox `dir` (checked: a path outside it throws), and returns `false` for what it
  * cannot make, so that the path goes on with the sample, on the model only.
@@ -25,6 +27,7 @@ import type { AgentInput, AgentVersionInfo, DownloadInput, ExtractInput, HandOff
 import type { ArrangeArgs, LifecycleServices } from '../types.ts';
 import { exists } from '../install/fs.ts';
 import { isWithin, realPathOf } from '../safe-paths.ts';
+import { lastDownloadReport, settleDownloads } from './download.ts';
 import { buildCorruptArtifact, buildEscapingArtifact, type BuiltArtifact } from './artifacts.ts';
 import { ARTIFACT_ENTRYPOINT, currentTarget, layout, readAgentManifest, readCurrentAgent, swapLink, swapCurrent } from './home.ts';
 
@@ -175,11 +178,38 @@ async function runningVersion({ dir, runInput, output }: Arrange & { output: unk
   if ((await currentTarget(home)) === to) await rm(now.path, { recursive: true, force: true });
 }
 
+/**
+ * Called when the path takes the download's `type` event (the real download sent it, or is about to): checks what
+ * the real transfer reported at its end against the path's sample (the artifact under the sandbox's download
+ * folder with the sample's name and size; a failure of the sample's kind) and throws when they differ, so that a
+ * download that misreports fails the suite rather than only leaving the real system. Nothing to check while it
+ * still runs (after 2 s) or when it ended otherwise: the suite then says it did not send the event.
+ */
+const downloadReported =
+  (type: 'DOWNLOAD.DONE' | 'DOWNLOAD.FAILED') =>
+  async ({ runInput, output }: Arrange & { output: unknown }): Promise<void> => {
+    const dest = layout.downloads(runInput.agentHome);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settleDownloads(dest), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
+    const got = lastDownloadReport(dest);
+    if (got?.type !== type) return;
+    const sample = (output ?? {}) as { artifactPath?: unknown; bytes?: unknown; kind?: unknown };
+    const [expected, actual] =
+      got.type === 'DOWNLOAD.DONE'
+        ? [{ artifactPath: join(dest, basename(String(sample.artifactPath))), bytes: sample.bytes }, { artifactPath: got.artifactPath, bytes: got.bytes }]
+        : [{ kind: sample.kind }, { kind: got.type === 'DOWNLOAD.FAILED' ? got.kind : undefined }];
+    if (JSON.stringify(expected) !== JSON.stringify(actual))
+      throw new Error(`the real download reported ${JSON.stringify(actual)} where the path's ${type} says ${JSON.stringify(expected)} (in the sandbox's terms)`);
+  };
+
 /** No set-up: the sandbox gives the service's one sample as it is, and the suite insists on it. */
 const asItIs = async (): Promise<void> => undefined;
 
 export const upgradeScenarios: Setups = {
   readCurrentAgent: runningVersion,
+  'DOWNLOAD.DONE': downloadReported('DOWNLOAD.DONE'),
+  'DOWNLOAD.FAILED': downloadReported('DOWNLOAD.FAILED'),
   verifyChecksum: asItIs,
   extract: asItIs,
   handOff: asItIs,
