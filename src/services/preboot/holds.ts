@@ -94,11 +94,6 @@ export class HoldRegistry {
     });
   }
 
-  /** How many watchers listen (a machine watches with one at a time). */
-  get watchers(): number {
-    return this.listeners.size;
-  }
-
   /** Hears every later event; returns the unsubscribe. */
   subscribe(listener: HoldListener): () => void {
     this.listeners.add(listener);
