@@ -2,7 +2,7 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } fro
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { createStepper, type GuardChoices, GuardThrew, realNow, type Stepper, type StepResult } from '../model/stepper.ts';
 import type { LifecycleGraph } from '../model/types.ts';
-import { probePayload } from './probe.ts';
+import { probePayload, probeValue } from './probe.ts';
 
 /** How two explored snapshots are told apart. */
 export type StateIdentity = 'value' | 'full' | { context: string[] };
@@ -196,7 +196,13 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   } else {
     let started = 0;
     for (const input of given ?? []) if (start(input)) started++;
-    if (started === 0) for (const input of [undefined, {}]) if (start(input)) break;
+    if (started === 0) for (const input of [undefined, {}]) if (start(input)) started++;
+    // The context factory read more of the input than any sample has (a machine with no input type, a field typed
+    // as a class): learn the fields it reads from one probing start.
+    if (started === 0) {
+      const learnt = probeValue((input) => stepper.initial(input), given?.[0]);
+      if (learnt !== undefined) start(learnt);
+    }
   }
   for (let i = 1; i < nodes.length; i++) {
     if (until && takenTargets.size === until.size) break;

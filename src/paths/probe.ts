@@ -50,6 +50,24 @@ export function probePayload(step: (event: EventObject) => unknown, event: Event
   return field ? ({ ...event, [field]: value } as EventObject) : ({ ...value, type: event.type } as EventObject);
 }
 
+/**
+ * The same for a value a step is given whole (the machine's input, read by its context factory): `given` with the
+ * fields `run` read beyond it filled in, or undefined when it read nothing more.
+ *
+ * @example
+ * probeValue((input) => stepper.initial(input), {}); // { job: { id: 'id-1' } } for `context: ({ input }) => ({ id: input.job.id })`
+ */
+export function probeValue(run: (value: unknown) => unknown, given: unknown): unknown {
+  const root: Seen = { kind: 'object', fields: new Map() };
+  const base = isPlainObject(given) ? given : {};
+  try {
+    run(overlay(base, root));
+  } catch {
+    // as above
+  }
+  return learnt(root) ? merge(base, root, '') : undefined;
+}
+
 /** Whether a probe read anything the value did not have. */
 function learnt(seen: Seen): boolean {
   return seen.kind !== 'object' || [...seen.fields.values()].some((f) => f.missing || learnt(f));
@@ -108,6 +126,11 @@ function recorder(seen: Seen): unknown {
       }
       if (typeof key === 'symbol' || key === 'then' || key === 'toJSON' || key === 'constructor') return undefined;
       if (key === 'toString' || key === 'valueOf') return () => 'sample';
+      if (key === 'toFixed' || key === 'toPrecision' || key === 'toExponential') {
+        seen.kind = 'number';
+        const v = Reflect.get(Number.prototype, key) as (...a: unknown[]) => unknown;
+        return v.bind(1);
+      }
       if (STRING_KEYS.has(key)) {
         seen.kind = 'string';
         const v = Reflect.get(String.prototype, key) as (...a: unknown[]) => unknown;

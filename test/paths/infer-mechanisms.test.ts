@@ -122,4 +122,16 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(samples.origins['services.readMode.done']).toMatch(/caseOf\(Left: string \| Right: /);
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
+
+  it('learns the input a context factory reads when no sample starts the machine', () => {
+    const machine = createMachine({
+      id: 'job',
+      context: ({ input }: { input: any }) => ({ id: input.job.id as string, retries: Number(input.options.retries.toFixed(0)), tags: input.tags.map((t: string) => t) }),
+      initial: 'idle',
+      states: { idle: { on: { GO: 'done' } }, done: { type: 'final' } },
+    });
+    const result = generatePaths(machine, extractGraph(machine));
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+    expect(result.paths[0].input).toEqual({ job: { id: 'id-1' }, options: { retries: 1 }, tags: [] });
+  });
 });
