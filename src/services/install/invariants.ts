@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { INSTALL_STEPS, type InstallContext, type InstallInput, type InstallStep } from '../../../machines/install.ts';
 import type { Invariant, InvariantProbe } from '../types.ts';
+import { checkPreconditions } from './actors.ts';
 import { backedUpVersion, backupDir } from './backup.ts';
 import { exists, isDirectory, listFiles } from './fs.ts';
 import { STEP_KINDS, kindDir } from './kinds.ts';
@@ -89,6 +90,10 @@ function duringStep(step: InstallStep): Check {
       const later = await filesOf(target, manifest.name, INSTALL_STEPS.slice(i + 1).flatMap((s) => STEP_KINDS[s]));
       if (later.length) problems.push(`in installing.${step} no step after it has run, yet ${later.join(', ')} ${later.length === 1 ? 'is' : 'are'} there`);
     }
+    // Were the run stopped here, the next one would be told the truth: the version this attempt replaces is what the
+    // target has installed (the preconditions, which write nothing, read it from the record each step rewrites).
+    const next = await checkPreconditions({ package: probe.input.package, target }).then((o) => o.installedVersion, (e: Error) => `(the preconditions fail: ${e.message})`);
+    if (next !== previousVersion) problems.push(`in installing.${step} the preconditions would now report ${next ?? 'nothing'} installed, not ${previousVersion ?? 'nothing'}, the version this run replaces`);
     const held = await backupVersion(target, manifest.name);
     if (previousVersion === null) {
       if (held !== null) problems.push(`in installing.${step} nothing is replaced, yet a backup (of ${held}) is in ${backupDir(target, manifest.name)}`);
@@ -135,6 +140,18 @@ export const installInvariants: Record<string, Check> = {
   },
   ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}`, duringStep(s)])),
   ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}.retrying`, afterFailure(s)])),
+  // A step failed for good and the run rolls back: the record says where it failed and after how many attempts.
+  rollingBack: async (probe) => {
+    const { lastError } = probe.context;
+    if (!INSTALL_STEPS.includes(lastError?.step as InstallStep)) return [];
+    const r = await record(probe);
+    if (r === null) return [`rolling back after ${lastError!.step} failed, but there is no installation record`];
+    const problems: string[] = [];
+    if (r.status !== 'failed' || r.step !== lastError!.step || r.lastError?.step !== lastError!.step)
+      problems.push(`rolling back after ${lastError!.step} failed, but the record says ${r.status} at ${r.step ?? 'null'} (its error at ${r.lastError?.step ?? 'none'})`);
+    if (r.attempts < lastError!.attempt) problems.push(`${lastError!.step} failed on attempt ${lastError!.attempt}, but the record counts ${r.attempts} attempts`);
+    return problems;
+  },
   installed: async (probe) => {
     const { target } = probe.input;
     const version = probe.context.manifest?.version;
