@@ -109,8 +109,14 @@ function duringStep(step: InstallStep): Check {
   };
 }
 
+/** Whether the machine waits out a backoff before running `step` again (the step's state other than running). */
+function waitsToRetry(value: unknown, step: InstallStep): boolean {
+  const inner = (value as { installing?: Record<string, unknown> } | null)?.installing?.[step];
+  return typeof inner === 'string' && inner !== 'running';
+}
+
 /**
- * In `installing.<step>.retrying`: the attempt that just failed recorded its failure (status failed at this step,
+ * Waiting to retry `installing.<step>`: the attempt that just failed recorded its failure (status failed at this step,
  * its error, the attempts so far), unless the step was refused before anything was written (an unsafe target).
  */
 function afterFailure(step: InstallStep): Check {
@@ -138,8 +144,8 @@ export const installInvariants: Record<string, Check> = {
     if (found !== installedVersion) problems.push(`the run says ${installedVersion ?? 'no version'} is installed, the record says ${found ?? 'none'}`);
     return problems;
   },
-  ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}`, duringStep(s)])),
-  ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}.retrying`, afterFailure(s)])),
+  // The failure check is keyed by the step, not its backoff state: the step helper names that state (retrying).
+  ...Object.fromEntries(INSTALL_STEPS.map((s) => [`installing.${s}`, async (probe: Probe) => [...(await duringStep(s)(probe)), ...(waitsToRetry(probe.value, s) ? await afterFailure(s)(probe) : [])]])),
   // A step failed for good and the run rolls back: the record says where it failed and after how many attempts.
   rollingBack: async (probe) => {
     const { lastError } = probe.context;
