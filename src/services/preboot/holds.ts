@@ -94,6 +94,11 @@ export class HoldRegistry {
     });
   }
 
+  /** How many watchers hear the events now. */
+  watcherCount(): number {
+    return this.listeners.size;
+  }
+
   /** Hears every later event; returns the unsubscribe. */
   subscribe(listener: HoldListener): () => void {
     this.listeners.add(listener);

@@ -8,7 +8,9 @@ import type { PrebootContext, PrebootInput } from '../../../machines/preboot.ts'
 import type { Invariant, InvariantProbe } from '../types.ts';
 import { elasticsearchOf, readConfig } from './config.ts';
 import { httpRequest, isListening } from './http.ts';
+import { createActor, setup, type EventObject } from 'xstate';
 import { getRuntime, holdRegistryOf, NOT_READY } from './servers.ts';
+import { watchHolds } from './watch.ts';
 
 type Probe = InvariantProbe<PrebootInput, PrebootContext>;
 type Check = Invariant<PrebootInput, PrebootContext>;
@@ -175,6 +177,37 @@ async function allReleased(probe: Probe): Promise<string[]> {
   return problems;
 }
 
+/**
+ * A watcher of the preboot server's holds is what the machine learns holds from: a new one first hears the whole
+ * history (every registration, then its settlement), in order, so that holds registered or settled before it
+ * started are not lost; stopped, it no longer hears anything (it detaches from the registry). Checked with a watcher
+ * of its own, started and stopped here (the machine's watchers are left alone).
+ */
+async function watcherHearsHistory(probe: Probe): Promise<string[]> {
+  const serverId = probe.context.prebootServer?.id;
+  const registry = serverId ? holdRegistryOf(serverId) : null;
+  if (!serverId || !registry) return [];
+  const before = registry.watcherCount();
+  const expected = JSON.stringify(registry.history());
+  const heard: EventObject[] = [];
+  const parent = setup({ actors: { watchHolds } }).createMachine({
+    invoke: { src: 'watchHolds', input: { serverId } },
+    on: { '*': { actions: ({ event }) => void heard.push(event) } },
+  });
+  const actor = createActor(parent);
+  actor.subscribe({ error: () => {} });
+  actor.start();
+  await new Promise((done) => setImmediate(done));
+  // Only what the history said by now (a hold that settles meanwhile is heard as well, after it).
+  const got = JSON.stringify(heard.slice(0, JSON.parse(expected).length));
+  actor.stop();
+  const problems: string[] = [];
+  if (got !== expected) problems.push(`a new watcher of ${serverId} first heard ${got}, not the registry's history ${expected}`);
+  const after = registry.watcherCount();
+  if (after !== before) problems.push(`a watcher of ${serverId} stopped is still subscribed to its hold registry (${after} watchers, ${before} before it started)`);
+  return problems;
+}
+
 const all =
   (...checks: Check[]): Check =>
   async (probe) =>
@@ -183,11 +216,11 @@ const all =
 export const prebootInvariants: Record<string, Check> = {
   'preboot.loadingConfig': nothingOpenYet,
   'preboot.startingServer': nothingOpenYet,
-  'preboot.awaitingSetupHolds': prebootServerUp,
+  'preboot.awaitingSetupHolds': all(prebootServerUp, watcherHearsHistory),
   'preboot.checkingReload': prebootServerUp,
   'preboot.reloadingConfig': prebootServerUp,
   'setup.settingUp': prebootServerUp,
-  'setup.awaitingStartHolds': all(prebootServerUp, setUp, configMatchesDisk),
+  'setup.awaitingStartHolds': all(prebootServerUp, setUp, configMatchesDisk, watcherHearsHistory),
   'start.startingMainServer': betweenServers,
   running: all(mainServerUp, setUp, configMatchesDisk),
   'stopping.backoff': serversAsNamed,
