@@ -13,7 +13,7 @@ export interface LoadedServices {
   ref: string;
 }
 
-const KEYS = ['lifecycle', 'actors', 'invariants', 'sandboxInput', 'checkInput', 'dispose', 'restore', 'notes', 'shutdownEvent', 'progress', 'faults', 'scenarios'] as const;
+const KEYS = ['lifecycle', 'actors', 'invariants', 'sandboxInput', 'checkInput', 'dispose', 'restore', 'notes', 'shutdownEvent', 'progress', 'faults', 'scenarios', 'unchecked'] as const;
 const FUNCTIONS = ['sandboxInput', 'checkInput', 'dispose', 'restore', 'notes', 'progress'] as const;
 const SIBLING_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 
@@ -122,6 +122,17 @@ export function checkServices(value: unknown, machine: AnyStateMachine, where: s
       // Keyed by an actor, or by an event a callback service sends: a near miss of an actor name is a typo.
       const near = known.includes(name) ? undefined : closest(name, known);
       if (near) throw new UserError(`services ${where}: ${hooks}.${name} is not an actor the machine names (did you mean '${near}'?)`);
+    }
+  }
+  const unchecked = record.unchecked;
+  if (unchecked !== undefined) {
+    if (!unchecked || typeof unchecked !== 'object' || Array.isArray(unchecked)) throw new UserError(`services ${where}: unchecked must be an object of output field lists by actor name, e.g. { startAgent: ['pid'] }`);
+    for (const [name, fields] of Object.entries(unchecked)) {
+      if (!known.includes(name)) {
+        const near = closest(name, known);
+        throw new UserError(`services ${where}: unchecked.${name} is not an actor the machine names${near ? ` (did you mean '${near}'?)` : ''}`);
+      }
+      if (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string' || !f)) throw new UserError(`services ${where}: unchecked.${name} must be an array of output field paths (strings such as 'pid'), not ${describe(fields)}`);
     }
   }
   const invariants = record.invariants;

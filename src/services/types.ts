@@ -69,6 +69,13 @@ export interface LifecycleServices<TInput = unknown, TContext = unknown> {
    */
   scenarios?: Record<string, (scenario: ArrangeArgs<TInput> & { output: unknown }) => boolean | void | Promise<boolean | void>>;
   /**
+   * Output fields each real service makes anew on every run (a process id, a random token), by actor name, as
+   * dotted paths (`pid`, `agent.port`). A generated suite compares a real output with the path's sample leaving
+   * them out; the machine then goes on with the real values, and wherever they appear later (the context, a
+   * service's input) they are read back as the sample's before comparing. Optional.
+   */
+  unchecked?: Record<string, string[]>;
+  /**
    * Makes an input whose every side effect stays under `dir` (a fresh temp directory) and on loopback, for
    * demos and tests: e.g. an example package and an empty target directory. `run` without `--input` uses it.
    */

@@ -22,7 +22,7 @@ import { EXPLORATION_TIME, resolveDelay, withGuardChoices } from '../model/stepp
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';
 import { createTransitionRecorder } from '../runtime/transition-ids.ts';
-import { type Comparable, comparable, differences, equal } from './comparable.ts';
+import { type Comparable, comparable, differences, equal, without } from './comparable.ts';
 import { type StepExpectation, toError } from './expectations.ts';
 import { withNamedInlineActors } from './inline-actors.ts';
 import { type Relay, startRelay, takeRelayed } from './relay.ts';
@@ -189,7 +189,9 @@ export async function createPathRunner(options: PathRunnerOptions) {
     };
     // Strings the sandbox put in the input stand for the path's (a target directory): the expectations name the
     // path's, so what the machine derived from the sandbox's is read back as the path's before comparing.
-    const renames = sandboxed ? sandboxRenames(input, pathInput) : [];
+    const renames: Rename[] = sandboxed ? sandboxRenames(input, pathInput) : [];
+    // Output fields the real services make anew (a pid): left out when a real output is compared with its sample.
+    const madeAnew = (src: string): string[] => real?.unchecked?.[src] ?? [];
     let expectedContext = runOptions.context;
     const transitions = recorder && createTransitionRecorder(provided);
     const visited = new Set<string>();
@@ -292,8 +294,12 @@ export async function createPathRunner(options: PathRunnerOptions) {
               } else {
                 const outcome = await runReal(realLogic, service!.input);
                 if (!outcome.ok) fail(k, `the real service ${service!.src} failed where the path expects it to finish: ${describe(outcome.error)}`);
-                if (equal(seen(outcome.value), comparable(sample))) service!.resolve(outcome.value);
-                else if (scenario) {
+                const anew = madeAnew(service!.src);
+                if (equal(without(seen(outcome.value), anew), without(comparable(sample), anew))) {
+                  // The machine goes on with the real values; where they appear later they read as the sample's.
+                  learnRenames(renames, anew, seen(outcome.value), comparable(sample));
+                  service!.resolve(outcome.value);
+                } else if (scenario) {
                   fail(k, `the real ${service!.src} returned other than the path's sample after scenarios.${service!.src} set it up (${differences(comparable(sample), seen(outcome.value), 3).join('; ')})`);
                 } else {
                   // A sample the real system does not give here, and nothing sets it up: the path goes on with the
@@ -324,6 +330,11 @@ export async function createPathRunner(options: PathRunnerOptions) {
                 // A fault that passes (a lock another process held) is undone once it did its work.
                 if (typeof arranged === 'function') await arranged();
                 if (outcome.ok) fail(k, `the real service ${service!.src} finished where the path expects it to fail, after faults.${service!.src} injected the failure (it returned ${JSON.stringify(seen(outcome.value)) ?? 'undefined'})`);
+                // What the machine may tell failures apart by (the sample's kind, code, ...) must be the sample's; the
+                // message may say it in other words, and fields the sample does not name are the service's business.
+                const expectedData = errorData(comparable(sample));
+                const unlike = differences(expectedData, pick(errorData(seen(outcome.error)), Object.keys(expectedData)), 2);
+                if (unlike.length) fail(k, `the real service ${service!.src} failed otherwise than the path's sample after faults.${service!.src} (${unlike.join('; ')}): ${describe(outcome.error)}`);
                 // The real failure, in the sample's words when they differ: the model's expectations were computed
                 // from the sample, and what a failure says is the service's business, not the machine's.
                 service!.reject(equal(seen(outcome.error), comparable(sample)) ? outcome.error : sample);
@@ -518,9 +529,9 @@ function hasExpectations(step: TestStep): boolean {
 }
 
 /** Pairs [sandbox's string, path's string] for the input's top-level string fields the sandbox replaced. */
-function sandboxRenames(input: unknown, pathInput: unknown): [string, string][] {
+function sandboxRenames(input: unknown, pathInput: unknown): Rename[] {
   if (!input || typeof input !== 'object' || !pathInput || typeof pathInput !== 'object') return [];
-  const out: [string, string][] = [];
+  const out: Rename[] = [];
   for (const [k, v] of Object.entries(pathInput)) {
     const real = (input as Record<string, unknown>)[k];
     if (typeof v !== 'string' || typeof real !== 'string' || real === v || !real.length) continue;
@@ -528,15 +539,57 @@ function sandboxRenames(input: unknown, pathInput: unknown): [string, string][] 
     // A file beside it (`<dir>/instance.status.json` from `<dir>/instance.json`) is in the path's directory too.
     if (basename(real) === basename(v) && dirname(real).length > 1 && dirname(v) !== '.') out.push([dirname(real), dirname(v)]);
   }
-  // The longest first, so a directory inside another is renamed as itself.
-  return out.sort((a, b) => b[0].length - a[0].length);
+  return byLength(out);
+}
+
+/** One value the real run has where the path's has another: a string or a number (also where it stands in a string). */
+type Rename = [from: string, to: string] | [from: number, to: number];
+
+// The longest first, so a directory inside another is renamed as itself.
+const byLength = (renames: Rename[]): Rename[] => renames.sort((a, b) => String(b[0]).length - String(a[0]).length);
+
+/**
+ * Adds to `renames` the values of the output fields `fields` that the real service made anew (`real`) where the
+ * sample has others. Values shorter than 3 characters are not renamed: elsewhere in the context (a counter, a
+ * word) they would match by chance.
+ */
+function learnRenames(renames: Rename[], fields: readonly string[], real: Comparable | undefined, sample: Comparable | undefined): void {
+  for (const field of fields) {
+    const from = at(real, field);
+    const to = at(sample, field);
+    if (from === to || renames.some(([f]) => f === from)) continue;
+    if (typeof from === 'number' && typeof to === 'number' && String(from).length >= 3) renames.push([from, to]);
+    else if (typeof from === 'string' && typeof to === 'string' && from.length >= 3) renames.push([from, to]);
+  }
+  byLength(renames);
+}
+
+function at(value: Comparable | undefined, path: string): Comparable | undefined {
+  let v = value;
+  for (const key of path.split('.')) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? v[key] : undefined;
+  return v;
+}
+
+const pick = (o: Record<string, Comparable>, keys: string[]): Record<string, Comparable> => Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]!]));
+
+/** An error's plain fields other than its words (`kind`, `code`, `status`): what a machine's guards may read. */
+function errorData(error: Comparable | undefined): Record<string, Comparable> {
+  if (error === null || typeof error !== 'object' || Array.isArray(error)) return {};
+  return Object.fromEntries(Object.entries(error).filter(([k, v]) => !['message', 'name', 'stack'].includes(k) && (v === null || typeof v !== 'object')));
+}
+
+/** `text` with the number `from` written as `to` where it stands alone (`pid 4242`, not `142420`); short ones never. */
+function inText(text: string, from: number, to: number): string {
+  const digits = String(from);
+  return digits.length < 3 ? text : text.replace(new RegExp(`(?<![\\d.])${digits.replace('.', '\\.')}(?![\\d.])`, 'g'), String(to));
 }
 
 /** `value` with every sandbox string (inside strings too: a file under the target) written as the path's. */
-function renamed(value: Comparable | undefined, renames: [string, string][]): Comparable | undefined {
+function renamed(value: Comparable | undefined, renames: Rename[]): Comparable | undefined {
   if (!renames.length || value === undefined) return value;
   const walk = (v: Comparable): Comparable => {
-    if (typeof v === 'string') return renames.reduce((s, [from, to]) => s.split(from).join(to), v);
+    if (typeof v === 'string') return renames.reduce((s, [from, to]) => (typeof from === 'string' ? s.split(from).join(to as string) : inText(s, from, to as number)), v);
+    if (typeof v === 'number') return (renames.find(([from]) => from === v)?.[1] as number | undefined) ?? v;
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;

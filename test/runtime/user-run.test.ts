@@ -160,11 +160,13 @@ describe('a user lifecycle run (child process)', () => {
     expect(verify.stderr).toMatch(/^lifecycle: --verify: .* has no invariants to check: give services with invariants/);
     const key = await lifecycle(['run', DEPLOY, '--store', join(dir, 'b'), '--services', `${USER}bad.services.ts#misspeltKey`, '--input', '{"dir":"/x","version":"1"}']);
     expect(key.code).toBe(1);
-    expect(key.stderr).toBe(`lifecycle: services bad.services.ts#misspeltKey: unknown key 'invariant' (did you mean 'invariants'?); allowed: lifecycle, actors, invariants, sandboxInput, checkInput, dispose, restore, notes, shutdownEvent, progress, faults, scenarios\n`.replace('bad.services.ts', `${USER}bad.services.ts`));
+    expect(key.stderr).toBe(`lifecycle: services bad.services.ts#misspeltKey: unknown key 'invariant' (did you mean 'invariants'?); allowed: lifecycle, actors, invariants, sandboxInput, checkInput, dispose, restore, notes, shutdownEvent, progress, faults, scenarios, unchecked\n`.replace('bad.services.ts', `${USER}bad.services.ts`));
     const actor = await lifecycle(['run', DEPLOY, '--store', join(dir, 'c'), '--services', `${USER}bad.services.ts#misspeltActor`, '--input', '{"dir":"/x","version":"1"}']);
     expect(actor.stderr).toMatch(/actors\.bulid is not an actor the machine names \(did you mean 'build'\?\); it names: build, publish\n$/);
     const fault = await lifecycle(['run', DEPLOY, '--store', join(dir, 'd'), '--services', `${USER}bad.services.ts#misspeltFault`, '--input', '{"dir":"/x","version":"1"}']);
     expect(fault.stderr).toMatch(/faults\.publsh is not an actor the machine names \(did you mean 'publish'\?\)\n$/);
+    const unchecked = await lifecycle(['run', DEPLOY, '--store', join(dir, 'e'), '--services', `${USER}bad.services.ts#uncheckedNotFields`, '--input', '{"dir":"/x","version":"1"}']);
+    expect(unchecked.stderr).toMatch(/unchecked\.publish must be an array of output field paths \(strings such as 'pid'\), not .*\n$/);
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });
 });

@@ -56,6 +56,28 @@ export const machine = setup({
 `,
 );
 
+// A machine that starts a process (whose pid the system chooses), keeps its pid, and stops it by pid.
+const pidFile = join(dir, 'harness-pid-machine.ts');
+writeFileSync(
+  pidFile,
+  `import { setup, fromPromise, assign } from 'xstate';
+export const machine = setup({
+  types: { input: {} as { dir: string } },
+  actors: { start: fromPromise<{ pid: number; name: string }>(async () => ({ pid: 0, name: '' })), stop: fromPromise<void, { pid: number }>(async () => {}) },
+}).createMachine({
+  id: 'p',
+  context: { pid: 0, log: '' },
+  initial: 'starting',
+  states: {
+    starting: { invoke: { id: 'start', src: 'start', onDone: { target: 'stopping', actions: assign(({ event }) => ({ pid: event.output.pid, log: 'started ' + event.output.pid })) }, onError: 'failed' } },
+    stopping: { invoke: { id: 'stop', src: 'stop', input: ({ context }) => ({ pid: context.pid }), onDone: 'done' } },
+    done: { type: 'final' },
+    failed: { type: 'final' },
+  },
+});
+`,
+);
+
 function services(invariantHolds: boolean, written: string[]): LifecycleServices {
   return {
     lifecycle: 'h',
@@ -214,3 +236,53 @@ describe('path runner, callback services', () => {
   });
 });
 
+describe('path runner, what real services make anew and how they fail', () => {
+  const pidServices = (stopped: number[], failure?: Error): LifecycleServices => ({
+    actors: {
+      start: fromPromise(async () => {
+        if (failure) throw failure;
+        return { pid: 40000 + Math.floor(Math.random() * 1000), name: 'agent' };
+      }),
+      stop: fromPromise(async ({ input }: { input: { pid: number } }) => void stopped.push(input.pid)),
+    },
+    invariants: { done: () => ['reached for real'] },
+    faults: { start: () => {} },
+    sandboxInput: async (d) => ({ dir: d }),
+  });
+  const path = [
+    { event: { type: 'xstate.done.actor.start', output: { pid: 4242, name: 'agent' } }, state: 'stopping', context: { pid: 4242, log: 'started 4242' }, inputs: { stop: { pid: 4242 } } },
+    { event: { type: 'xstate.done.actor.stop' }, state: 'done' },
+  ];
+
+  it("follows a real output whose unchecked fields differ from the sample's, reading them back as the sample's", async () => {
+    const stopped: number[] = [];
+    // Without `unchecked`, the real pid is not the sample's: the path leaves the real system (no invariant).
+    await createPathRunner({ machine: `${pidFile}#machine`, services: pidServices(stopped) }).then((run) =>
+      run('pid differs', path, 'starting', { dir: '/nowhere' }, { sandbox: 0, context: { pid: 0, log: '' }, inputs: { start: null } }),
+    );
+    expect(stopped).toEqual([]);
+    const real = { ...pidServices(stopped), unchecked: { start: ['pid'] } };
+    const run = await createPathRunner({ machine: `${pidFile}#machine`, services: real });
+    // With it: the machine keeps the real pid (in a number and inside a string), stops the real process by it, and
+    // the context and the stop's input still compare as the sample's; done's invariant is checked for real.
+    await expect(run('pid made anew', path, 'starting', { dir: '/nowhere' }, { sandbox: 0, context: { pid: 0, log: '' }, inputs: { start: null } })).rejects.toThrow(/step 2 of 2: invariant of done does not hold .*reached for real/);
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]).toBeGreaterThanOrEqual(40000);
+    // A field not named stays checked.
+    const other = [{ ...path[0]!, event: { type: 'xstate.done.actor.start', output: { pid: 4242, name: 'other' } } }, path[1]!];
+    await run('name differs', other, 'starting', { dir: '/nowhere' }, { sandbox: 0, context: { pid: 0, log: '' }, inputs: { start: null } });
+    expect(stopped).toHaveLength(1);
+  });
+
+  it("fails a path whose fault makes the real service fail with another kind than the sample's", async () => {
+    const failure = Object.assign(new Error('port 80 is taken'), { kind: 'port-in-use' });
+    const run = await createPathRunner({ machine: `${pidFile}#machine`, services: pidServices([], failure) });
+    const failing = (error: Record<string, unknown>) => run('failing', [{ event: { type: 'xstate.error.actor.start', error }, state: 'failed' }], 'starting', { dir: '/nowhere' }, { sandbox: 0 });
+    await expect(failing({ message: 'the image does not exist', kind: 'fatal' })).rejects.toThrow(
+      /the real service start failed otherwise than the path's sample after faults.start \(kind: expected "fatal", got "port-in-use"\): port 80 is taken/,
+    );
+    // The words may differ, and fields the sample does not name are the service's business.
+    await failing({ message: 'another message', kind: 'port-in-use' });
+    await failing({ message: 'no kind' });
+  });
+});

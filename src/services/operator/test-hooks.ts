@@ -214,13 +214,13 @@ export const operatorFaults: Record<string, (fault: Args & { error: unknown }) =
   observeApp: ({ input, dir }) => folderInPlaceOf(inSandbox(dir, layout.record((input as ObserveAppInput).workDir))),
   /**
    * The app dies as it starts (killed before it listens): the one that runs, if any, is killed first, so the action
-   * has to start one, and that one dies too. The action of stopping or end cannot be made to fail (stopping a process that is
-   * gone succeeds).
+   * has to start one, and that one dies too (kind `app-exited`; no other kind of failure can be made). The action of
+   * stopping or end cannot be made to fail (stopping a process that is gone succeeds).
    */
-  runAction: async ({ input, dir }) => {
+  runAction: async ({ input, dir, error }) => {
     const { workDir, to } = input as RunActionInput;
     inSandbox(dir, workDir);
-    if (to === 'stopping' || to === 'end') return false;
+    if (to === 'stopping' || to === 'end' || (error as { kind?: string } | null)?.kind !== 'app-exited') return false;
     await crash(workDir);
     crashNextStart(workDir, await readPid(workDir));
   },

@@ -107,6 +107,8 @@ export const upgradeServices: BuiltinServices<UpgradeInput, UpgradeContext> = {
       (checked) => resolveHealthPolicy(checked).problem,
     ),
   invariants: upgradeInvariants,
+  // A started agent's pid is the operating system's choice: paths compare the rest of startAgent's output.
+  unchecked: { startAgent: ['pid'] },
   // The generated suites' set-ups and world faults (test-hooks.ts): they follow the real services along every path.
   faults: upgradeFaults,
   scenarios: upgradeScenarios,
