@@ -25,7 +25,7 @@ import { createTransitionRecorder } from '../runtime/transition-ids.ts';
 import { type Comparable, comparable, differences, equal, without } from './comparable.ts';
 import { type StepExpectation, toError } from './expectations.ts';
 import { withNamedInlineActors } from './inline-actors.ts';
-import { type Relay, startRelay, takeRelayed } from './relay.ts';
+import { failed, type Relay, startRelay, takeRelayed } from './relay.ts';
 import { seedRandom } from '../model/seeded-random.ts';
 import type { LifecycleServices } from '../services/types.ts';
 
@@ -85,7 +85,7 @@ export interface RunOptions {
 }
 
 /** How long an event step waits for a real callback service to send its event. */
-const RELAY_WAIT_MS = Number(process.env.LIFECYCLE_RELAY_WAIT_MS) || 2000;
+const relayWaitMs = (): number => Number(process.env.LIFECYCLE_RELAY_WAIT_MS) || 2000;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -154,12 +154,14 @@ export async function createPathRunner(options: PathRunnerOptions) {
     // Runs the real callback service `src`, after the fault its next event in the path (a failure the services can
     // make, `faults[<event type>]`) needs; stopped with its stand-in.
     const relayFor = async (id: string, src: string, logic: AnyActorLogic, serviceInput: unknown, signal: AbortSignal) => {
-      const next = steps.slice(current + 1).find((s) => !s.event.type.startsWith('xstate.'));
-      const fault = next && real?.faults?.[next.event.type];
+      // The next step the service takes part in: an event it may send, or its own failure (`faults[src]`).
+      const next = steps.slice(current + 1).find((s) => !s.event.type.startsWith('xstate.') || s.event.type === `xstate.error.actor.${id}`);
+      const fault = next && real?.faults?.[next.event.type.startsWith('xstate.') ? src : next.event.type];
       const calls = callsOf.get(src) ?? 0;
       callsOf.set(src, calls + 1);
-      const arranged = fault ? await fault({ input: serviceInput, runInput: input, dir: dir!, calls, error: next.event }) : undefined;
-      if (arranged === false) return stop(`faults.${next!.event.type} cannot make it`);
+      const error = next?.event.type.startsWith('xstate.') ? (next.event as { error?: unknown }).error : next?.event;
+      const arranged = fault ? await fault({ input: serviceInput, runInput: input, dir: dir!, calls, error }) : undefined;
+      if (arranged === false) return stop(`faults.${next!.event.type.startsWith('xstate.') ? src : next!.event.type} cannot make it`);
       if (signal.aborted || !lockstep) return;
       const relay = startRelay(src, logic, serviceInput);
       relays.set(id, relay);
@@ -211,7 +213,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     };
     // The event a step sends. While the path follows the real system: after the set-up `scenarios[<event type>]`
     // that makes the real system send it (a hold released over HTTP), if any, the one a running real callback
-    // service sent, when one sends it within RELAY_WAIT_MS; it must then be the path's (or the path leaves the real
+    // service sent, when one sends it within relayWaitMs(); it must then be the path's (or the path leaves the real
     // system). An event no running service sends is a command from outside (a person approving), which the real
     // system takes as given.
     const fromRealSystem = async (event: TestStep['event']): Promise<TestStep['event']> => {
@@ -224,11 +226,18 @@ export async function createPathRunner(options: PathRunnerOptions) {
       const payload = Object.keys(event).length > 1;
       const buffered = [...relays.values()].some((r) => r.events.some((e) => e.type === event.type));
       if (!relays.size || (!payload && !scenario && !buffered)) return event;
-      const taken = await takeRelayed(relays, event.type, RELAY_WAIT_MS);
+      const taken = await takeRelayed(relays, event.type, relayWaitMs());
       if (!taken) return event;
       if (equal(seen(taken.event), comparable(event))) return taken.event as TestStep['event'];
       stop(`the real ${taken.relay.src} sent ${event.type} unlike the path's (${differences(comparable(event), seen(taken.event), 1).join('; ')})`);
       return event;
+    };
+    // What the machine may tell failures apart by (the sample's kind, code, ...) must be the sample's; the message
+    // may say it in other words, and fields the sample does not name are the service's business.
+    const failedOtherwise = (k: number, src: string, sample: unknown, error: unknown) => {
+      const expected = errorData(comparable(sample));
+      const unlike = differences(expected, pick(errorData(seen(error)), Object.keys(expected)), 2);
+      if (unlike.length) fail(k, `the real service ${src} failed otherwise than the path's sample${real?.faults?.[src] ? ` after faults.${src}` : ''} (${unlike.join('; ')}): ${describe(error)}`);
     };
     const seen = (value: unknown, leaveOut: readonly string[] = []) => renamed(comparable(value, leaveOut), renames);
     const compare = (k: number, what: string, expected: Comparable | null | undefined, actual: Comparable | undefined) => {
@@ -330,18 +339,27 @@ export async function createPathRunner(options: PathRunnerOptions) {
                 // A fault that passes (a lock another process held) is undone once it did its work.
                 if (typeof arranged === 'function') await arranged();
                 if (outcome.ok) fail(k, `the real service ${service!.src} finished where the path expects it to fail, after faults.${service!.src} injected the failure (it returned ${JSON.stringify(seen(outcome.value)) ?? 'undefined'})`);
-                // What the machine may tell failures apart by (the sample's kind, code, ...) must be the sample's; the
-                // message may say it in other words, and fields the sample does not name are the service's business.
-                const expectedData = errorData(comparable(sample));
-                const unlike = differences(expectedData, pick(errorData(seen(outcome.error)), Object.keys(expectedData)), 2);
-                if (unlike.length) fail(k, `the real service ${service!.src} failed otherwise than the path's sample after faults.${service!.src} (${unlike.join('; ')}): ${describe(outcome.error)}`);
+                failedOtherwise(k, service!.src, sample, outcome.error);
                 // The real failure, in the sample's words when they differ: the model's expectations were computed
                 // from the sample, and what a failure says is the service's business, not the machine's.
                 service!.reject(equal(seen(outcome.error), comparable(sample)) ? outcome.error : sample);
               }
             }
+          } else if (!done && realLogic && relays.has(id)) {
+            // A real callback service or child machine that fails on its own (it throws), after faults[src] if any.
+            const relay = relays.get(id)!;
+            const sample = toError((step.event as { error?: unknown }).error);
+            // Without a fault, only a service that already failed by itself is taken (no wait).
+            if (await failed(relay, real?.faults?.[service!.src] ? relayWaitMs() : 0)) {
+              failedOtherwise(k, service!.src, sample, relay.error);
+              service!.reject(equal(seen(relay.error), comparable(sample)) ? relay.error : sample);
+            } else {
+              if (real?.faults?.[service!.src]) fail(k, `the real service ${service!.src} did not fail where the path expects it to, after faults.${service!.src} injected the failure${relay.ended ? ` (${relay.ended})` : ''}`);
+              stop(`the real ${service!.src} does not fail by itself and the services have no faults.${service!.src}`);
+              service!.reject(sample);
+            }
           } else {
-            if (lockstep) stop(realLogic ? `${service!.src} is not a promise service` : `the services have no real ${service!.src}`);
+            if (lockstep) stop(realLogic ? `${service!.src} is not a promise service, and a ${done ? 'finish' : 'failure'} of it is not a real one` : `the services have no real ${service!.src}`);
             if (done) service!.resolve((step.event as { output?: unknown }).output);
             else service!.reject(toError((step.event as { error?: unknown }).error));
           }

@@ -15,6 +15,8 @@ export interface Relay {
   events: EventObject[];
   /** Set when the real service failed or stopped on its own: it will send nothing more. */
   ended?: string;
+  /** What it failed with, when it did. */
+  error?: unknown;
   stop(): void;
 }
 
@@ -30,6 +32,7 @@ export function startRelay(src: string, logic: AnyActorLogic, input: unknown): R
   const real = createActor(logic, { input: input as never, parent });
   real.subscribe({
     error: (error) => {
+      relay.error = error;
       relay.ended = `it failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`;
     },
     complete: () => {
@@ -65,4 +68,11 @@ export async function takeRelayed(relays: ReadonlyMap<string, Relay>, type: stri
     if (!open.length || open.every((r) => r.ended !== undefined) || performance.now() >= deadline) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** Waits up to `ms` of real time for `relay` to end; true when it failed. */
+export async function failed(relay: Relay, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (relay.ended === undefined && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  return relay.error !== undefined;
 }

@@ -46,7 +46,7 @@ export const machine = setup({
   initial: 'fetching',
   states: {
     fetching: {
-      invoke: { id: 'fetch', src: 'fetch', input: ({ context }) => ({ dir: context.dir }) },
+      invoke: { id: 'fetch', src: 'fetch', input: ({ context }) => ({ dir: context.dir }), onError: 'failed' },
       on: { PROGRESS: {}, DONE: { target: 'done', actions: ({ context, event }) => { context.file = event.file; } }, FAILED: 'failed' },
     },
     done: { type: 'final' },
@@ -233,6 +233,34 @@ describe('path runner, callback services', () => {
     // The failure the path's next event needs is arranged (faults keyed by the event type) before the service runs.
     await run('failed', [{ event: { type: 'FAILED', reason: 'offline' }, state: 'failed' }], 'fetching', { dir: '/nowhere' }, { sandbox: true });
     expect(fails.armed).toBe(true);
+  });
+
+  it('fails a real callback service for real where the path says it fails (it throws), after faults[src]', async () => {
+    const throws = { armed: false, kind: 'network' };
+    const real: LifecycleServices = {
+      actors: {
+        fetch: fromCallback(() => {
+          if (throws.armed) throw Object.assign(new Error('offline'), { kind: throws.kind });
+          return () => {};
+        }),
+      },
+      invariants: { failed: () => ['failed for real'] },
+      faults: { fetch: () => void (throws.armed = true) },
+      sandboxInput: async (d) => ({ dir: d }),
+    };
+    const run = await createPathRunner({ machine: `${callbackFile}#machine`, services: real });
+    const failing = (error: Record<string, unknown>) => run('throws', [{ event: { type: 'xstate.error.actor.fetch', error }, state: 'failed' }], 'fetching', { dir: '/nowhere' }, { sandbox: true });
+    // It failed for real: the path stays real, so failed's invariant is checked.
+    await expect(failing({ message: 'offline', kind: 'network' })).rejects.toThrow(/step 1 of 1: invariant of failed does not hold .*failed for real/);
+    throws.kind = 'dns';
+    await expect(failing({ message: 'offline', kind: 'network' })).rejects.toThrow(/the real service fetch failed otherwise than the path's sample after faults.fetch \(kind: expected "network", got "dns"\)/);
+    // A fault that does not make it fail is a failing test; without faults, the path leaves the real system.
+    real.faults = { fetch: () => void (throws.armed = false) };
+    process.env.LIFECYCLE_RELAY_WAIT_MS = '200'; // how long the harness waits for the failure
+    await expect(failing({ message: 'offline' })).rejects.toThrow(/the real service fetch did not fail where the path expects it to, after faults.fetch injected the failure/);
+    delete process.env.LIFECYCLE_RELAY_WAIT_MS;
+    real.faults = {};
+    await failing({ message: 'offline' });
   });
 });
 
