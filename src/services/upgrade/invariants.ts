@@ -12,6 +12,7 @@ import { exists, hashTree, isDirectory, sha256File } from '../install/fs.ts';
 import { isAlive, readHomeRun } from './agent-process.ts';
 import { ARTIFACT_ENTRYPOINT, currentTarget, isInside, layout, readAgentManifest } from './home.ts';
 import { stateDir } from './next-version.ts';
+import { stateAsBackedUp, strayAgents } from './test-hooks.ts';
 
 type Probe = InvariantProbe<UpgradeInput, UpgradeContext>;
 type Check = Invariant<UpgradeInput, UpgradeContext>;
@@ -215,6 +216,38 @@ async function rollbackTidy(probe: Probe): Promise<string[]> {
   return problems;
 }
 
+/**
+ * Once the new agent runs, it is the only agent of the home: the one the upgrade stopped (recorded for a rollback)
+ * is not alive, and no other version's run file names a live process.
+ */
+async function onlyNewAgentRuns(probe: Probe): Promise<string[]> {
+  const home = probe.input.agentHome;
+  const { agentPid, extractedPath } = probe.context;
+  const problems: string[] = [];
+  const stopped = await readFile(layout.stoppedFile(home), 'utf8').then((s) => JSON.parse(s) as { pid?: number; path?: string }, () => null);
+  if (stopped?.pid && stopped.pid !== agentPid && isAlive(stopped.pid)) problems.push(`the agent the upgrade stopped (pid ${stopped.pid} of ${stopped.path}) still runs beside the new one`);
+  for (const name of await readdir(layout.data(home)).catch(() => [] as string[])) {
+    const path = join(layout.data(home), name);
+    if (extractedPath && resolve(path) === resolve(extractedPath)) continue;
+    const run = await readFile(join(path, 'run', 'agent.json'), 'utf8').then((s) => JSON.parse(s) as { pid?: number }, () => null);
+    if (run?.pid && run.pid !== agentPid && isAlive(run.pid)) problems.push(`the agent of ${path} (pid ${run.pid}) still runs beside the new one`);
+  }
+  return [...problems, ...strayAgents(home, agentPid)];
+}
+
+/**
+ * The version directory this run extracts to (`data/agent-<target version>-<first 6 digits of its sha256>`) is gone
+ * unless it is the running version: what a cancel or a failure before the hand-off, or a rollback, must remove,
+ * whatever the context still names.
+ */
+async function targetNotExtracted(probe: Probe): Promise<string[]> {
+  const { targetVersion, sha256 } = probe.input;
+  const path = join(layout.data(probe.input.agentHome), `agent-${targetVersion}-${String(sha256).trim().toLowerCase().slice(0, 6)}`);
+  const running = probe.context.current?.path;
+  if (running && resolve(running) === resolve(path)) return [];
+  return (await exists(path)) ? [`the version directory ${path} this run extracts to remains`] : [];
+}
+
 const all =
   (...checks: Check[]): Check =>
   async (probe) =>
@@ -250,25 +283,26 @@ export const upgradeInvariants: Record<string, Check> = {
   'nextVersion.swapping': all(stateMigrated, backupTaken),
   /** From the swap on, `current` points at the new version; the old one is kept for a rollback. */
   'nextVersion.trial': all(atNewVersion, stateMigrated, previousKept),
-  'nextVersion.trial.agent.running': newAgentStarted,
-  completed: all(atNewVersion, newAgentStarted, async (probe) => {
+  'nextVersion.trial.agent.running': all(newAgentStarted, onlyNewAgentRuns),
+  completed: all(atNewVersion, newAgentStarted, onlyNewAgentRuns, async (probe) => {
     const alive = isAlive(probe.context.agentPid) ? [] : [`the new agent (pid ${probe.context.agentPid}) is not running`];
     const parts = (await readdir(layout.downloads(probe.input.agentHome)).catch(() => [] as string[])).filter((n) => n.endsWith('.part'));
     return parts.length > 0 ? [...alive, `partial downloads remain: ${parts.join(', ')}`] : alive;
   }),
   /** After a rollback `current` points at the old version again, the new one is gone and not running. */
-  rolledBack: all(atOldVersion, nothingDownloaded, noNewVersion, rollbackTidy, async (probe) => {
+  rolledBack: all(atOldVersion, nothingDownloaded, noNewVersion, targetNotExtracted, rollbackTidy, (probe) => stateAsBackedUp(probe.input.agentHome, probe.context.current?.path), async (probe) => {
     const problems: string[] = [];
     if (isAlive(probe.context.agentPid)) problems.push(`the new agent (pid ${probe.context.agentPid}) still runs`);
     if (await exists(layout.marker(probe.input.agentHome))) problems.push('the upgrade marker remains');
     const run = await readHomeRun(probe.input.agentHome);
     if (run && run.path !== probe.context.current?.path) problems.push(`${layout.runFile(probe.input.agentHome)} names ${run.path}, not the old version`);
+    problems.push(...strayAgents(probe.input.agentHome, run?.pid));
     return problems;
   }),
   /** Cancelled: no downloaded or extracted file remains, and the running version is untouched. */
-  cancelled: all(atOldVersion, nothingDownloaded, noNewVersion),
+  cancelled: all(atOldVersion, nothingDownloaded, noNewVersion, targetNotExtracted),
   /** Refused by a version rule: nothing was written at all. */
   refused: all(atOldVersion, nothingDownloaded, nothingWritten),
-  failed: async (probe) => (probe.context.handedOff ? [] : (await all(atOldVersion, nothingDownloaded, noNewVersion)(probe))),
+  failed: async (probe) => (probe.context.handedOff ? [] : (await all(atOldVersion, nothingDownloaded, noNewVersion, targetNotExtracted)(probe))),
 };
 

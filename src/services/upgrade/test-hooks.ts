@@ -22,11 +22,14 @@
  * cannot make, so that the path goes on with the sample, on the model only.
  */
 import { chmod, cp, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { AgentInput, AgentVersionInfo, DownloadInput, ExtractInput, HandOffInput, UpgradeInput, VerifyInput } from '../../../machines/upgrade.ts';
+import type { AgentInput, AgentVersionInfo, DownloadInput, ExtractInput, HandOffInput, RollbackInput, UpgradeInput, VerifyInput } from '../../../machines/upgrade.ts';
 import type { ArrangeArgs, LifecycleServices } from '../types.ts';
-import { exists } from '../install/fs.ts';
+import { exists, hashTree, isDirectory } from '../install/fs.ts';
 import { isWithin, realPathOf } from '../safe-paths.ts';
+import { isAlive, readHomeRun, spawnAgent } from './agent-process.ts';
 import { lastDownloadReport, settleDownloads } from './download.ts';
 import { buildCorruptArtifact, buildEscapingArtifact, type BuiltArtifact } from './artifacts.ts';
 import { ARTIFACT_ENTRYPOINT, currentTarget, layout, readAgentManifest, readCurrentAgent, swapLink, swapCurrent } from './home.ts';
@@ -203,6 +206,105 @@ const downloadReported =
       throw new Error(`the real download reported ${JSON.stringify(actual)} where the path's ${type} says ${JSON.stringify(expected)} (in the sandbox's terms)`);
   };
 
+/**
+ * What the previous version's state must be once a rollback is done (its backup, without the run files agents
+ * rewrite), by the home's resolved path: set by {@link stateTouchedBeforeRollback}, checked by the `rolledBack`
+ * invariant ({@link stateAsBackedUp}). Empty outside the generated suites.
+ */
+const stateBeforeUpgrade = new Map<string, Record<string, string>>();
+
+const withoutRunFiles = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([f]) => !f.startsWith('run/')));
+
+/**
+ * Before a rollback, the previous version's state is no longer what was backed up (the new agent, or a
+ * migration working in place, wrote to it during the trial): a state file is changed and one is added. The
+ * rollback must bring it back to the backup exactly, which the `rolledBack` invariant then checks.
+ */
+async function stateTouchedBeforeRollback({ dir, input }: Arrange & { output: unknown }): Promise<void> {
+  const { agentHome, previousPath, stateBackupPath } = input as RollbackInput;
+  if (stateBackupPath === null || !(await isDirectory(stateBackupPath))) return;
+  const state = await inSandbox(dir, join(previousPath, 'state'));
+  stateBeforeUpgrade.set(resolve(agentHome), withoutRunFiles(await hashTree(stateBackupPath)));
+  await mkdir(state, { recursive: true });
+  const files = Object.keys(withoutRunFiles(await hashTree(state)));
+  if (files[0]) await writeFile(join(state, files[0]), `written during the trial ${Date.now()}\n`);
+  await writeFile(join(state, 'written-during-trial.json'), '{"by":"the new agent"}\n');
+}
+
+/** After a rollback the previous version's state is its backup (see {@link stateTouchedBeforeRollback}). */
+export async function stateAsBackedUp(home: string, previousPath: string | undefined): Promise<string[]> {
+  const expected = stateBeforeUpgrade.get(resolve(home));
+  if (!expected || !previousPath) return [];
+  const actual = withoutRunFiles(await hashTree(join(previousPath, 'state')).catch(() => ({})));
+  const differ = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].filter((f) => expected[f] !== actual[f]);
+  return differ.length ? [`after the rollback the state of ${previousPath} is not its backup: ${differ.map((f) => `${f} ${f in actual ? (f in expected ? 'differs' : 'is extra') : 'is missing'}`).join(', ')}`] : [];
+}
+
+/** Stand-ins answering `/health` as a degraded agent does, by the version directory whose run file points at them. */
+const degraded = new Map<string, { server: Server; runFile: string; original: string }>();
+
+/** Closes the stand-ins of sandboxes that are gone (a path that ended), and the one of `path` with its run file put back. */
+async function recovered(path?: string): Promise<void> {
+  for (const [at, d] of [...degraded]) {
+    if (at !== path && (await exists(at))) continue;
+    degraded.delete(at);
+    if (await exists(d.runFile)) await writeFile(d.runFile, d.original);
+    await new Promise<void>((done) => d.server.close(() => done()));
+  }
+}
+
+/**
+ * The new agent is degraded: its `/health` answers 503 with a reason (`{ healthy: false, detail: 'GET /health
+ * answered 503: <reason>' }`). The example agent decides its health as it starts, and restarting it would change
+ * its pid, so a stand-in listener on loopback answers for it: the agent's run file names the stand-in's port (the
+ * pid stays the agent's). A healthy sample puts the agent's own port back. Another unhealthy answer cannot be made.
+ */
+async function healthAsSampled({ dir, input, output }: Arrange & { output: unknown }): Promise<boolean | void> {
+  const sample = output as { healthy?: boolean; detail?: string } | undefined;
+  const { path, version } = input as AgentInput;
+  const at = resolve(await inSandbox(dir, path));
+  await recovered(sample?.healthy === true ? at : undefined);
+  if (sample?.healthy === true) return;
+  const reason = /^GET \/health answered 503: (.+)$/.exec(sample?.detail ?? '')?.[1];
+  if (!reason) return false;
+  if (degraded.has(at)) return;
+  const runFile = join(at, 'run', 'agent.json');
+  const original = await readFile(runFile, 'utf8').catch(() => null);
+  if (original === null) return false;
+  const server = createServer((_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'degraded', version, reason }));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  server.unref();
+  degraded.set(at, { server, runFile, original });
+  await writeFile(runFile, JSON.stringify({ ...JSON.parse(original), port: (server.address() as AddressInfo).port }, null, 2));
+}
+
+/** The agents the suites started as a home's running agent (by the home's resolved path). */
+const startedAgents = new Map<string, number[]>();
+
+/**
+ * On a host, the running version's agent runs while it is upgraded: the sandbox installs it without starting it,
+ * so it is started here, before the migration (the first step after which the upgrade stops and restarts agents),
+ * and the home's run file names it. Then the upgrade must stop it before its own starts, and a rollback start it
+ * again: {@link strayAgents} says when an agent it should have stopped still runs.
+ */
+async function runningAgentStarted({ dir, input }: Arrange & { output: unknown }): Promise<void> {
+  const { agentHome, fromPath } = input as { agentHome: string; fromPath: string };
+  const home = await inSandbox(dir, agentHome);
+  const run = await readHomeRun(home);
+  if (run && isAlive(run.pid)) return;
+  const started = await spawnAgent(home, await inSandbox(dir, fromPath));
+  startedAgents.set(resolve(home), [...(startedAgents.get(resolve(home)) ?? []), started.pid]);
+}
+
+/** Agents {@link runningAgentStarted} started for `home` that are alive, other than `keep` (the home's agent now). */
+export function strayAgents(home: string, keep: number | null | undefined): string[] {
+  const stray = (startedAgents.get(resolve(home)) ?? []).filter((pid) => pid !== keep && isAlive(pid));
+  return stray.length ? [`the agent${stray.length > 1 ? 's' : ''} that ran before the upgrade (pid ${stray.join(', ')}) still run${stray.length > 1 ? '' : 's'} beside the home's agent ${keep ?? '(none)'}`] : [];
+}
+
 /** No set-up: the sandbox gives the service's one sample as it is, and the suite insists on it. */
 const asItIs = async (): Promise<void> => undefined;
 
@@ -213,10 +315,10 @@ export const upgradeScenarios: Setups = {
   verifyChecksum: asItIs,
   extract: asItIs,
   handOff: asItIs,
-  migrateState: asItIs,
+  migrateState: runningAgentStarted,
   swapSymlink: asItIs,
-  rollback: asItIs,
+  rollback: stateTouchedBeforeRollback,
   cleanupDownload: asItIs,
-  /** The healthy answer is the real agent's; an unhealthy one cannot be made of a healthy agent (see below). */
-  checkHealth: async ({ output }) => ((output as { healthy?: boolean } | undefined)?.healthy === true ? undefined : false),
+  /** The healthy answer is the real agent's; a 503 one a degraded stand-in gives for it (see healthAsSampled). */
+  checkHealth: healthAsSampled,
 };
