@@ -1,5 +1,6 @@
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
+import { redispatched } from './dispatch-probe.ts';
 import { isMachine } from './load.ts';
 import { atFixedTime, createStepper, realNow } from './stepper.ts';
 import type { LifecycleGraph } from './types.ts';
@@ -58,10 +59,13 @@ function exploreChild(child: AnyStateMachine): { outputs: unknown[]; snapshots: 
     if (seen.has(key) || seen.size >= MAX_CHILD_STATES) return;
     seen.add(key);
     if (s.status === 'error') return;
-    if (snapshots.size < MAX_SAMPLES) snapshots.set(key, { status: s.status, value: s.value, context: s.context, ...(s.status === 'done' ? { output: s.output } : {}) });
+    // An output whose methods only dispatch (an `Either`) is made again as our own dispatching sample, which a
+    // generated test can write as code (see `redispatched`); the child's own closures no file could hold.
+    const output = s.status === 'done' ? redispatched(s.output) : undefined;
+    if (snapshots.size < MAX_SAMPLES) snapshots.set(key, { status: s.status, value: s.value, context: redispatched(s.context), ...(s.status === 'done' ? { output } : {}) });
     if (s.status === 'done') {
       // Keyed by the final snapshot: outputs that differ only in what their closures hold (`Right(a)`, `Right(b)`) differ there.
-      if (!outputs.has(key) && outputs.size < MAX_SAMPLES) outputs.set(key, s.output);
+      if (!outputs.has(key) && outputs.size < MAX_SAMPLES) outputs.set(key, output);
       return;
     }
     queue.push(s);

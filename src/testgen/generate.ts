@@ -4,6 +4,7 @@ import type { LifecycleGraph } from '../model/types.ts';
 import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
 import type { PathExpectation, StepExpectation } from './expectations.ts';
+import { sampleCode } from './sample-code.ts';
 
 export interface TestgenOptions {
   /** The machine as the generated file loads it: a built-in name, or an expression giving `file#export`. */
@@ -168,10 +169,10 @@ function uniqueNames(names: string[]): string[] {
   });
 }
 
-/** Compact JSON on one line when short, else indented to fit the surrounding code. */
+/**
+ * Compact JSON on one line when short, else indented to fit the surrounding code; a dispatching sample in it (an
+ * `Either` the machine calls `caseOf` on) is written as code that makes it again (see `sampleCode`).
+ */
 function json(value: unknown, indent: number): string {
-  if (value === undefined) return 'undefined';
-  const flat = JSON.stringify(value);
-  if (flat.length <= 100) return flat;
-  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${' '.repeat(indent)}`);
+  return sampleCode(value, indent);
 }

@@ -142,15 +142,41 @@ export function hydrateDispatch(value: unknown, depth = 0): unknown {
   }
   const calls = o[DISPATCH];
   if (!Array.isArray(calls)) return changed ? out : value;
-  for (const c of calls as { method: string; index: number; key?: string; value: unknown }[]) {
+  const described: DispatchCall[] = [];
+  for (const c of calls as DispatchCall[]) {
     const arg = hydrateDispatch(c.value, depth + 1);
+    described.push({ method: c.method, index: c.index, ...(c.key !== undefined ? { key: c.key } : {}), value: arg });
     out[c.method] = (...args: unknown[]) => {
       const given = args[c.index] as Record<string, unknown> | ((v: unknown) => unknown) | undefined;
       const handler = c.key ? (given as Record<string, unknown> | undefined)?.[c.key] : given;
       return typeof handler === 'function' ? (handler as (v: unknown) => unknown)(arg) : undefined;
     };
   }
+  DISPATCHING.set(out, described);
   return out;
+}
+
+/** One method of a dispatching sample: `method` calls back the handler at argument `index` (its `key`) with `value`. */
+export interface DispatchCall {
+  method: string;
+  index: number;
+  key?: string;
+  value: unknown;
+}
+
+/** The objects `hydrateDispatch` made, with what their methods do (values hydrated), so they can be written as code. */
+const DISPATCHING = new WeakMap<object, DispatchCall[]>();
+
+/**
+ * What the methods of a sample `hydrateDispatch` made do (their handler and the value they call it with), or
+ * undefined for any other value: the methods are our own, so whoever writes the sample out (a generated test) can
+ * write code that makes the same object again.
+ *
+ * @example
+ * dispatchCallsOf(hydrateDispatch({ $dispatch: [{ method: 'caseOf', index: 0, key: 'Right', value: 1 }] })); // [{ method: 'caseOf', index: 0, key: 'Right', value: 1 }]
+ */
+export function dispatchCallsOf(value: unknown): readonly DispatchCall[] | undefined {
+  return value && typeof value === 'object' ? DISPATCHING.get(value) : undefined;
 }
 
 /**
