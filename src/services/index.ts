@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import { MODULE_EXTENSION } from '../package-root.ts';
 import type { BuiltinServices } from './types.ts';
-import { checkFailureKinds } from './failure-kinds.ts';
 
 /**
  * Loads a lifecycle's services from `src/services/<lifecycle>/index.ts`, by its export `<lifecycle>Services` (a
@@ -25,8 +24,7 @@ function lazyServices(lifecycle: string): () => Promise<BuiltinServices> {
     if (!isLifecycleServices(services)) {
       throw new UserError(`src/services/${lifecycle}/index.ts does not export ${lifecycle}Services as a LifecycleServices ({ lifecycle, actors, invariants, sandboxInput })`);
     }
-    // A failure the generated suites inject must come out with the kind the path says (see failure-kinds.ts).
-    return checkFailureKinds(services);
+    return services;
   };
 }
 
