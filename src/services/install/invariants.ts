@@ -13,6 +13,7 @@ import { STEP_KINDS, kindDir } from './kinds.ts';
 import { readPackage } from './package.ts';
 import { completedVersion, readRecord, recordPath, type InstallationRecordFile } from './record.ts';
 import { packageFiles } from './steps.ts';
+import { assetsAsBefore } from './test-hooks.ts';
 
 type Probe = InvariantProbe<InstallInput, InstallContext>;
 type Check = Invariant<InstallInput, InstallContext>;
@@ -219,6 +220,7 @@ export const installInvariants: Record<string, Check> = {
     if (r.rolledBackFrom !== manifest?.version) problems.push(`rolledBack: the record should name ${manifest?.version} as rolled back`);
     if (r.files !== null) problems.push(...(await filesMatchRecord(probe.input.target, r)));
     if (await exists(backupDir(probe.input.target, r.name))) problems.push(`rolledBack, but the backup of ${r.name} remains`);
+    problems.push(...(await assetsAsBefore(probe.input.target, previousVersion)));
     return problems;
   },
 };

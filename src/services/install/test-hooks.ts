@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   INSTALL_STEPS,
@@ -34,7 +34,7 @@ import { isWithin, realPathOf } from '../safe-paths.ts';
 import type { LifecycleServices } from '../types.ts';
 import { checkPreconditions, cleanupPrevious } from './actors.ts';
 import { backupDir } from './backup.ts';
-import { exists, isDirectory } from './fs.ts';
+import { exists, hashTree, isDirectory } from './fs.ts';
 import { ASSET_KINDS, STEP_KINDS, assetTargetPath } from './kinds.ts';
 import { readPackage, type ServiceManifest } from './package.ts';
 import { completedVersion, readRecord, recordPath } from './record.ts';
@@ -165,6 +165,7 @@ const readInstallationRecordScenario: Scenario = async ({ input, runInput, dir, 
   const wanted = (output as ReadRecordOutput).record;
   if (!(await inSandbox(dir, target))) return false;
   const current = await readRecord(target, name);
+  await rememberInstalled(target, name, completedVersion(current));
   if (isDeepStrictEqual(current && pick(current), wanted)) return true;
   // No record where the preconditions have just read one (the version they found installed): a world in which it
   // vanished in between would contradict what the machine was told, so this sandbox cannot give it.
@@ -213,6 +214,40 @@ async function earlierAttempt(target: string, pkgPath: string, pkg: Awaited<Retu
     const half = await pkg.read(assets[1] ?? assets[0]!);
     await writeFile(join(dirname(first), `.${posix.basename(assets[1] ?? assets[0]!)}.crashed.tmp`), half.subarray(0, half.length >> 1));
   }
+}
+
+/** The assets of the version a target held before the run (by the target's resolved path), per kind: file → sha256. */
+const before = new Map<string, { name: string; version: string; assets: Record<string, Record<string, string>> }>();
+
+async function assetsOf(target: string, name: string): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const kind of ASSET_KINDS) out[kind] = await hashTree(join(target, kind, name)).catch(() => ({}));
+  return out;
+}
+
+/** Remembers, before the run writes anything, the files of the version the target holds (none: nothing to keep). */
+async function rememberInstalled(target: string, name: string, version: string | null): Promise<void> {
+  if (version === null) before.delete(resolve(target));
+  else before.set(resolve(target), { name, version, assets: await assetsOf(target, name) });
+}
+
+/**
+ * After a rollback to the version the target held before the run, its files are back byte for byte: every asset of
+ * every kind as it was, none missing, none left of the version rolled back from. (Known only in the generated
+ * suites, which saw the target before the run; elsewhere nothing to compare.)
+ */
+export async function assetsAsBefore(target: string, version: string | null): Promise<string[]> {
+  const was = before.get(resolve(target));
+  if (!was || was.version !== version) return [];
+  const now = await assetsOf(target, was.name);
+  const problems: string[] = [];
+  for (const kind of ASSET_KINDS) {
+    const a = was.assets[kind] ?? {};
+    const b = now[kind] ?? {};
+    for (const f of new Set([...Object.keys(a), ...Object.keys(b)]))
+      if (a[f] !== b[f]) problems.push(`${kind}/${was.name}/${f} ${f in b ? (f in a ? `is not the ${version} file` : `was not there before (${version})`) : `of ${version} is missing`}`);
+  }
+  return problems.length ? [`rolled back to ${version}, but its files are not as they were: ${problems.slice(0, 6).join('; ')}${problems.length > 6 ? ` (and ${problems.length - 6} more)` : ''}`] : [];
 }
 
 function pick(r: InstallationRecord): InstallationRecord {
