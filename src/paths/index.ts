@@ -8,7 +8,7 @@ import { simplePaths } from './simple.ts';
 import { transitionCover } from './transition-cover.ts';
 import { addGuardOutcomes, type HeldPath, searchedOutcomes } from './guard-cover.ts';
 import { accountGuardOutcomes } from './guard-coverage.ts';
-import { guardIndex, pathFalseGuards } from './guard-outcomes.ts';
+import { guardIndex, observedFalse, pathFalseGuards } from './guard-outcomes.ts';
 import { accountPairs, pairCover, type PairSpace, pairSpace, repairPairs } from './pairs.ts';
 import type { StateValue } from 'xstate';
 import { activeStateIds } from './coverage.ts';
@@ -89,7 +89,9 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
   let found: FoundPath[] = [];
   let searchedSpaces: Searched[] = [];
   if (everyTransition && o.guardSearch && !space.truncated) {
-    const searched = searchGuards(machine, graph, o.catalogue, space, held.map((p) => toPath(space, p)), space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
+    const taken = new Set(held.flatMap((p) => pathTransitions(toPath(space, p))));
+    const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
+    const searched = searchGuards(machine, graph, o.catalogue, space, missing, 'taken', space.guardReads, Math.min(o.maxStates, SEARCH_MAX_STATES), deadline);
     if (searched) {
       search = searched.report;
       searchedSpaces = searched.spaces;
@@ -104,6 +106,18 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
     addGuardOutcomes(guards, space, held, seen);
     // What only the guard search saw false (in a context the first exploration merged away) gets a path there.
     found.push(...searchedSpaces.flatMap(({ space: sp, build }) => searchedOutcomes(guards, sp, build, seen)));
+    // A guard never seen false, though every transition was taken (so the search above had nothing to look for):
+    // its false outcome may need a context an earlier sample sets (a date changed to one in the past), which the
+    // first exploration merged away. The same search, looking for a step that sees it false.
+    const unseen = new Set(guards.guarded.filter((t) => !seen.has(t.id)).map((t) => t.id));
+    const left = Math.min(o.maxStates, SEARCH_MAX_STATES) - (search?.exploredStates ?? 0);
+    if (unseen.size && o.guardSearch && !space.truncated && left > 0) {
+      const outcomes = searchGuards(machine, graph, o.catalogue, space, unseen, (sp) => [...observedFalse(guards, sp).keys()], space.guardReads, left, deadline);
+      if (outcomes) {
+        spaces.push(...outcomes.spaces.map((x) => x.space));
+        found.push(...outcomes.spaces.flatMap(({ space: sp, build }) => searchedOutcomes(guards, sp, build, seen)));
+      }
+    }
   }
   const paths = [...held.map((p) => toPath(space, p)), ...found];
   const taken = new Set<string>();
@@ -155,13 +169,15 @@ function searchGuards(
   graph: LifecycleGraph,
   catalogue: EventCatalogue | undefined,
   first: StateSpace,
-  paths: FoundPath[],
+  missing: Set<string>,
+  found: 'taken' | ((space: StateSpace) => Iterable<string>),
   guardReads: string[],
   maxStates: number,
   deadline: number,
 ): { spaces: Searched[]; paths: FoundPath[]; report: GuardSearchReport } | undefined {
-  const taken = new Set(paths.flatMap(pathTransitions));
-  const missing = new Set(graph.transitions.filter((t) => !taken.has(t.id)).map((t) => t.id));
+  // `missing`: the transitions to take ('taken'), or whose outcome a search's space must show (`found` says which
+  // of them it shows: guards it sees false); the states that can lead to their sources are searched.
+  const taking = found === 'taken';
   // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
   // apart (a counter or a timestamp that no guard reads would make every state new).
   if (missing.size === 0 || guardReads.length === 0 || realNow() >= deadline) return undefined;
@@ -169,8 +185,12 @@ function searchGuards(
   const { good, expand } = hopeful(graph, first, missing);
   const via = shortestPathTree(first);
   const remaining = new Set(missing);
-  const found: FoundPath[] = [];
+  const paths: FoundPath[] = [];
   const spaces: Searched[] = [];
+  const settle = (space: StateSpace, build: Searched['build']) => {
+    if (taking) paths.push(...takeShortest(space, remaining, build));
+    else for (const id of found(space)) remaining.delete(id);
+  };
   let budget = maxStates;
   let cut: GuardSearchReport['cut'];
   // Where to search from: the start with each input (inputs that start in the same state value merge in the first
@@ -187,7 +207,7 @@ function searchGuards(
     }
     const from = first.replayTo(prefix);
     if (!from) continue;
-    const local = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, until: remaining, start: from, expand });
+    const local = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, ...(taking ? { until: remaining } : {}), start: from, expand });
     budget -= local.nodes.length;
     const build = (held: HeldPath) => {
       const path = toPath(first, first.replay(prefix));
@@ -195,21 +215,21 @@ function searchGuards(
       return path;
     };
     spaces.push({ space: local, build });
-    found.push(...takeShortest(local, remaining, build));
+    settle(local, build);
   }
   // What the searches from reached states did not find may need a combination of earlier samples (an input with
   // an output): one search from the start, with what is left of the budget.
   if (remaining.size > 0 && budget > 0 && realNow() < deadline) {
-    const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, until: remaining, expand });
+    const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, ...(taking ? { until: remaining } : {}), expand });
     const build = (held: HeldPath) => toPath(whole, held);
     spaces.push({ space: whole, build });
     if (whole.cut) cut = whole.cut;
-    found.push(...takeShortest(whole, remaining, build));
+    settle(whole, build);
   }
   const explored = spaces.reduce((n, sp) => n + sp.space.nodes.length, 0);
   return {
     spaces,
-    paths: found,
+    paths,
     report: { targets: missing.size, found: missing.size - remaining.size, exploredStates: explored, ...(cut ? { cut } : {}) },
   };
 }

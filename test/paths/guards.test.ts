@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type AnyStateMachine, createMachine, setup } from 'xstate';
+import { type AnyStateMachine, assign, createMachine, setup } from 'xstate';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { BUILTINS } from '../../machines/index.ts';
 import { extractGraph } from '../../src/model/extract.ts';
@@ -16,6 +16,7 @@ const corpusMachine = async (file: string, name: string) => ((await import(/* @v
 const itwCredentialIssuanceMachine = await corpusMachine('ioapp-itw-credential-issuance.ts', 'itwCredentialIssuanceMachine');
 const commandBarMachine = await corpusMachine('kittycad-command-bar.ts', 'commandBarMachine');
 const syncMachine = await corpusMachine('portabletext-sync.ts', 'syncMachine');
+const flightBookerMachine = await corpusMachine('stately-flight-booker.ts', 'flightBookerMachine');
 import { FIXTURES } from '../fixtures/machines/index.ts';
 import { catalogue, guardedMachine } from './fixtures/guarded.ts';
 import { guardOracle } from './guard-oracle.ts';
@@ -40,6 +41,37 @@ describe('guard outcomes', () => {
     // The transition cover alone has no such step, and says where one was explored.
     const plain = generatePaths(guardedMachine, graph, { cover: 'transitions', catalogue }).coverage.guards;
     expect(plain.uncovered.find((u) => u.id === 'guarded.idle:GO:1')).toMatchObject({ reason: 'not in a path', detail: expect.stringContaining('--cover guards') });
+  });
+
+  it('finds a guard false in a context an earlier sample sets, though every transition is taken without it', () => {
+    // As the flight booker: a date an event sets, a guard that reads it; the first exploration tells states apart by
+    // value only, so BOOK is only ever evaluated with the first date, and every transition is taken regardless.
+    const m = setup({
+      types: { context: {} as { date: string }, events: {} as { type: 'SET'; value: string } | { type: 'BOOK' } },
+      guards: { valid: ({ context }) => context.date >= '2020-01-01' },
+    }).createMachine({
+      id: 'booker',
+      context: { date: '2026-01-01' },
+      initial: 'editing',
+      states: {
+        editing: { on: { SET: { actions: assign({ date: ({ event }) => event.value }) }, BOOK: { guard: 'valid', target: 'booked' } } },
+        booked: { type: 'final' },
+      },
+    });
+    const graph = extractGraph(m);
+    const samples: EventCatalogue = { events: { SET: [{ value: 'sample' }, { value: '' }] } };
+    const result = generatePaths(m, graph, { cover: 'guards', catalogue: samples });
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+    expect(result.coverage.guards).toMatchObject({ covered: 1, total: 1 });
+    // The step where the guard is false, and what happens instead: nothing, the booker stays where it is.
+    const path = result.paths.find((p) => p.steps.some((s) => s.event.type === 'BOOK' && s.transitions.length === 0))!;
+    expect(path.steps.map((s) => [s.event, s.state])).toEqual([
+      [{ type: 'SET', value: '' }, 'editing'],
+      [{ type: 'BOOK' }, 'editing'],
+    ]);
+    // The flight booker of the corpus, on its inferred samples: both date guards false somewhere.
+    const flight = generatePaths(flightBookerMachine, extractGraph(flightBookerMachine), { cover: 'guards', catalogue: { events: { CHANGE_DEPART_DATE: [{ value: 'sample' }, { value: '' }], CHANGE_RETURN_DATE: [{ value: 'sample' }, { value: '' }] } } });
+    expect(flight.coverage.guards).toMatchObject({ covered: 2, total: 2 });
   });
 
   it('reads the outcomes of one step from what XState selects', () => {
