@@ -22,6 +22,7 @@ import { runAction } from './actions.ts';
 import { isAlive, stopApp } from './app-process.ts';
 import { layout, readPid, readReady, readRecord, writeRecord } from './instance.ts';
 import { SANDBOX_SPEC, validateSpec, writeSpec } from './spec.ts';
+import { deriveConditions, type StatusDocument } from './status.ts';
 
 type Args = ArrangeArgs<OperatorInput>;
 
@@ -31,6 +32,15 @@ function inSandbox(dir: string, path: string): string {
   if (!isAbsolute(path) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`operator test hooks: ${path} is not inside the sandbox ${dir}`);
   return path;
 }
+
+const existsNow = (path: string): boolean => {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const isFolder = (path: string): boolean => {
   try {
@@ -194,8 +204,26 @@ export const operatorScenarios: Record<string, (scenario: Args & { output: unkno
    * of `running`) is one no world makes it return.
    */
   runAction: ({ input, output }) => ((output as { appState: AppNode }).appState === (input as RunActionInput).to ? undefined : false),
-  /** The status file can be written (a folder an earlier fault put in its place is taken away). */
-  writeStatus: ({ input, dir }) => undoFolderFault(inSandbox(dir, (input as WriteStatusInput).statusPath)),
+  /**
+   * The status file can be written (a folder an earlier fault put in its place is taken away). Where there is none
+   * yet, an earlier operator left one (a restarted operator finds it): of the pass before, at another app state,
+   * with the very conditions this pass derives. The write must replace it all the same: a status whose conditions
+   * did not change still says this pass's app state, plans and applied spec (the invariants compare them).
+   */
+  writeStatus: ({ input, dir }) => {
+    const { statusPath, status } = input as WriteStatusInput;
+    undoFolderFault(inSandbox(dir, statusPath));
+    if (existsNow(statusPath)) return;
+    const stale: StatusDocument = {
+      ...status,
+      reconciles: Math.max(0, status.reconciles - 1),
+      appState: status.appState === 'absent' ? 'end' : 'absent',
+      conditions: deriveConditions(status).map((c) => ({ ...c, lastTransitionTime: '2024-01-01T00:00:00.000Z' })),
+      updatedAt: '2024-01-01T00:00:00.000Z',
+    };
+    mkdirSync(join(statusPath, '..'), { recursive: true });
+    writeFileSync(statusPath, `${JSON.stringify(stale, null, 2)}\n`);
+  },
 };
 
 export const operatorFaults: Record<string, (fault: Args & { error: unknown }) => boolean | void | Promise<boolean | void>> = {
