@@ -173,6 +173,24 @@ function crashNextStart(workDir: string, before: number | null): void {
   timer.unref();
 }
 
+/**
+ * `fatal`: the app refuses the configuration it is started with and exits with code 2, as the example app does for a
+ * parameter of the wrong type (the image is broken, retrying cannot help). The spec the machine gives the action is
+ * not to be changed, so the refusal is the app's own: a module preloaded into the next app processes of this test
+ * (through NODE_OPTIONS, which the app inherits) exits 2 before the app reads anything. Undone once the action has
+ * failed.
+ */
+function refuseNextConfig(dir: string): () => void {
+  const preload = join(dir, 'refuse-configuration.cjs');
+  writeFileSync(preload, "process.stderr.write('operator-app: the image does not exist: the configuration is refused\\n');\nprocess.exit(2);\n");
+  const before = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = `${before ? `${before} ` : ''}--require=${JSON.stringify(preload)}`;
+  return () => {
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
+  };
+}
+
 /** Invalid specs, one per check of `validateSpec` (and one not JSON at all), taken in turn. */
 const INVALID_SPECS = [
   `${JSON.stringify({ version: '1.0.0', replicas: 3 }, null, 2)}\n`, // unknown field (the catalogue's sample)
@@ -226,7 +244,7 @@ export const operatorScenarios: Record<string, (scenario: Args & { output: unkno
   },
 };
 
-export const operatorFaults: Record<string, (fault: Args & { error: unknown }) => boolean | void | Promise<boolean | void>> = {
+export const operatorFaults: Record<string, (fault: Args & { error: unknown }) => boolean | void | (() => void) | Promise<boolean | void | (() => void)>> = {
   /**
    * `invalid-spec`: the spec file holds an invalid spec (each call the next of INVALID_SPECS, so the suite sees every
    * check of the validation refuse one). Any other failure: a folder stands where the spec file should be (EISDIR).
@@ -248,8 +266,10 @@ export const operatorFaults: Record<string, (fault: Args & { error: unknown }) =
   runAction: async ({ input, dir, error }) => {
     const { workDir, to } = input as RunActionInput;
     inSandbox(dir, workDir);
-    if (to === 'stopping' || to === 'end' || (error as { kind?: string } | null)?.kind !== 'app-exited') return false;
+    const kind = (error as { kind?: string } | null)?.kind;
+    if (to === 'stopping' || to === 'end' || (kind !== 'app-exited' && kind !== 'fatal')) return false;
     await crash(workDir);
+    if (kind === 'fatal') return refuseNextConfig(dir);
     crashNextStart(workDir, await readPid(workDir));
   },
   /** A folder stands where the status file should be: writing it fails (EISDIR). */
