@@ -2,7 +2,10 @@ import type { EventCatalogue } from './catalogue.ts';
 
 /**
  * The run a sandbox makes real (`prebootServices.sandboxInput` gives the paths; port, plugins and retry are these):
- * a fixed port, so that the servers' handles are the same on every run, and two preboot plugins whose holds a file
+ * a fixed port, so that the servers' handles are the same on every run (a free port cannot be used: a server's id and
+ * URL name its port, so every sample naming a server would differ from what the real service returns, and the
+ * harness maps only the sandbox's strings back to the path's, not a port inside ids and URLs; a port another process
+ * holds is waited for a while, then that path leaves the real system: `portFree` in the test hooks), and two preboot plugins whose holds a file
  * decides (`hold-until-file`: a file that appears resolves the hold, one holding `{"shouldReloadConfig": true}`
  * asks for a reload, one holding `{"reject": "..."}` rejects it), so that every settlement below is one the real
  * hold watcher sends.
