@@ -284,19 +284,42 @@ async function healthAsSampled({ dir, input, output }: Arrange & { output: unkno
 /** The agents the suites started as a home's running agent (by the home's resolved path). */
 const startedAgents = new Map<string, number[]>();
 
+/** Starts under way (by the home's resolved path), begun at the hand-off so that they overlap with it. */
+const agentStarts = new Map<string, Promise<void>>();
+
 /**
  * On a host, the running version's agent runs while it is upgraded: the sandbox installs it without starting it,
  * so it is started here, before the migration (the first step after which the upgrade stops and restarts agents),
  * and the home's run file names it. Then the upgrade must stop it before its own starts, and a rollback start it
- * again: {@link strayAgents} says when an agent it should have stopped still runs.
+ * again: {@link strayAgents} says when an agent it should have stopped still runs. The start begins at the hand-off
+ * (an agent takes a few hundred milliseconds to listen, which the hand-off's own process then covers) and is
+ * awaited here.
  */
 async function runningAgentStarted({ dir, input }: Arrange & { output: unknown }): Promise<void> {
   const { agentHome, fromPath } = input as { agentHome: string; fromPath: string };
-  const home = await inSandbox(dir, agentHome);
+  const home = resolve(await inSandbox(dir, agentHome));
+  const started = agentStarts.get(home) ?? startAgentOf(home, await inSandbox(dir, fromPath));
+  agentStarts.delete(home);
+  await started;
+}
+
+/** Starts the agent of `path` as the home's, unless one runs; remembers its pid for {@link strayAgents}. */
+async function startAgentOf(home: string, path: string): Promise<void> {
   const run = await readHomeRun(home);
   if (run && isAlive(run.pid)) return;
-  const started = await spawnAgent(home, await inSandbox(dir, fromPath));
-  startedAgents.set(resolve(home), [...(startedAgents.get(resolve(home)) ?? []), started.pid]);
+  const started = await spawnAgent(home, path);
+  startedAgents.set(home, [...(startedAgents.get(home) ?? []), started.pid]);
+}
+
+/** The hand-off the path lets finish: the running version's agent starts meanwhile (see {@link runningAgentStarted}). */
+async function agentStartsAtHandOff({ dir, input }: Arrange & { output: unknown }): Promise<void> {
+  const { agentHome } = input as HandOffInput;
+  const home = resolve(await inSandbox(dir, agentHome));
+  const running = await currentTarget(home);
+  if (!running || agentStarts.has(home)) return;
+  const start = startAgentOf(home, running);
+  start.catch(() => undefined); // awaited (and its failure reported) by the migration's set-up
+  agentStarts.set(home, start);
 }
 
 /** Agents {@link runningAgentStarted} started for `home` that are alive, other than `keep` (the home's agent now). */
@@ -314,7 +337,7 @@ export const upgradeScenarios: Setups = {
   'DOWNLOAD.FAILED': downloadReported('DOWNLOAD.FAILED'),
   verifyChecksum: asItIs,
   extract: asItIs,
-  handOff: asItIs,
+  handOff: agentStartsAtHandOff,
   migrateState: runningAgentStarted,
   swapSymlink: asItIs,
   rollback: stateTouchedBeforeRollback,
