@@ -231,7 +231,7 @@ export const operatorScenarios: Record<string, (scenario: Args & { output: unkno
   writeStatus: ({ input, dir }) => {
     const { statusPath, status } = input as WriteStatusInput;
     undoFolderFault(inSandbox(dir, statusPath));
-    if (existsNow(statusPath)) return;
+    if (existsNow(statusPath) || !status || typeof status !== 'object') return;
     const stale: StatusDocument = {
       ...status,
       reconciles: Math.max(0, status.reconciles - 1),
