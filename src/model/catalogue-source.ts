@@ -1,4 +1,6 @@
 import type { EventCatalogue } from '../../machines/catalogue.ts';
+import { dispatchMethodSource } from './dispatch-probe.ts';
+import { dispatchCallsOf } from './infer/samples.ts';
 
 /**
  * The merged catalogue as a TypeScript module a user can start editing from: `satisfies EventCatalogue`, and a
@@ -59,8 +61,9 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
 }
 
 /**
- * The catalogue without the samples that hold functions (a child machine's output such as an `Either`, made by
- * running it): they cannot be written as data. Says how many each entry lost. Pure.
+ * The catalogue without the samples that hold functions (a child machine's output whose methods do more than
+ * dispatch, made by running it): they cannot be written as data. A dispatching sample (an `Either` whose `caseOf`
+ * calls back a handler: `dispatchCallsOf`) stays: it is written as code. Says how many each entry lost. Pure.
  */
 export function dataOnly(catalogue: EventCatalogue): { catalogue: EventCatalogue; dropped: Record<string, number> } {
   const dropped: Record<string, number> = {};
@@ -81,10 +84,21 @@ export function dataOnly(catalogue: EventCatalogue): { catalogue: EventCatalogue
   return { catalogue: out, dropped };
 }
 
+/** Whether a sample holds a function other than a dispatching sample's methods (which are written as code). */
 function holdsFunction(value: unknown, depth: number): boolean {
   if (typeof value === 'function') return true;
   if (!value || typeof value !== 'object' || depth > 20) return false;
+  const calls = dispatchCallsOf(value);
+  if (calls) return calls.some((c) => holdsFunction(c.value, depth + 1)) || Object.entries(value).some(([k, v]) => !calls.some((c) => c.method === k) && holdsFunction(v, depth + 1));
   return Object.values(value).some((v) => holdsFunction(v, depth + 1));
+}
+
+/** A dispatching sample's entries: its data fields, then its methods as code that calls back the same handler. */
+function dispatchEntries(value: object, write: (v: unknown) => string): string[] | undefined {
+  const calls = dispatchCallsOf(value);
+  if (!calls) return undefined;
+  const data = Object.entries(value).filter(([k]) => !calls.some((c) => c.method === k));
+  return [...data.map(([k, v]) => `${key(k)}: ${write(v)}`), ...calls.map((c) => `${key(c.method)}: ${dispatchMethodSource(c, write(c.value))}`)];
 }
 
 /** A JavaScript literal: like JSON, with `undefined` kept, identifier keys bare, short values on one line. */
@@ -94,7 +108,8 @@ function literal(value: unknown, indent: string): string {
   const inner = `${indent}  `;
   if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${literal(v, inner)},`).join('\n')}\n${indent}]`;
   if (value && typeof value === 'object') {
-    return `{\n${Object.entries(value).map(([k, v]) => `${inner}${key(k)}: ${literal(v, inner)},`).join('\n')}\n${indent}}`;
+    const entries = dispatchEntries(value, (v) => literal(v, inner)) ?? Object.entries(value).map(([k, v]) => `${key(k)}: ${literal(v, inner)}`);
+    return `{\n${entries.map((e) => `${inner}${e},`).join('\n')}\n${indent}}`;
   }
   return flat;
 }
@@ -103,8 +118,8 @@ function inline(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value);
-    return entries.length ? `{ ${entries.map(([k, v]) => `${key(k)}: ${inline(v)}`).join(', ')} }` : '{}';
+    const entries = dispatchEntries(value, inline) ?? Object.entries(value).map(([k, v]) => `${key(k)}: ${inline(v)}`);
+    return entries.length ? `{ ${entries.join(', ')} }` : '{}';
   }
   return JSON.stringify(value) ?? 'undefined';
 }

@@ -1,4 +1,4 @@
-import { DISPATCH, hydrateDispatch } from './infer/samples.ts';
+import { DISPATCH, type DispatchCall, hydrateDispatch } from './infer/samples.ts';
 
 /** Most handler arguments a probed method is given (`match(onOk, onErr, onOther)`). */
 const PROBED_ARGS = 4;
@@ -66,4 +66,48 @@ function probeDispatch(fn: (...args: unknown[]) => unknown): { index: number; ke
   if (result !== returned || seen.length !== 1 || seen[0].args.length > 1) return undefined;
   const [{ index, key, args }] = seen;
   return { index, ...(key !== undefined ? { key } : {}), value: args[0] };
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * One method of a dispatching sample as source code, given its value's code: `(h: { Right(value: unknown): unknown
+ * }) => h.Right(<value>)`, or positionally `(_0: unknown, h: (value: unknown) => unknown) => h(<value>)`. The
+ * parameters are typed so that the file type-checks under `strict`. Pure.
+ */
+export function dispatchMethodSource(call: DispatchCall, value: string): string {
+  const params = Array.from({ length: call.index }, (_, i) => `_${i}: unknown`);
+  const member = call.key === undefined ? '' : IDENTIFIER.test(call.key) ? `.${call.key}` : `[${JSON.stringify(call.key)}]`;
+  params.push(call.key === undefined ? 'h: (value: unknown) => unknown' : `h: { ${propertyName(call.key)}(value: unknown): unknown }`);
+  return `(${params.join(', ')}) => h${member}(${value})`;
+}
+
+/** A property name as an object literal writes it: bare when it is an identifier. */
+export function propertyName(name: string): string {
+  return IDENTIFIER.test(name) ? name : JSON.stringify(name);
+}
+
+/**
+ * A catalogue with each sample `redispatched`: a hand-written sample whose methods only dispatch (the catalogue
+ * `lifecycle catalogue` writes, edited) becomes our own dispatching object, which generated tests can write. The
+ * same catalogue object when nothing changes. Pure, as `redispatched`.
+ */
+export function redispatchedCatalogue<C extends { input?: unknown; inputs?: unknown[]; events?: Record<string, unknown[]>; services?: Record<string, Record<string, unknown[] | undefined>> }>(catalogue: C): C {
+  let changed = false;
+  const list = (samples: unknown[] | undefined) => {
+    if (!Array.isArray(samples)) return samples;
+    const out = samples.map((v) => redispatched(v));
+    if (out.every((v, i) => v === samples[i])) return samples;
+    changed = true;
+    return out;
+  };
+  const input = catalogue.input === undefined ? undefined : list([catalogue.input])![0];
+  const out = {
+    ...catalogue,
+    ...(catalogue.input !== undefined ? { input } : {}),
+    ...(catalogue.inputs ? { inputs: list(catalogue.inputs) } : {}),
+    ...(catalogue.events ? { events: Object.fromEntries(Object.entries(catalogue.events).map(([e, s]) => [e, list(s)])) } : {}),
+    ...(catalogue.services ? { services: Object.fromEntries(Object.entries(catalogue.services).map(([src, o]) => [src, Object.fromEntries(Object.entries(o).map(([k, s]) => [k, list(s)]))])) } : {}),
+  };
+  return changed ? out : catalogue;
 }

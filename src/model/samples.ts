@@ -3,6 +3,7 @@ import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { resolveCatalogue } from './catalogue.ts';
 import { childMachineSamples } from './child-samples.ts';
+import { redispatchedCatalogue } from './dispatch-probe.ts';
 import { inferenceCache } from './infer/cache.ts';
 import { hydrateDispatch } from './infer/samples.ts';
 import type { InferredCatalogue } from './infer/index.ts';
@@ -40,9 +41,11 @@ export interface ResolveSamplesOptions {
 export async function resolveSamples(loaded: LoadedMachine, graph: LifecycleGraph, options: ResolveSamplesOptions = {}): Promise<ResolvedSamples> {
   const handWritten = await resolveCatalogue(loaded, options.catalogueRef, options.cwd, graph);
   const layers: { catalogue: EventCatalogue; origin: (key: string) => string }[] = [];
-  if (handWritten) layers.push({ catalogue: handWritten, origin: () => 'hand-written' });
+  // A hand-written sample whose methods only dispatch (an `Either` written as code) is made our own, so that a
+  // generated test can write it again.
+  if (handWritten) layers.push({ catalogue: redispatchedCatalogue(handWritten), origin: () => 'hand-written' });
   const exportedInput = moduleInput(loaded);
-  if (exportedInput) layers.push({ catalogue: { input: exportedInput.value }, origin: () => `the module's export '${exportedInput.name}'` });
+  if (exportedInput) layers.push({ catalogue: redispatchedCatalogue({ input: exportedInput.value }), origin: () => `the module's export '${exportedInput.name}'` });
   let typed = false;
   // Invoked child machines are run for what they finish with and pass through; the types' samples of the same
   // service follow them (variants the child, explored without samples of its own, does not reach).

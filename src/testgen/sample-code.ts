@@ -1,12 +1,11 @@
-import { type DispatchCall, dispatchCallsOf } from '../model/infer/samples.ts';
+import { dispatchMethodSource, propertyName } from '../model/dispatch-probe.ts';
+import { dispatchCallsOf } from '../model/infer/samples.ts';
 
 /** Longest value written on one line. */
 const FLAT_WIDTH = 100;
 
 /** What a dispatching object is swapped for while JSON.stringify writes the rest (no sample's string starts so). */
 const NONCE = '\u0000lifecycle-kit sample ';
-
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
  * A sample (an event, a service's output, an input) as source code in a generated test: JSON, compact on one line
@@ -62,19 +61,7 @@ function objectCode(o: object, pretty: boolean): string {
   const entries = Object.entries(o)
     .filter(([k, v]) => !methods.has(k) && v !== undefined && typeof v !== 'function')
     .map(([k, v]) => `${JSON.stringify(k)}: ${stringify(v, pretty)}`);
-  for (const c of calls) entries.push(`${propertyName(c.method)}: ${methodCode(c, pretty)}`);
+  for (const c of calls) entries.push(`${propertyName(c.method)}: ${dispatchMethodSource(c, stringify(c.value, pretty))}`);
   if (!pretty) return `{ ${entries.join(', ')} }`;
   return `{\n${entries.map((e) => `  ${e.replace(/\n/g, '\n  ')}`).join(',\n')}\n}`;
-}
-
-/** `(h: { Right(value: unknown): unknown }) => h.Right(value)`, or `(_0: unknown, h: (value: unknown) => unknown) => h(value)`. */
-function methodCode(c: DispatchCall, pretty: boolean): string {
-  const params = Array.from({ length: c.index }, (_, i) => `_${i}: unknown`);
-  const member = c.key === undefined ? '' : IDENTIFIER.test(c.key) ? `.${c.key}` : `[${JSON.stringify(c.key)}]`;
-  params.push(c.key === undefined ? 'h: (value: unknown) => unknown' : `h: { ${propertyName(c.key)}(value: unknown): unknown }`);
-  return `(${params.join(', ')}) => h${member}(${stringify(c.value, pretty)})`;
-}
-
-function propertyName(name: string): string {
-  return IDENTIFIER.test(name) ? name : JSON.stringify(name);
 }

@@ -36,11 +36,16 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(off.result.coverage.transitions.covered).toBeLessThan(result.coverage.transitions.total);
   });
 
-  it('leaves samples that hold functions out of the catalogue module it writes, saying so', async () => {
+  it('writes a child machine\'s dispatching outputs into the catalogue module as code; other functions are left out, saying so', async () => {
     const { samples } = await explore(`${join(FIX, 'factory-child.ts')}#connectorMachine`);
     const source = catalogueSource(samples.catalogue, samples.origins, { machine: 'factory-child.ts#connectorMachine' });
-    expect(source).toMatch(/more made at run time, holding functions, are not data and left out/);
+    expect(source).toContain('{ match: (h: { ok(value: unknown): unknown }) => h.ok({ port: 8080 }) },');
+    expect(source).toContain('{ match: (h: { err(value: unknown): unknown }) => h.err("sample") },');
     expect(source).not.toMatch(/match: undefined/);
+    // A result whose method maps to a new result is no dispatch: only the child can make it.
+    const mapping = { services: { probe: { done: [{ map: (f: (v: number) => number) => ({ value: f(1) }) }, { port: 1 }] } } };
+    const left = catalogueSource(mapping, {}, { machine: 'm.ts' });
+    expect(left).toMatch(/\(1 more made at run time, holding functions, are not data and left out\)\n +done: \[\{ port: 1 \}\],/);
   });
 
   it('explores a machine that sends to its parent (one a parent invokes) as far as it goes', () => {

@@ -37,6 +37,18 @@ describe('dispatching samples in generated suites', () => {
     expect(tests.filter((t) => t.status !== 'passed').map((t) => `${t.title}: ${t.failureMessages[0]}`)).toEqual([]);
   });
 
+  it('takes the dispatching samples of a catalogue module written by `lifecycle catalogue` back into the suite as code', async () => {
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    const file = join(out, 'either.catalogue.ts');
+    expect(await run(['catalogue', EITHER, '-o', file], io)).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('caseOf: (h: { Left(value: unknown): unknown }) => h.Left({ reason: "not found" })');
+    const dir = join(out, 'from-catalogue');
+    expect(await run(['testgen', EITHER, '-o', dir, '--no-infer', '--catalogue', `${file}#catalogue`], io)).toBe(0);
+    const source = readFileSync(join(dir, 'either.paths.test.ts'), 'utf8');
+    expect(source).toContain('caseOf: (h: { Left(value: unknown): unknown }) => h.Left({');
+    expect(source).not.toContain('"output": {}');
+  });
+
   it('makes a machine’s own dispatching object again as ours; one with any other method is left as it is', () => {
     const right = { tag: 'R', caseOf: (p: { Left: (l: unknown) => unknown; Right: (r: unknown) => unknown }) => p.Right({ n: 1 }) };
     const again = redispatched(right) as typeof right;
