@@ -35,7 +35,7 @@ nothing) are kept in the TypeScript module and become null in JSON. A .json file
     .action(async (ref: string, opts: { out?: string; force?: boolean; json?: boolean; catalogue?: string; infer: boolean }) => {
       if (opts.out && opts.json) throw usageError('--json prints to stdout: leave out -o, or leave out --json');
       if (opts.out && !/\.([cm]?ts|json)$/.test(opts.out)) throw usageError(`-o writes a TypeScript module or a JSON catalogue: give a file ending in .ts or .json, not '${opts.out}'`);
-      const loaded = await loadMachine(ref);
+      const loaded = await loadMachine(ref, undefined, { atModelTime: true });
       const graph = extractGraph(loaded.machine);
       const { catalogue, origins } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
       if (opts.json) {

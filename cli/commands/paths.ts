@@ -50,7 +50,7 @@ and 'needs:' names the catalogue entry that would let a path take them.`,
     .action(async (ref: string, opts: { cover: CoverKind; json?: boolean; catalogue?: string; infer: boolean; identity?: string; maxStates: string; maxTime: string; maxDepth: string; maxPaths: string; maxPairs: string; minCoverage?: string }) => {
       const maxTimeMs = seconds('--max-time', opts.maxTime);
       const min = parseMinCoverage(opts.minCoverage);
-      const loaded = await loadMachine(ref);
+      const loaded = await loadMachine(ref, undefined, { atModelTime: true });
       const graph = extractGraph(loaded.machine);
       const { catalogue } = await resolveSamples(loaded, graph, { catalogueRef: opts.catalogue, infer: opts.infer });
       const result = generatePaths(loaded.machine, graph, {

@@ -52,7 +52,7 @@ A machine no path can be found for gets no suite (exit 1, nothing written).`,
       // The suite runs under vitest, which sets NODE_ENV=test: a machine that reads it (a debounce of 0 ms in tests)
       // is modelled as the suite will meet it.
       process.env.NODE_ENV ??= 'test';
-      const loaded = await loadMachine(ref);
+      const loaded = await loadMachine(ref, undefined, { atModelTime: true });
       if (opts.services && loaded.origin === 'builtin') throw usageError(`--services is for your own machines: the built-in ${loaded.name} brings its own services`);
       // A user's services, given or found beside the machine: the suite runs its sandboxed paths against them.
       const found = loaded.origin === 'builtin' ? null : opts.services ? await loadServicesRef(opts.services, loaded.machine) : await findServicesBeside(loaded);

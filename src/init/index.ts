@@ -96,7 +96,7 @@ export async function initLifecycle(options: InitOptions): Promise<InitResult> {
  * `testgen --check` agrees: its default-scenario paths run the real services in a sandbox.
  */
 async function generateSuite(ref: string, outDir: string) {
-  const loaded = await loadMachine(ref);
+  const loaded = await loadMachine(ref, undefined, { atModelTime: true });
   const found = await findServicesBeside(loaded);
   const graph = extractGraph(loaded.machine);
   const { catalogue } = await resolveSamples(loaded, graph, {});

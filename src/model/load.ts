@@ -5,6 +5,7 @@ import type { AnyStateMachine } from 'xstate';
 import { BUILTIN_NAMES } from '../../machines/names.ts';
 import { UserError } from '../errors.ts';
 import { markAbandonedLoad } from './abandoned-load.ts';
+import { loadingAtModelTime } from './stepper.ts';
 
 /** A machine together with where it came from. */
 export interface LoadedMachine {
@@ -19,6 +20,14 @@ export interface LoadedMachine {
   exportName?: string;
 }
 
+export interface LoadOptions {
+  /**
+   * Load the module with the clock at the model's time (EXPLORATION_TIME), as paths, catalogues and generated
+   * tests do: what the module computes from the clock as it loads is then the same in each of them.
+   */
+  atModelTime?: boolean;
+}
+
 const TS_EXTENSIONS = ['.ts', '.mts', '.cts'];
 const EXTENSIONS = [...TS_EXTENSIONS, '.js', '.mjs', '.cjs'];
 
@@ -30,7 +39,7 @@ const EXTENSIONS = [...TS_EXTENSIONS, '.js', '.mjs', '.cjs'];
  * @example
  * const { machine } = await loadMachine('./lifecycles/checkout.ts#checkoutMachine');
  */
-export async function loadMachine(ref: string, cwd: string = process.cwd()): Promise<LoadedMachine> {
+export async function loadMachine(ref: string, cwd: string = process.cwd(), options: LoadOptions = {}): Promise<LoadedMachine> {
   if (BUILTIN_NAMES.includes(ref)) {
     // Loaded only when one is named: a user's machine does not pay for creating the built-ins.
     const builtin = (await import('../../machines/index.ts')).BUILTINS.find((b) => b.name === ref)!;
@@ -51,7 +60,7 @@ export async function loadMachine(ref: string, cwd: string = process.cwd()): Pro
     throw new UserError(`cannot load ${file}: expected a module ending in ${EXTENSIONS.join(', ')}`);
   }
 
-  const mod = await importModule(path, file);
+  const mod = options.atModelTime ? await loadingAtModelTime(() => importModule(path, file)) : await importModule(path, file);
   const [name, machine] = pickMachine(mod, file, exportName);
   return { machine, name, origin: path, module: mod, exportName: name };
 }

@@ -262,6 +262,24 @@ export function atFixedTime<T>(fn: () => T, at: number = EXPLORATION_TIME): T {
   }
 }
 
+/**
+ * Awaits `fn` (a module's import) with `Date` showing {@link EXPLORATION_TIME}: a machine module that reads the
+ * clock when it loads (`const TODAY = new Date()`) gives the model and its generated tests the same machine, on
+ * any day. Only for loads the model explores: nothing else should run meanwhile (the clock is the process's).
+ */
+export async function loadingAtModelTime<T>(fn: () => Promise<T>): Promise<T> {
+  const real = globalThis.Date;
+  const before = fixedAt;
+  fixedAt = EXPLORATION_TIME;
+  globalThis.Date = FixedDate;
+  try {
+    return await fn();
+  } finally {
+    globalThis.Date = real;
+    fixedAt = before;
+  }
+}
+
 /** The time the stopped clock shows (EXPLORATION_TIME, or later for a step that waited out a delay). */
 let fixedAt = EXPLORATION_TIME;
 

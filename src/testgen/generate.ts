@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import type { LifecycleGraph } from '../model/types.ts';
+import { EXPLORATION_TIME } from '../model/stepper.ts';
 import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
 import type { PathExpectation, StepExpectation } from './expectations.ts';
@@ -84,8 +85,11 @@ function fileSource(paths: LifecyclePath[], names: string[], expectations: (Path
   const harness = options.harness ?? 'lifecycle-kit/testing';
   const lines = [GENERATED_MARK, `// ${options.summary ?? `${result.cover} cover`} of ${graph.id}: ${result.coverage.transitions.covered}/${result.coverage.transitions.total} transitions, ${result.stats.paths} paths, ${result.stats.steps} steps${part}`];
   if ('file' in options.machine) lines.push("import { fileURLToPath } from 'node:url';");
-  lines.push("import { describe, it } from 'vitest';", `import { createPathRunner } from ${JSON.stringify(harness)};`);
   const user = typeof options.services === 'object' ? options.services : null;
+  lines.push(`import { describe, it${user ? ', vi' : ''} } from 'vitest';`, `import { createPathRunner } from ${JSON.stringify(harness)};`);
+  // The services import the machine's module before the runner loads it: both at the model's time, so a module
+  // that reads the clock as it loads (a date "today") is the machine the paths were computed from.
+  if (user) lines.push(`vi.hoisted(() => vi.useFakeTimers({ toFake: ['Date'], now: new Date(${JSON.stringify(new Date(EXPLORATION_TIME).toISOString())}) }));`);
   if (user) lines.push(user.exportName === 'default' ? `import services from ${JSON.stringify(user.file)};` : `import { ${user.exportName === 'services' ? 'services' : `${user.exportName} as services`} } from ${JSON.stringify(user.file)};`);
   lines.push('');
   const machineExpr =

@@ -100,7 +100,7 @@ interface Pending {
  * await run('happy path', [{ event: { type: 'xstate.done.actor.checkPreconditions', output }, state: 'decidingVersion' }]);
  */
 export async function createPathRunner(options: PathRunnerOptions) {
-  const loaded = await loadMachine(options.machine);
+  const loaded = await loadMachine(options.machine, undefined, { atModelTime: true });
   // `lifecycle mutate` runs the suite against one mutant of the machine (loaded only then).
   if (process.env.LIFECYCLE_MUTANT) loaded.machine = (await import('../mutate/apply.ts')).mutantFromEnv(loaded.machine, process.env.LIFECYCLE_MUTANT);
   const graph = extractGraph(loaded.machine);
