@@ -15,6 +15,8 @@ export function accountCoverage(
   visitedValues: Iterable<string>,
   diagnostics: PathDiagnostic[] = [],
   truncated = spaces.some((s) => s.truncated),
+  /** The guard search ran out of time before it was done (or before it began). */
+  searchTimedOut = false,
 ): Pick<Coverage, 'states' | 'transitions'> {
   const covered = new Set(taken);
   const activeStates = new Set<string>();
@@ -46,6 +48,9 @@ export function accountCoverage(
         return { ...base, reason: 'unreachable source', detail: entryDetail(graph, t.source, covered) };
       }
       if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut (raise --max-states or --max-time)' };
+      if (t.guard && searchTimedOut) {
+        return { ...base, reason: 'bound reached', detail: `guard ${t.guard.label} is false whenever ${shortId(graph, t.source)} gets ${eventName(graph, t)} so far: the guard search ran out of time (raise --max-time)`, needs: guardNeeds(t) };
+      }
       if (t.guard) {
         return { ...base, reason: "guard never true with the catalogue's payloads", detail: `guard ${t.guard.label} is false whenever ${shortId(graph, t.source)} gets ${eventName(graph, t)}`, needs: guardNeeds(t) };
       }

@@ -137,7 +137,7 @@ function generate(machine: AnyStateMachine, graph: LifecycleGraph, options: Gene
   const diagnostics = diagnose(graph, spaces).filter((d) => (d.event === 'start' ? !started : d.transitions.length === 0 || d.transitions.some((id) => !taken.has(id))));
   // The first exploration decides whether a bound cut the reasons short; the guard search is bounded by design.
   const coverage = {
-    ...accountCoverage(graph, spaces, taken, visited, diagnostics, space.truncated),
+    ...accountCoverage(graph, spaces, taken, visited, diagnostics, space.truncated, search?.cut === 'time'),
     guards: accountGuardOutcomes(guards, paths, spaces, diagnostics, space.truncated, o.cover),
     ...(pairs ? { pairs: accountPairs(pairs.pairs, pairs.cut, paths) } : {}),
   };
@@ -180,7 +180,9 @@ function searchGuards(
   const taking = found === 'taken';
   // Only what guards read can make a guard decide otherwise: the state value and those context keys tell states
   // apart (a counter or a timestamp that no guard reads would make every state new).
-  if (missing.size === 0 || guardReads.length === 0 || realNow() >= deadline) return undefined;
+  if (missing.size === 0 || guardReads.length === 0) return undefined;
+  // Out of time before it began: said, so that what it would have looked for is not blamed on the samples.
+  if (realNow() >= deadline) return { spaces: [], paths: [], report: { targets: missing.size, found: 0, exploredStates: 0, cut: 'time' } };
   const identity = { context: [...new Set([...(catalogue?.identity ?? []), ...guardReads])] };
   const { good, expand } = hopeful(graph, first, missing);
   const via = shortestPathTree(first);

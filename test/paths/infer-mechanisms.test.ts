@@ -48,6 +48,12 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(left).toMatch(/\(1 more made at run time, holding functions, are not data and left out\)\n +done: \[\{ port: 1 \}\],/);
   });
 
+  it('samples the errors a machine tells apart by their message (and the default one it does not know)', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'error-messages.ts')}#machine`);
+    expect(samples.catalogue.services?.provision?.error).toEqual([{ message: 'injected failure' }, { message: 'Missing order id' }, { message: 'Missing order item' }]);
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
   it('explores a machine that sends to its parent (one a parent invokes) as far as it goes', () => {
     const child = createMachine({
       id: 'request',

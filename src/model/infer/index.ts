@@ -111,7 +111,7 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
 }
 
 /** Fields errors are told apart by; `name` only with literals that name an error class (`AbortError`). */
-const ERROR_FIELDS = ['kind', 'code', 'errorCode', 'errorType', 'statusCode', 'name'];
+const ERROR_FIELDS = ['kind', 'code', 'errorCode', 'errorType', 'statusCode', 'name', 'message'];
 const MAX_ERROR_SAMPLES = 8;
 
 function errorSamples(hints: SampleHints): unknown[] {
@@ -125,7 +125,10 @@ function errorSamples(hints: SampleHints): unknown[] {
     for (const lit of hints.byField.get(field) ?? []) {
       if (out.length >= MAX_ERROR_SAMPLES) return out;
       if (field === 'name' && !(typeof lit === 'string' && /Error$/.test(lit))) continue;
-      if (typeof lit === 'string' || typeof lit === 'number') out.push({ message: `injected failure (${field} ${lit})`, [field]: lit });
+      // `(event.error as Error).message === 'Missing order id'`: the message is the literal.
+      if (field === 'message') {
+        if (typeof lit === 'string') out.push({ message: lit });
+      } else if (typeof lit === 'string' || typeof lit === 'number') out.push({ message: `injected failure (${field} ${lit})`, [field]: lit });
     }
   }
   return out;
