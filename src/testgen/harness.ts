@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, expect, TestRunner, vi } from 'vitest';
-import { type AnyActorLogic, type AnyMachineSnapshot, createActor, type EventObject, fromCallback, fromPromise, SimulatedClock, type StateValue, toPromise } from 'xstate';
+import { type AnyActorLogic, type AnyMachineSnapshot, type AnyStateMachine, createActor, type EventObject, fromCallback, fromPromise, SimulatedClock, type StateValue, toPromise } from 'xstate';
 import { recordingDir } from '../coverage/file.ts';
 import { type CoverageRecorder, createCoverageRecorder } from '../coverage/recorder.ts';
 import { extractGraph } from '../model/extract.ts';
@@ -143,7 +143,8 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const starting: Promise<void>[] = [];
     let current = -1; // the step being taken (-1: the start)
     const controllable = (src: string): AnyActorLogic =>
-      withEmptyContext(
+      withChildContext(
+        machineLogicOf(machine, inlineNames.get(src) ?? src),
         fromPromise(({ self, input: serviceInput, signal }) => {
           started.set(self.id, serviceInput);
           const logic = lockstep ? realActor(src) : undefined;
@@ -434,16 +435,37 @@ function isCollecting(): boolean {
 }
 
 /**
- * The stand-in's snapshots carry an empty `context`, like a child machine's: an `onSnapshot` handler written for a
- * child machine (`event.snapshot.context.x`) reads undefined instead of throwing on the stand-in's snapshots.
+ * The stand-in's snapshots carry a `context`, like a child machine's: the one the child machine `child` (the
+ * service's own logic, when it is a machine) starts with for the same input, as exploration's children show (they
+ * are created, never started), so that a parent reading a spawned child's context (`ref.getSnapshot().context.id`)
+ * sees what the model saw; else an empty one, so that an `onSnapshot` handler written for a child machine
+ * (`event.snapshot.context.x`) reads undefined instead of throwing.
  */
-function withEmptyContext(logic: AnyActorLogic): AnyActorLogic {
-  const add = <T>(snapshot: T): T => (snapshot && typeof snapshot === 'object' && !('context' in snapshot) ? { ...snapshot, context: {} } : snapshot);
+function withChildContext(child: AnyStateMachine | undefined, logic: AnyActorLogic): AnyActorLogic {
+  const contextFor = new WeakMap<object, unknown>();
+  const add = <T>(snapshot: T, context: unknown = {}): T => (snapshot && typeof snapshot === 'object' && !('context' in snapshot) ? { ...snapshot, context } : snapshot);
   return {
     ...logic,
-    getInitialSnapshot: (...args: Parameters<AnyActorLogic['getInitialSnapshot']>) => add(logic.getInitialSnapshot(...args)),
-    transition: (...args: Parameters<AnyActorLogic['transition']>) => add(logic.transition(...args)),
+    getInitialSnapshot: (...args: Parameters<AnyActorLogic['getInitialSnapshot']>) => {
+      let context: unknown = {};
+      if (child) {
+        try {
+          context = child.getInitialSnapshot(args[0] as never, args[1]).context ?? {};
+        } catch {
+          // A child that cannot start on this input: the stand-in's empty context, as before.
+        }
+      }
+      contextFor.set(args[0].self, context);
+      return add(logic.getInitialSnapshot(...args), context);
+    },
+    transition: (...args: Parameters<AnyActorLogic['transition']>) => add(logic.transition(...args), contextFor.get(args[2].self)),
   } as AnyActorLogic;
+}
+
+/** The service `src` of `machine` when its logic is a machine (a child machine invoked or spawned). */
+function machineLogicOf(machine: AnyStateMachine, src: string): AnyStateMachine | undefined {
+  const logic = (machine.implementations.actors as Record<string, unknown>)[src];
+  return logic && typeof logic === 'object' && 'root' in logic && 'getInitialSnapshot' in logic ? (logic as AnyStateMachine) : undefined;
 }
 
 /**

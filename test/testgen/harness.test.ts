@@ -78,6 +78,30 @@ export const machine = setup({
 `,
 );
 
+// A list of spawned child machines, each removed by the id its own context holds (as xstate-tree's todos are).
+const spawnFile = join(dir, 'harness-spawn-machine.ts');
+writeFileSync(
+  spawnFile,
+  `import { setup, assign, createMachine, type ActorRefFrom } from 'xstate';
+const item = createMachine({ types: {} as { input: { id: string }; context: { id: string } }, context: ({ input }) => ({ id: input.id }), initial: 'open', states: { open: {} } });
+export const machine = setup({
+  types: { context: {} as { items: ActorRefFrom<typeof item>[] }, events: {} as { type: 'ADD'; id: string } | { type: 'REMOVE'; id: string } },
+  actors: { item },
+}).createMachine({
+  id: 's',
+  context: { items: [] },
+  initial: 'none',
+  states: {
+    none: { on: { ADD: { target: 'some', actions: assign({ items: ({ context, event, spawn }) => [...context.items, spawn('item', { input: { id: event.id } })] }) } } },
+    some: {
+      always: { guard: ({ context }) => context.items.length === 0, target: 'none' },
+      on: { REMOVE: { target: 'some', reenter: true, actions: assign({ items: ({ context, event }) => context.items.filter((ref) => ref.getSnapshot().context.id !== event.id) }) } },
+    },
+  },
+});
+`,
+);
+
 function services(invariantHolds: boolean, written: string[]): LifecycleServices {
   return {
     lifecycle: 'h',
@@ -261,6 +285,16 @@ describe('path runner, callback services', () => {
     delete process.env.LIFECYCLE_RELAY_WAIT_MS;
     real.faults = {};
     await failing({ message: 'offline' });
+  });
+});
+
+describe('path runner, spawned child machines', () => {
+  it("gives a spawned child machine's stand-in the context the child starts with, as the model's children have", async () => {
+    const run = await createPathRunner({ machine: `${spawnFile}#machine` });
+    await run('add, remove', [
+      { event: { type: 'ADD', id: 'a' }, state: 'some' },
+      { event: { type: 'REMOVE', id: 'a' }, state: 'none' },
+    ], 'none');
   });
 });
 
