@@ -403,7 +403,8 @@ export async function createPathRunner(options: PathRunnerOptions) {
       if (recorder && !atEnd) recorder.flush();
       vi.useRealTimers();
       restoreRandom();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      // Retried: a process the path left running (an agent, which exits once its home is gone) may still write.
+      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     }
   };
 }
