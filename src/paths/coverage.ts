@@ -64,7 +64,8 @@ export function accountCoverage(
 
 /** Why a state was never entered: the uncovered transitions into it (or into the state whose initial it is). */
 function entryDetail(graph: LifecycleGraph, source: string, covered: Set<string>): string {
-  const into = graph.transitions.filter((t) => t.targets.some((x) => x === source || source.startsWith(`${x}.`)) && !covered.has(t.id));
+  // Into the state itself, a state whose initial it is, or one of its children (entering a child enters it).
+  const into = graph.transitions.filter((t) => t.targets.some((x) => x === source || source.startsWith(`${x}.`) || x.startsWith(`${source}.`)) && !covered.has(t.id));
   if (!into.length) return `${shortId(graph, source)} is never entered: no transition leads into it`;
   const names = into.slice(0, 3).map((t) => transitionText(graph, t));
   return `${shortId(graph, source)} is never entered: ${names.join(', ')}${into.length > 3 ? ', …' : ''} ${into.length === 1 ? 'is' : 'are'} not taken`;

@@ -82,6 +82,16 @@ describe('coverage accounting', () => {
     ]);
   });
 
+  it('names the transitions into a child of a state never entered as what would enter it', () => {
+    const m = setup({ guards: { never: () => false } }).createMachine({
+      id: 'm',
+      initial: 'a',
+      states: { a: { on: { GO: { target: 'x.y', guard: 'never' } } }, x: { on: { BACK: 'a' }, initial: 'z', states: { z: {}, y: {} } } },
+    });
+    const back = generatePaths(m, extractGraph(m)).coverage.transitions.uncovered.find((u) => u.event === 'BACK');
+    expect(back?.detail).toBe('x is never entered: a --GO [never]--> x.y is not taken');
+  });
+
   it('reports the bound instead of exploring forever', () => {
     const counter = createMachine({
       id: 'counter',
