@@ -157,12 +157,13 @@ export async function createPathRunner(options: PathRunnerOptions) {
     const relayFor = async (id: string, src: string, logic: AnyActorLogic, serviceInput: unknown, signal: AbortSignal) => {
       // The next step the service takes part in: an event it may send, or its own failure (`faults[src]`).
       const next = steps.slice(current + 1).find((s) => !s.event.type.startsWith('xstate.') || s.event.type === `xstate.error.actor.${id}`);
-      const fault = next && real?.faults?.[next.event.type.startsWith('xstate.') ? src : next.event.type];
+      const key = next && (next.event.type.startsWith('xstate.') ? src : next.event.type);
+      const fault = key && real?.faults?.[key];
       const calls = callsOf.get(src) ?? 0;
       callsOf.set(src, calls + 1);
       const error = next?.event.type.startsWith('xstate.') ? (next.event as { error?: unknown }).error : next?.event;
       const arranged = fault ? await fault({ input: serviceInput, runInput: input, dir: dir!, calls, error }) : undefined;
-      if (arranged === false) return stop(`faults.${next!.event.type.startsWith('xstate.') ? src : next!.event.type} cannot make it`);
+      if (arranged === false) return stop(`faults.${key} cannot make it`);
       if (signal.aborted || !lockstep) return;
       const relay = startRelay(src, logic, serviceInput);
       relays.set(id, relay);
@@ -235,10 +236,13 @@ export async function createPathRunner(options: PathRunnerOptions) {
     };
     // What the machine may tell failures apart by (the sample's kind, code, ...) must be the sample's; the message
     // may say it in other words, and fields the sample does not name are the service's business.
-    const failedOtherwise = (k: number, src: string, sample: unknown, error: unknown) => {
+    // The machine then gets the real failure, in the sample's words when they differ: the model's expectations were
+    // computed from the sample, and what a failure says is the service's business, not the machine's.
+    const rejectWithReal = (k: number, service: Pending & { src: string }, sample: unknown, error: unknown) => {
       const expected = errorData(comparable(sample));
       const unlike = differences(expected, pick(errorData(seen(error)), Object.keys(expected)), 2);
-      if (unlike.length) fail(k, `the real service ${src} failed otherwise than the path's sample${real?.faults?.[src] ? ` after faults.${src}` : ''} (${unlike.join('; ')}): ${describe(error)}`);
+      if (unlike.length) fail(k, `the real service ${service.src} failed otherwise than the path's sample${real?.faults?.[service.src] ? ` after faults.${service.src}` : ''} (${unlike.join('; ')}): ${describe(error)}`);
+      service.reject(equal(seen(error), comparable(sample)) ? error : sample);
     };
     const seen = (value: unknown, leaveOut: readonly string[] = []) => renamed(comparable(value, leaveOut), renames);
     const compare = (k: number, what: string, expected: Comparable | null | undefined, actual: Comparable | undefined) => {
@@ -340,10 +344,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
                 // A fault that passes (a lock another process held) is undone once it did its work.
                 if (typeof arranged === 'function') await arranged();
                 if (outcome.ok) fail(k, `the real service ${service!.src} finished where the path expects it to fail, after faults.${service!.src} injected the failure (it returned ${JSON.stringify(seen(outcome.value)) ?? 'undefined'})`);
-                failedOtherwise(k, service!.src, sample, outcome.error);
-                // The real failure, in the sample's words when they differ: the model's expectations were computed
-                // from the sample, and what a failure says is the service's business, not the machine's.
-                service!.reject(equal(seen(outcome.error), comparable(sample)) ? outcome.error : sample);
+                rejectWithReal(k, service!, sample, outcome.error);
               }
             }
           } else if (!done && realLogic && relays.has(id)) {
@@ -352,8 +353,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
             const sample = toError((step.event as { error?: unknown }).error);
             // Without a fault, only a service that already failed by itself is taken (no wait).
             if (await failed(relay, real?.faults?.[service!.src] ? relayWaitMs() : 0)) {
-              failedOtherwise(k, service!.src, sample, relay.error);
-              service!.reject(equal(seen(relay.error), comparable(sample)) ? relay.error : sample);
+              rejectWithReal(k, service!, sample, relay.error);
             } else {
               if (real?.faults?.[service!.src]) fail(k, `the real service ${service!.src} did not fail where the path expects it to, after faults.${service!.src} injected the failure${relay.ended ? ` (${relay.ended})` : ''}`);
               stop(`the real ${service!.src} does not fail by itself and the services have no faults.${service!.src}`);
