@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { redispatched } from './dispatch-probe.ts';
 import { isMachine } from './load.ts';
+import { serviceIds } from './query.ts';
 import { atFixedTime, createStepper, realNow } from './stepper.ts';
 import type { LifecycleGraph } from './types.ts';
 
@@ -24,7 +25,7 @@ export function childMachineSamples(machine: AnyStateMachine, graph: LifecycleGr
   const actors = (machine.implementations.actors ?? {}) as Record<string, unknown>;
   const services: NonNullable<EventCatalogue['services']> = {};
   const origins: Record<string, string> = {};
-  for (const src of new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.src)))) {
+  for (const src of new Set(serviceIds(graph).values())) {
     const logic = actors[src];
     if (!isMachine(logic) || logic === machine) continue;
     let found: { outputs: unknown[]; snapshots: unknown[] };

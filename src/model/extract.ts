@@ -38,6 +38,12 @@ export function extractGraph(machine: AnyStateMachine): LifecycleGraph {
   const events = [...new Set(transitions.filter((t) => t.kind === 'event').map((t) => t.event))].sort();
   const impl = (machine as unknown as { implementations?: Record<string, Record<string, unknown> | undefined> }).implementations ?? {};
   const names = (k: string) => Object.keys(impl[k] ?? {}).sort();
+  for (const t of transitions) {
+    if (t.invokeId !== undefined && t.service === undefined) {
+      const spawned = spawnedSource(t.invokeId, names('actors'));
+      if (spawned) t.service = spawned;
+    }
+  }
 
   return {
     id: machine.id,
@@ -157,6 +163,18 @@ function nodeTransitions(
     });
   }
   return out;
+}
+
+/**
+ * The actor a done, error or snapshot descriptor that no invoke has stands for: a spawned child, named by the
+ * actor it spawns (`InstallMachine`), or by an id made of that name and a suffix, which a wildcard stands for
+ * (`xstate.done.actor.InstallMachine.*` for `spawn('InstallMachine', { id: \`InstallMachine.${n}\` })`). The
+ * longest matching name wins.
+ */
+function spawnedSource(id: string, actors: string[]): string | undefined {
+  const base = id.endsWith('.*') ? id.slice(0, -2) : id;
+  const matches = actors.filter((a) => base === a || (base.startsWith(a) && /^[.\-_:#/]/.test(base.slice(a.length))));
+  return matches.sort((a, b) => b.length - a.length)[0];
 }
 
 interface AnyTransition {

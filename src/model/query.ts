@@ -51,3 +51,24 @@ export function descendants(states: Map<string, GraphState>, id: string): GraphS
   walk(id);
   return out;
 }
+
+/**
+ * The actor each service id stands for: every invoke's id, and the ids of done, error and snapshot descriptors
+ * that name a spawned child (`InstallMachine.*` → `InstallMachine`, see `extract.ts`).
+ */
+export function serviceIds(graph: LifecycleGraph): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of graph.transitions) if (t.invokeId !== undefined && t.service !== undefined) out.set(t.invokeId, t.service);
+  for (const s of graph.states) for (const inv of s.invoke) out.set(inv.id, inv.src);
+  return out;
+}
+
+/**
+ * The id among `ids` (in their order) that a done or error descriptor's service id stands for: itself, or for a
+ * wildcard (`Worker.*`), the first spawned child whose id it matches (`Worker.3`).
+ */
+export function serviceIdFor(pattern: string, ids: Iterable<string>): string | undefined {
+  const prefix = pattern.endsWith('.*') ? pattern.slice(0, -1) : undefined;
+  for (const id of ids) if (id === pattern || (prefix !== undefined && id.startsWith(prefix))) return id;
+  return undefined;
+}

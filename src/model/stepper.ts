@@ -1,5 +1,6 @@
 import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, createActor, type EventObject, getNextTransitions } from 'xstate';
 import { asideFromSeed } from './seeded-random.ts';
+import { withQuickAssert } from './quick-assert.ts';
 
 /**
  * Steps a machine with XState's own (pure) transition logic and tells which transition definitions each step
@@ -75,7 +76,8 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
     }
   };
   const makeScope = (input: unknown) => {
-    const self = asideFromSeed(() => createActor(machine, { input, inspect: capture }));
+    // Creating the actor already runs the machine's initial code (its context factory, entry actions, spawns).
+    const self = atFixedTime(() => asideFromSeed(() => createActor(machine, { input, inspect: capture })));
     // A machine that sends to its parent (`sendParent`) is one a parent invokes or spawns: XState refuses to resolve
     // the send without one, so exploring it would stop there. A stand-in parent receives nothing (no action runs).
     const actor = self as unknown as { _parent?: unknown };
@@ -246,7 +248,7 @@ export const EXPLORATION_TIME = Date.UTC(2026, 0, 1);
 /**
  * Runs `fn` with the clock stopped at {@link EXPLORATION_TIME}, so that two steps to the same state give equal
  * contexts (a timestamp in context would make every explored state new). Steps are synchronous, so the real
- * clock is back before anything else runs.
+ * clock is back before anything else runs. `assert.ok` is made cheap meanwhile (see `withQuickAssert`).
  */
 export function atFixedTime<T>(fn: () => T, at: number = EXPLORATION_TIME): T {
   // Nested calls restore what the outer one set (`real` is then FixedDate already).
@@ -255,7 +257,7 @@ export function atFixedTime<T>(fn: () => T, at: number = EXPLORATION_TIME): T {
   fixedAt = at;
   globalThis.Date = FixedDate;
   try {
-    return fn();
+    return withQuickAssert(fn);
   } finally {
     globalThis.Date = real;
     fixedAt = before;

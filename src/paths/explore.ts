@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } fro
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { createStepper, type GuardChoices, GuardThrew, realNow, type Stepper, type StepResult } from '../model/stepper.ts';
 import type { LifecycleGraph } from '../model/types.ts';
+import { serviceIds } from '../model/query.ts';
 import { probePayload, probeValue } from './probe.ts';
 
 /** How two explored snapshots are told apart. */
@@ -109,8 +110,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   const identity = options.identity ?? (catalogue.identity?.length ? { context: catalogue.identity } : 'value');
   const keyOf = stateKey(identity);
   const stepper = stepperOf(machine);
-  const srcOf = new Map<string, string>();
-  for (const s of graph.states) for (const inv of s.invoke) srcOf.set(inv.id, inv.src);
+  const srcOf = serviceIds(graph);
 
   const nodes: ExploredNode[] = [];
   const edges: ExploredEdge[] = [];

@@ -38,7 +38,7 @@ export function comparable(value: unknown, leaveOut: readonly string[] = []): Co
     if (depth > MAX_DEPTH) return '[too deep]';
     if (o instanceof Date) return Number.isNaN(o.getTime()) ? 'Invalid Date' : o.toISOString();
     // XState numbers unnamed actors by creation order in their system (`x:3`), which no two runs share.
-    if (isActorRef(o)) return UNNAMED_ACTOR.test((o as { id: string }).id) ? '[actor]' : `[actor ${(o as { id: string }).id}]`;
+    if (isActorRef(o)) return actorLabel(o);
     seen.add(o);
     try {
       if (Array.isArray(o)) return o.map((x) => out(x, depth + 1) ?? null);
@@ -49,10 +49,13 @@ export function comparable(value: unknown, leaveOut: readonly string[] = []): Co
         if (o.name !== 'Error') fields.name = o.name;
         fields.message = o.message;
       }
+      let made = 0;
       for (const [k, x] of Object.entries(o)) {
         if (o instanceof Error && k === 'stack') continue;
         const c = out(x, depth + 1);
-        if (c !== undefined) fields[k] = c;
+        // A record of spawned children keyed by their made-up ids: keyed by their label and order instead.
+        const key = x && typeof x === 'object' && isActorRef(x) && (x as { id: string }).id === k && madeUpId(x) ? `${actorLabel(x)} #${++made}` : k;
+        if (c !== undefined) fields[key] = c;
       }
       return fields;
     } finally {
@@ -123,6 +126,24 @@ function brief(v: Comparable | undefined): string {
 
 function isRecord(v: Comparable | undefined): v is Record<string, Comparable> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * How an actor compares: by its id, except where no two runs share the id. XState numbers unnamed actors by
+ * creation order in their system (`x:3`); a spawned child's id is often its actor's name and a counter or a random
+ * suffix (`Worker.11`, `InstallMachine.k3j2h`), which a module's state or `Math.random` decides: those compare by
+ * the actor's name (`[actor Worker…]`).
+ */
+function actorLabel(o: object): string {
+  const id = (o as { id: string }).id;
+  if (UNNAMED_ACTOR.test(id)) return '[actor]';
+  return madeUpId(o) ? `[actor ${(o as { src: string }).src}…]` : `[actor ${id}]`;
+}
+
+/** An id that is the spawned actor's name with a suffix made when it was spawned. */
+function madeUpId(o: object): boolean {
+  const { id, src } = o as { id: string; src?: unknown };
+  return typeof src === 'string' && src !== '' && id !== src && id.startsWith(src);
 }
 
 function isActorRef(o: object): boolean {

@@ -6,6 +6,7 @@ import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
 import type { PathExpectation, StepExpectation } from './expectations.ts';
 import { sampleCode } from './sample-code.ts';
+import { serviceIds } from '../model/query.ts';
 
 export interface TestgenOptions {
   /** The machine as the generated file loads it: a built-in name, or an expression giving `file#export`. */
@@ -143,7 +144,7 @@ function stepFields(e: StepExpectation): string {
 function sandboxOption(path: LifecyclePath, graph: LifecycleGraph, catalogue: EventCatalogue | undefined): string {
   const first = catalogue?.inputs?.[0] ?? catalogue?.input;
   if (!isDeepStrictEqual(path.input, first)) return '0';
-  const srcOf = new Map(graph.states.flatMap((s) => s.invoke.map((i) => [i.id, i.src] as const)));
+  const srcOf = serviceIds(graph);
   const finished = new Set<string>();
   const followed = path.steps.findIndex((step) => {
     const { type, ...payload } = step.event;

@@ -18,6 +18,7 @@ import { recordingDir } from '../coverage/file.ts';
 import { type CoverageRecorder, createCoverageRecorder } from '../coverage/recorder.ts';
 import { extractGraph } from '../model/extract.ts';
 import { loadMachine } from '../model/load.ts';
+import { serviceIdFor } from '../model/query.ts';
 import { EXPLORATION_TIME, resolveDelay, withGuardChoices } from '../model/stepper.ts';
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';
@@ -287,7 +288,8 @@ export async function createPathRunner(options: PathRunnerOptions) {
         const { type } = step.event;
         if (type.startsWith('xstate.done.actor.') || type.startsWith('xstate.error.actor.')) {
           const done = type.startsWith('xstate.done.actor.');
-          const id = type.slice(done ? 'xstate.done.actor.'.length : 'xstate.error.actor.'.length);
+          const described = type.slice(done ? 'xstate.done.actor.'.length : 'xstate.error.actor.'.length);
+          const id = serviceIdFor(described, pending.keys()) ?? described;
           const service = pending.get(id);
           if (!service) fail(k, `service ${id} is not running, so it cannot ${done ? 'finish' : 'fail'} (running: ${[...pending.keys()].join(', ') || 'none'})`);
           pending.delete(id);

@@ -10,6 +10,7 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject, StateValue } fro
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { createStepper, EXPLORATION_TIME, type GuardChoices, type StepResult } from '../model/stepper.ts';
 import type { GraphTransition, LifecycleGraph } from '../model/types.ts';
+import { serviceIdFor, serviceIds } from '../model/query.ts';
 import { alphabet, choosing } from '../paths/explore.ts';
 
 /** A point of a walk: the model's snapshot, and the test's clock and services there. */
@@ -80,7 +81,7 @@ const PLACEHOLDER = /\bguard \S+ threw: /;
 
 export function createWalkModel(machine: AnyStateMachine, graph: LifecycleGraph, catalogue: EventCatalogue = {}): WalkModel {
   const stepper = createStepper(machine);
-  const srcOf = new Map(graph.states.flatMap((s) => s.invoke.map((i) => [i.id, i.src] as const)));
+  const srcOf = serviceIds(graph);
   const owner = new Map(graph.transitions.filter((t) => t.kind === 'after').map((t) => [t.event, t.source]));
   const byId = new Map(graph.transitions.map((t) => [t.id, t]));
   const parent = new Map(graph.states.map((s) => [s.id, s.parent]));
@@ -102,8 +103,9 @@ export function createWalkModel(machine: AnyStateMachine, graph: LifecycleGraph,
     });
 
   const childOf = (snapshot: AnyMachineSnapshot, type: string): object | undefined => {
-    const id = type.replace(/^xstate\.(done|error)\.actor\./, '');
-    return (snapshot.children as Record<string, object | undefined>)[id];
+    const children = snapshot.children as Record<string, object | undefined>;
+    const id = serviceIdFor(type.replace(/^xstate\.(done|error)\.actor\./, ''), Object.keys(children));
+    return id === undefined ? undefined : children[id];
   };
 
   /** When a test can deliver `event` at `position`: the time it happens at; undefined when it cannot. */

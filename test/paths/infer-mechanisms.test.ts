@@ -1,3 +1,4 @@
+import assert from 'node:assert';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { catalogueSource } from '../../src/model/catalogue-source.ts';
@@ -7,6 +8,7 @@ import { resolveSamples } from '../../src/model/samples.ts';
 import { generatePaths } from '../../src/paths/index.ts';
 import { assign, createMachine, fromPromise, sendParent } from 'xstate';
 import { probePayload } from '../../src/paths/probe.ts';
+import { createStepper } from '../../src/model/stepper.ts';
 
 const FIX = new URL('../fixtures/infer/', import.meta.url).pathname;
 
@@ -52,6 +54,24 @@ describe('inference mechanisms on machines built the way third-party code builds
     const { samples, result } = await explore(`${join(FIX, 'error-messages.ts')}#machine`);
     expect(samples.catalogue.services?.provision?.error).toEqual([{ message: 'injected failure' }, { message: 'Missing order id' }, { message: 'Missing order item' }]);
     expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
+  it('samples the done events of spawned children a wildcard descriptor handles, and widens a stand-in service\'s lone literal by what guards compare', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'spawned-workers.ts')}#pool`);
+    const graph = extractGraph((await loadMachine(`${join(FIX, 'spawned-workers.ts')}#pool`)).machine);
+    expect(graph.transitions.find((t) => t.event === 'xstate.done.actor.Worker.*')?.service).toBe('Worker');
+    expect(samples.catalogue.services?.Worker?.done).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'OK' }), expect.objectContaining({ type: 'ERROR' })]));
+    expect(samples.catalogue.services?.review?.done).toContainEqual({ job: 'sample', decision: 'Rejected' });
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+  });
+
+  it('runs a machine whose code fails a bare assert.ok at model time without Node rebuilding the message from the source', async () => {
+    const { machine } = await loadMachine(`${join(FIX, 'spawned-workers.ts')}#worker`);
+    const first = createStepper(machine).initial({ job: { name: 'a', steps: [] } });
+    expect(first.error).toMatch(/The expression evaluated to a falsy value \(undefined\)/);
+    // Outside the model, assert.ok is Node's own again.
+    expect(() => assert.ok(0, 'kept')).toThrow('kept');
   });
 
   it('explores a machine that sends to its parent (one a parent invokes) as far as it goes', () => {

@@ -1,18 +1,14 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
 import { redispatched } from '../../src/model/dispatch-probe.ts';
 import { dispatchCallsOf, hydrateDispatch } from '../../src/model/infer/samples.ts';
 import { sampleCode } from '../../src/testgen/sample-code.ts';
+import { failures, ROOT, runSuites } from './generated-suite.ts';
 
 // Samples that are objects with methods (an `Either` whose `caseOf` the machine calls): JSON would drop the methods
 // and the machine would throw in the generated suite. They are written as code that makes them again.
-const exec = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
-const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 const EITHER = join(ROOT, 'test/testgen/fixtures/either.ts');
 // Generated tests must live under test/ for the repo's vitest config to run them.
 const out = join(ROOT, 'test/.generated', `dispatch-${process.pid}`);
@@ -29,12 +25,9 @@ describe('dispatching samples in generated suites', () => {
     expect(source).toContain('match: (h: (value: unknown) => unknown) => h(1)');
     expect(source).toContain('match: (_0: unknown, h: (value: unknown) => unknown) => h("sample")');
 
-    const report = join(out, 'report.json');
-    await exec(process.execPath, [VITEST, 'run', join(out, 'either.paths.test.ts'), '--reporter=json', `--outputFile=${report}`], { cwd: ROOT, env: { ...process.env, LIFECYCLE_COVERAGE: '' } }).catch(() => undefined);
-    const results = (JSON.parse(readFileSync(report, 'utf8')) as { testResults: { assertionResults: { title: string; status: string; failureMessages: string[] }[] }[] }).testResults;
-    const tests = results.flatMap((f) => f.assertionResults);
+    const tests = await runSuites([join(out, 'either.paths.test.ts')], out);
     expect(tests.length).toBeGreaterThanOrEqual(3);
-    expect(tests.filter((t) => t.status !== 'passed').map((t) => `${t.title}: ${t.failureMessages[0]}`)).toEqual([]);
+    expect(failures(tests)).toEqual([]);
   });
 
   it('takes the dispatching samples of a catalogue module written by `lifecycle catalogue` back into the suite as code', async () => {

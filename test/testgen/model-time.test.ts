@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
+import { failures, ROOT, runSuites } from './generated-suite.ts';
 
 // A module that reads the clock as it loads gives the model and the generated tests the same machine: both load it
 // at the model's time, so the suite passes on a later day too (here: 1000 days later, by a preloaded clock).
-const exec = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
-const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
 const TODAY = join(ROOT, 'test/testgen/fixtures/today/today.ts');
 const out = join(ROOT, 'test/.generated', `model-time-${process.pid}`);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -23,11 +19,8 @@ describe('machines that read the clock as they load', () => {
     const source = readFileSync(join(out, 'today.paths.test.ts'), 'utf8');
     expect(source).toContain('"today":"2026-01-01"');
     expect(source).toContain("vi.hoisted(() => vi.useFakeTimers({ toFake: ['Date'], now: new Date(\"2026-01-01T00:00:00.000Z\") }));");
-    const report = join(out, 'report.json');
-    const env = { ...process.env, LIFECYCLE_COVERAGE: '', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${LATER}` };
-    await exec(process.execPath, [VITEST, 'run', join(out, 'today.paths.test.ts'), '--reporter=json', `--outputFile=${report}`], { cwd: ROOT, env }).catch(() => undefined);
-    const tests = (JSON.parse(readFileSync(report, 'utf8')) as { testResults: { assertionResults: { title: string; status: string; failureMessages: string[] }[] }[] }).testResults.flatMap((f) => f.assertionResults);
+    const tests = await runSuites([join(out, 'today.paths.test.ts')], out, { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${LATER}` });
     expect(tests.length).toBeGreaterThanOrEqual(1);
-    expect(tests.filter((t) => t.status !== 'passed').map((t) => `${t.title}: ${t.failureMessages[0]}`)).toEqual([]);
+    expect(failures(tests)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { AnyStateMachine } from 'xstate';
 import type { EventCatalogue } from '../../../machines/catalogue.ts';
+import { serviceIds } from '../query.ts';
 import type { LifecycleGraph } from '../types.ts';
 import { inferenceCache } from './cache.ts';
 import { comparedLiterals } from './literals.ts';
@@ -84,16 +85,16 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
   if (Object.keys(events).length) catalogue.events = events;
 
   const services: NonNullable<EventCatalogue['services']> = {};
-  const srcs = new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.src)));
+  const srcs = new Set(serviceIds(graph).values());
   for (const src of srcs) {
-    const output = types.actors[src]?.output;
+    const output = types.actors[src]?.output ?? declaredDoneOutput(types, graph, src);
     if (!output && src !== 'inline') {
       services[src] = { done: STRUCTURAL_OUTPUTS };
       origins[`services.${src}.done`] = `structural default: the type of actor '${src}' says nothing of its output (none, and an empty object)`;
       continue;
     }
     if (!output || output.kind === 'undefined') continue;
-    services[src] = { done: sampleValues(output, hints, { max: MAX_OUTPUT_SAMPLES }) };
+    services[src] = { done: sampleValues(output, hints, { max: MAX_OUTPUT_SAMPLES, widenLiterals: true }) };
     origins[`services.${src}.done`] = `from the output type of actor '${src}': ${clip(printShape(output))}`;
   }
   // Errors are untyped in XState; guards that tell errors apart compare a field such as `kind` or `code` with
@@ -134,6 +135,20 @@ function errorSamples(hints: SampleHints): unknown[] {
   return out;
 }
 
+/**
+ * The output type an event type of the machine declares for a service's done event (`{ type:
+ * 'xstate.done.actor.InstallMachine.*'; output: InstallMachineOutput }`), where the actor's own type says nothing.
+ */
+function declaredDoneOutput(types: MachineTypes, graph: LifecycleGraph, src: string): Shape | undefined {
+  for (const t of graph.transitions) {
+    if (t.kind !== 'done.actor' || t.service !== src) continue;
+    const declared = types.events.find((e) => e.type === t.event);
+    const output = declared?.payload.kind === 'object' ? declared.payload.fields.find((f) => f.name === 'output') : undefined;
+    if (output) return output.shape;
+  }
+  return undefined;
+}
+
 /** What a service with no readable output type may finish with: nothing, or an object whose fields read as undefined. */
 const STRUCTURAL_OUTPUTS = [undefined, {}];
 
@@ -141,7 +156,7 @@ const STRUCTURAL_OUTPUTS = [undefined, {}];
 function untypedCatalogue(graph: LifecycleGraph): InferredCatalogue {
   const services: NonNullable<EventCatalogue['services']> = {};
   const origins: Record<string, string> = {};
-  for (const src of new Set(graph.states.flatMap((s) => s.invoke.map((i) => i.src)))) {
+  for (const src of new Set(serviceIds(graph).values())) {
     if (src === 'inline') continue;
     services[src] = { done: STRUCTURAL_OUTPUTS };
     origins[`services.${src}.done`] = 'structural default: the machine has no types (none, and an empty object)';

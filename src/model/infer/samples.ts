@@ -11,6 +11,12 @@ export interface SampleHints {
 export interface SampleOptions {
   /** Most samples for one value (an event's payloads, a service's outputs). */
   max: number;
+  /**
+   * A lone literal field also takes the other literals of its kind that the source compares that field with: an
+   * output type inferred from a stand-in implementation (`return { decision: 'Approved' as const }`) is narrower
+   * than what the machine is written to handle (`decision === 'Denied'`). Literal unions are left as written.
+   */
+  widenLiterals?: boolean;
 }
 
 const NO_HINTS: SampleHints = { byField: new Map() };
@@ -25,13 +31,18 @@ const NO_HINTS: SampleHints = { byField: new Map() };
  * // → [{ status: 'OK' }, { status: 'FAILED' }]
  */
 export function sampleValues(shape: Shape, hints: SampleHints = NO_HINTS, options: SampleOptions = { max: 16 }, field = ''): unknown[] {
-  return dedupe(valuesOf(shape, hints, field, options.max, 0)).slice(0, options.max);
+  return dedupe(valuesOf(shape, hints, field, options.max, 0, options.widenLiterals ?? false)).slice(0, options.max);
 }
 
-function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, depth: number): unknown[] {
+function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, depth: number, widen = false): unknown[] {
   switch (shape.kind) {
-    case 'literal':
-      return [shape.value];
+    case 'literal': {
+      if (!widen) return [shape.value];
+      const value = shape.value;
+      if (typeof value === 'boolean') return [value, !value];
+      const others = (hints.byField.get(field) ?? []).filter((v) => v !== value && v !== null && typeof v === typeof value);
+      return [value, ...others];
+    }
     case 'undefined':
       return [undefined];
     case 'boolean':
@@ -42,6 +53,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       return strings(hints, field);
     case 'union': {
       // Every option's default first, so a small budget still sees every member; then their variants.
+      // A union is written by its author (a discriminated one names each kind): its members are not widened.
       const per = shape.options.map((o) => valuesOf(o, hints, field, max, depth + 1));
       const out: unknown[] = per.map((v) => v[0]);
       for (const v of per) out.push(...v.slice(1));
@@ -49,16 +61,16 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     }
     case 'array': {
       // One item, none, one of each kind of item together, and one array per other kind (a list of a union).
-      const item = valuesOf(shape.item, hints, singular(field), max, depth + 1);
+      const item = valuesOf(shape.item, hints, singular(field), max, depth + 1, widen);
       const each = item.slice(0, 4);
       return [[item[0]], [], ...(each.length > 1 ? [each] : []), ...item.slice(1, 4).map((i) => [i])];
     }
     case 'tuple': {
-      const items = shape.items.map((s) => valuesOf(s, hints, field, max, depth + 1));
+      const items = shape.items.map((s) => valuesOf(s, hints, field, max, depth + 1, widen));
       return variants(items.map((v) => v), max, (vals) => vals);
     }
     case 'record': {
-      const value = valuesOf(shape.value, hints, field, max, depth + 1);
+      const value = valuesOf(shape.value, hints, field, max, depth + 1, widen);
       return [{}, { sample: value[0] }];
     }
     case 'object': {
@@ -71,7 +83,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       const per = fields.map((f) => {
         // An optional field of a type we cannot read (or of methods only) is best left out at first.
         if (f.optional && (f.shape.kind === 'unknown' || (f.shape.kind === 'union' && f.shape.options.every((o) => o.kind === 'unknown' || o.kind === 'undefined')))) return [undefined, {}];
-        const vals = valuesOf(f.shape, hints, f.name, max, depth + 1);
+        const vals = valuesOf(f.shape, hints, f.name, max, depth + 1, widen);
         // An optional field: present with its values, and absent (undefined drops it from the object).
         return f.optional && !vals.includes(undefined) ? [...vals, undefined] : vals;
       });
