@@ -29,6 +29,7 @@ export { resolveCatalogue, type EventCatalogue } from './model/catalogue.ts';
 export { resolveSamples, mergeCatalogues, type ResolvedSamples, type ResolveSamplesOptions } from './model/samples.ts';
 export type { InferredCatalogue } from './model/infer/index.ts';
 export { createStepper, type Stepper } from './model/stepper.ts';
+export { actorStandIn } from './model/actor-stand-in.ts';
 export { BUILTINS, type BuiltinLifecycle } from '../machines/index.ts';
 export { writeFileAtomic } from './io/atomic-write.ts';
 export {

@@ -1,4 +1,5 @@
 import type { EventCatalogue } from '../../machines/catalogue.ts';
+import { isActorStandIn } from './actor-stand-in.ts';
 import { dispatchMethodSource } from './dispatch-probe.ts';
 import { dispatchCallsOf } from './infer/samples.ts';
 
@@ -57,8 +58,13 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
   if (catalogue.identity?.length) lines.push(`  identity: ${literal(catalogue.identity, '  ')},`);
   if (catalogue.unchecked?.length) lines.push(`  unchecked: ${literal(catalogue.unchecked, '  ')},`);
   lines.push('} satisfies EventCatalogue;', '');
-  return lines.join('\n');
+  const text = lines.join('\n');
+  // Actor ref samples are written as calls to the stand-in maker, which the package exports beside the type.
+  if (!text.includes(`${STAND_IN_CALL}()`)) return text;
+  return text.replace('import type { EventCatalogue } from', `import { ${STAND_IN_CALL}, type EventCatalogue } from`);
 }
+
+const STAND_IN_CALL = 'actorStandIn';
 
 /**
  * The catalogue without the samples that hold functions (a child machine's output whose methods do more than
@@ -87,7 +93,7 @@ export function dataOnly(catalogue: EventCatalogue): { catalogue: EventCatalogue
 /** Whether a sample holds a function other than a dispatching sample's methods (which are written as code). */
 function holdsFunction(value: unknown, depth: number): boolean {
   if (typeof value === 'function') return true;
-  if (!value || typeof value !== 'object' || depth > 20) return false;
+  if (!value || typeof value !== 'object' || depth > 20 || isActorStandIn(value)) return false;
   const calls = dispatchCallsOf(value);
   if (calls) return calls.some((c) => holdsFunction(c.value, depth + 1)) || Object.entries(value).some(([k, v]) => !calls.some((c) => c.method === k) && holdsFunction(v, depth + 1));
   return Object.values(value).some((v) => holdsFunction(v, depth + 1));
@@ -104,7 +110,7 @@ function dispatchEntries(value: object, write: (v: unknown) => string): string[]
 /** A JavaScript literal: like JSON, with `undefined` kept, identifier keys bare, short values on one line. */
 function literal(value: unknown, indent: string): string {
   const flat = inline(value);
-  if (flat.length + indent.length <= 100) return flat;
+  if (flat.length + indent.length <= 100 || isActorStandIn(value)) return flat;
   const inner = `${indent}  `;
   if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${literal(v, inner)},`).join('\n')}\n${indent}]`;
   if (value && typeof value === 'object') {
@@ -116,6 +122,7 @@ function literal(value: unknown, indent: string): string {
 
 function inline(value: unknown): string {
   if (value === undefined) return 'undefined';
+  if (isActorStandIn(value)) return `${STAND_IN_CALL}()`;
   if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
   if (value && typeof value === 'object') {
     const entries = dispatchEntries(value, inline) ?? Object.entries(value).map(([k, v]) => `${key(k)}: ${inline(v)}`);

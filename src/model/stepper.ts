@@ -1,5 +1,6 @@
 import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, createActor, type EventObject, getNextTransitions } from 'xstate';
 import { asideFromSeed } from './seeded-random.ts';
+import { serviceIdFor } from './query.ts';
 import { withQuickAssert } from './quick-assert.ts';
 
 /**
@@ -14,6 +15,12 @@ export interface Stepper {
   step(snapshot: AnyMachineSnapshot, event: EventObject, guards?: GuardChoices, at?: number): StepResult;
   /** Event descriptors the snapshot's active states handle (`GO`, `xstate.after.…`, `xstate.done.actor.…`, `*`). */
   candidates(snapshot: AnyMachineSnapshot): string[];
+  /**
+   * Whether `event` can happen in `snapshot`. Only the done or error event of a spawned child can fail to: a child
+   * finishes once, so it needs a child its id (or wildcard, `Worker.*`) matches that has not finished on the way here.
+   * An invoked service's events are always deliverable (re-entering its state starts it anew).
+   */
+  deliverable(snapshot: AnyMachineSnapshot, event: EventObject): boolean;
   /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context). */
   delayOf(snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined;
   /**
@@ -88,6 +95,12 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
   // XState's system refuses a second actor with the same systemId, and every explored step re-creates invoked
   // actors: machines that give invokes a systemId get a fresh scope per step (slower, but correct).
   const freshScopePerStep = hasSystemIds(machine.root as AnyStateNode);
+  const invokeIds = new Set<string>();
+  const collectInvokes = (node: AnyStateNode) => {
+    for (const inv of node.invoke) invokeIds.add(inv.id);
+    for (const child of Object.values(node.states ?? {})) collectInvokes(child as AnyStateNode);
+  };
+  collectInvokes(machine.root as AnyStateNode);
 
   const run = (fn: () => AnyMachineSnapshot, at?: number): StepResult => {
     sink = [];
@@ -115,11 +128,16 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       return withChoices(guards, () => run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot));
     },
     step(snapshot, event, guards, at) {
-      const s = freshScopePerStep || !scope ? (scope = makeScope(undefined)) : scope;
-      // A live actor's snapshot, while it takes an event, is the one it is in: actions that read
-      // `self.getSnapshot()` (or `self._snapshot`) see the state being stepped, not the scope's first one.
-      (s.self as unknown as { _snapshot: unknown })._snapshot = snapshot;
-      return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot, at));
+      const child = spawnedChildOf(snapshot, event);
+      if (child === null) return { snapshot, taken: [] };
+      const result = stepOnce(snapshot, event, guards, at);
+      // The children a path finished stay in `children` (XState keeps a done child until it is stopped).
+      const before = finishedChildren.get(snapshot);
+      if (child !== undefined || before) finishedChildren.set(result.snapshot, child === undefined ? before! : new Set([...(before ?? []), child]));
+      return result;
+    },
+    deliverable(snapshot, event) {
+      return spawnedChildOf(snapshot, event) !== null;
     },
     candidates(snapshot) {
       return [...new Set(getNextTransitions(snapshot).map((t) => t.eventType as string))];
@@ -132,7 +150,30 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       return [...reads].sort();
     },
   };
+
+  function stepOnce(snapshot: AnyMachineSnapshot, event: EventObject, guards: GuardChoices | undefined, at: number | undefined): StepResult {
+      const s = freshScopePerStep || !scope ? (scope = makeScope(undefined)) : scope;
+      // A live actor's snapshot, while it takes an event, is the one it is in: actions that read
+      // `self.getSnapshot()` (or `self._snapshot`) see the state being stepped, not the scope's first one.
+      (s.self as unknown as { _snapshot: unknown })._snapshot = snapshot;
+      return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot, at));
+  }
+
+  /**
+   * For a spawned child's done or error event: the id of the child it finishes, or null when no unfinished child
+   * matches (the event cannot happen). Undefined for every other event.
+   */
+  function spawnedChildOf(snapshot: AnyMachineSnapshot, event: EventObject): string | null | undefined {
+    const m = /^xstate\.(?:done|error)\.actor\.(.+)$/.exec(event.type);
+    if (!m || invokeIds.has(m[1]!)) return undefined;
+    const finished = finishedChildren.get(snapshot);
+    const ids = Object.keys(snapshot.children ?? {}).filter((id) => !finished?.has(id));
+    return serviceIdFor(m[1]!, ids) ?? null;
+  }
 }
+
+/** Per explored snapshot, the spawned children the path to it finished. */
+const finishedChildren = new WeakMap<AnyMachineSnapshot, ReadonlySet<string>>();
 
 /** The parent a stepped machine sends to: an actor ref that takes events and drops them. */
 const PARENT_STAND_IN = { id: '(parent)', sessionId: '(parent)', send: () => {}, getSnapshot: () => undefined, subscribe: () => ({ unsubscribe: () => {} }) };

@@ -227,6 +227,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       const event = events[k];
       const isTimer = event.type.startsWith('xstate.after.');
       if (isTimer && timerFired) continue; // an earlier timer already left this state
+      if (!stepper.deliverable(snapshot, event)) continue; // a spawned child that already finished
       const tryProbe = (message: string) => {
         // A guard or action read a field the sample does not have (an untyped event, a service with no output type,
         // a type that is `unknown` here): learn the fields from one probing step, and send that payload too.

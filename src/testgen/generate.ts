@@ -5,7 +5,7 @@ import { EXPLORATION_TIME } from '../model/stepper.ts';
 import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
 import type { PathExpectation, StepExpectation } from './expectations.ts';
-import { sampleCode } from './sample-code.ts';
+import { ACTOR_STAND_IN_CALL, sampleCode } from './sample-code.ts';
 import { serviceIds } from '../model/query.ts';
 
 export interface TestgenOptions {
@@ -117,7 +117,10 @@ function fileSource(paths: LifecyclePath[], names: string[], expectations: (Path
     lines.push('  });');
   });
   lines.push('});', '');
-  return lines.join('\n');
+  // Samples of actor refs are written as calls to the harness's stand-in maker.
+  const text = lines.join('\n');
+  if (!text.includes(`${ACTOR_STAND_IN_CALL}()`)) return text;
+  return text.replace(`import { createPathRunner } from ${JSON.stringify(harness)};`, `import { ${ACTOR_STAND_IN_CALL}, createPathRunner } from ${JSON.stringify(harness)};`);
 }
 
 /** A step's expectations as fields of its line: what it sets in context, the inputs it starts services with, ... */

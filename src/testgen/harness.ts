@@ -19,6 +19,7 @@ import { type CoverageRecorder, createCoverageRecorder } from '../coverage/recor
 import { extractGraph } from '../model/extract.ts';
 import { loadMachine } from '../model/load.ts';
 import { serviceIdFor } from '../model/query.ts';
+export { actorStandIn } from '../model/actor-stand-in.ts';
 import { EXPLORATION_TIME, resolveDelay, withGuardChoices } from '../model/stepper.ts';
 import { activeStateIds } from '../paths/coverage.ts';
 import { formatStateValue } from '../paths/format.ts';

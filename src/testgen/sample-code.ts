@@ -1,5 +1,9 @@
 import { dispatchMethodSource, propertyName } from '../model/dispatch-probe.ts';
+import { isActorStandIn } from '../model/actor-stand-in.ts';
 import { dispatchCallsOf } from '../model/infer/samples.ts';
+
+/** What a generated test calls for an actor ref sample; `lifecycle-kit/testing` exports it. */
+export const ACTOR_STAND_IN_CALL = 'actorStandIn';
 
 /** Longest value written on one line. */
 const FLAT_WIDTH = 100;
@@ -35,12 +39,14 @@ function stringify(value: unknown, pretty: boolean): string {
   const found: object[] = [];
   const text = JSON.stringify(
     value,
-    (_key, v: unknown) => {
-      if (v && typeof v === 'object' && dispatchCallsOf(v)) {
+    function (this: Record<string, unknown>, key, json: unknown) {
+      // The holder's own value: JSON has already replaced an actor by its `toJSON()` in `json`.
+      const v = this[key];
+      if (v && typeof v === 'object' && (dispatchCallsOf(v) || isActorStandIn(v))) {
         found.push(v);
         return `${NONCE}${found.length - 1}`;
       }
-      return v;
+      return json;
     },
     pretty ? 2 : undefined,
   );
@@ -54,8 +60,9 @@ function stringify(value: unknown, pretty: boolean): string {
   });
 }
 
-/** A dispatching object as an object literal: its data fields as JSON, then its methods. */
+/** A dispatching object as an object literal: its data fields as JSON, then its methods. An actor stand-in as the call that makes one. */
 function objectCode(o: object, pretty: boolean): string {
+  if (isActorStandIn(o)) return `${ACTOR_STAND_IN_CALL}()`;
   const calls = dispatchCallsOf(o)!;
   const methods = new Set(calls.map((c) => c.method));
   const entries = Object.entries(o)

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { comparable } from '../../src/testgen/comparable.ts';
 import { createActor, createMachine } from 'xstate';
+import { run } from '../../cli/main.ts';
 import { failures, ROOT, runSuites, testgen } from './generated-suite.ts';
 
 // A pool that spawns children with ids it makes up (a counter in its module) and handles their done events with a
@@ -19,6 +20,20 @@ describe('spawned children in generated suites', () => {
     const tests = await runSuites([join(out, 'spawned-workers.pool.paths.test.ts')], out);
     expect(tests.length).toBeGreaterThanOrEqual(1);
     expect(failures(tests)).toEqual([]);
+  });
+
+  it('gives an input typed as an actor ref a stand-in actor the machine can send to, written as a call in the suite and the catalogue', async () => {
+    await testgen([`${POOL}#reporter`], out);
+    const source = readFileSync(join(out, 'spawned-workers.reporter.paths.test.ts'), 'utf8');
+    expect(source).toContain('import { actorStandIn, createPathRunner } from');
+    expect(source).toContain('"parentRef":actorStandIn()');
+    const tests = await runSuites([join(out, 'spawned-workers.reporter.paths.test.ts')], out);
+    expect(tests.length).toBeGreaterThanOrEqual(1);
+    expect(failures(tests)).toEqual([]);
+    let catalogue = '';
+    expect(await run(['catalogue', `${POOL}#reporter`], { stdout: { write: (s) => ((catalogue += String(s)), true) }, stderr: { write: () => true } })).toBe(0);
+    expect(catalogue).toContain('import { actorStandIn, type EventCatalogue } from "lifecycle-kit";');
+    expect(catalogue).toContain('parentRef: actorStandIn()');
   });
 
   it('compares children by their actor name where their ids are made up when spawned, and by id otherwise', () => {

@@ -350,6 +350,8 @@ export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen 
     if (type.getCallSignatures().length > 0) return { kind: 'unknown' };
     const name = type.getSymbol()?.name;
     if (name === 'Date' || name === 'Map' || name === 'Set' || name === 'Promise' || name === 'RegExp') return { kind: 'unknown' };
+    // An actor ref is known by what XState's refs all have; its fields (a system, a scheduler) are no data to make.
+    if (type.getProperty('send') && type.getProperty('getSnapshot') && type.getProperty('sessionId')) return { kind: 'actor' };
     if (type.isIntersection() || f & ts.TypeFlags.Object) {
       const index = checker.getIndexInfosOfType(type)[0];
       if (index && type.getProperties().length === 0) return { kind: 'record', value: shapeOf(checker, index.type, depth + 1, seen) };

@@ -1,3 +1,4 @@
+import { actorStandIn } from '../actor-stand-in.ts';
 import type { Shape } from './shape.ts';
 
 /** What the machine's source says about plausible values, by field name (see `literals.ts`). */
@@ -45,6 +46,8 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     }
     case 'undefined':
       return [undefined];
+    case 'actor':
+      return [{ [ACTOR]: true }];
     case 'boolean':
       return [true, false];
     case 'number':
@@ -129,10 +132,13 @@ function dispatchValues(shape: Extract<Shape, { kind: 'object' }>, hints: Sample
 
 /** The marker key of a dispatching sample (see `hydrateDispatch`). */
 export const DISPATCH = '$dispatch';
+/** The marker of an actor ref sample, `{ $actor: true }`, which `hydrateDispatch` makes an `actorStandIn()`. */
+export const ACTOR = '$actor';
 
 /**
  * Turns `{ $dispatch: [{ method, index, key?, value }] }` markers in samples into objects whose methods call back
- * the handler they name with that value: `{ caseOf: (p) => p.Right(value) }`. Anything else is returned as it is
+ * the handler they name with that value: `{ caseOf: (p) => p.Right(value) }`; `{ $actor: true }` into an actor
+ * stand-in (see `actorStandIn`). Anything else is returned as it is
  * (new objects only where a marker is inside). Pure.
  *
  * @example
@@ -145,6 +151,7 @@ export function hydrateDispatch(value: unknown, depth = 0): unknown {
     return items.some((v, i) => v !== value[i]) ? items : value;
   }
   const o = value as Record<string, unknown>;
+  if (o[ACTOR] === true) return actorStandIn();
   let changed = false;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {

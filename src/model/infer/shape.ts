@@ -14,6 +14,8 @@ export type Shape =
   | { kind: 'array'; item: Shape }
   | { kind: 'tuple'; items: Shape[] }
   | { kind: 'record'; value: Shape }
+  /** An actor ref (`AnyActorRef`, `ActorRefFrom<…>`): sampled as a stand-in actor that takes every event. */
+  | { kind: 'actor' }
   /** any, unknown, a function, a class instance we cannot build: sampled structurally. */
   | { kind: 'unknown' };
 
