@@ -15,7 +15,8 @@ export interface SampleOptions {
   /**
    * A lone literal field also takes the other literals of its kind that the source compares that field with: an
    * output type inferred from a stand-in implementation (`return { decision: 'Approved' as const }`) is narrower
-   * than what the machine is written to handle (`decision === 'Denied'`). Literal unions are left as written.
+   * than what the machine is written to handle (`decision === 'Denied'`), and one value none of them is (the branch
+   * for anything else). Literal unions are left as written.
    */
   widenLiterals?: boolean;
 }
@@ -42,7 +43,9 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       const value = shape.value;
       if (typeof value === 'boolean') return [value, !value];
       const others = (hints.byField.get(field) ?? []).filter((v) => v !== value && v !== null && typeof v === typeof value);
-      return [value, ...others];
+      // And one that is none of them, for the branch written for anything else (`else`, a default transition).
+      const none = typeof value === 'string' ? '' : -1;
+      return others.length ? [value, ...others, none] : [value];
     }
     case 'undefined':
       return [undefined];
