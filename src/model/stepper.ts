@@ -188,9 +188,11 @@ export function withGuardChoices(machine: AnyStateMachine, current: () => GuardC
   const wrapped: Record<string, unknown> = {};
   for (const [name, impl] of Object.entries(guards)) {
     if (typeof impl !== 'function' || 'check' in impl) continue;
+    const placeholder = constantPlaceholder(impl);
     wrapped[name] = (args: { context?: unknown }, params: unknown) => {
       const chosen = current()[name];
       if (chosen !== undefined) return chosen;
+      if (placeholder) throw new GuardThrew(name, new Error(placeholder));
       try {
         return (impl as (a: unknown, p: unknown) => boolean)(reads ? recording(args, reads) : args, params);
       } catch (error) {
@@ -206,6 +208,18 @@ export function withGuardChoices(machine: AnyStateMachine, current: () => GuardC
   // a machine without guards is used as it is (copying a large machine costs as much as exploring it).
   if (Object.keys(wrapped).length === 0 && !hasInlineGuards(machine.root as AnyStateNode)) return machine;
   return machine.provide({ guards: wrapped } as never);
+}
+
+/**
+ * Why a named guard is a placeholder although it does not throw: it takes nothing and returns a constant
+ * (`isSessionExpired: () => false`), the way apps declare a guard in `setup` that they `provide` where the machine
+ * runs. Like a throwing placeholder, both of its outcomes are explored (and a generated test provides the one a
+ * step needs); a guard that reads anything is the machine's own.
+ */
+function constantPlaceholder(impl: Function): string | undefined {
+  if (impl.length !== 0) return undefined;
+  const m = /^(?:function\s*)?[\w$]*\s*\(\s*\)\s*(?:=>\s*)?(?:\{\s*return\s+(true|false)\s*;?\s*\}|(true|false))$/.exec(Function.prototype.toString.call(impl).trim());
+  return m ? `a placeholder that always returns ${m[1] ?? m[2]} (provided where the machine runs)` : undefined;
 }
 
 function hasInlineGuards(node: AnyStateNode): boolean {

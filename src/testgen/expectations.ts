@@ -75,13 +75,21 @@ function follow(machine: AnyStateMachine, path: LifecyclePath, options: Expectat
     },
   });
   // A started child with an `onSnapshot` sends its parent its first snapshot (XState relays active snapshots of such
-  // invokes); the harness's stand-in does too, with an empty context. The model delivers the same event.
+  // invokes); the harness's stand-in does too, with the child machine's initial context. The model delivers the same event.
   const relayStart = (prev: AnyMachineSnapshot | undefined, result: StepResult, at: number): StepResult => {
     let out = result;
     for (const id of newChildren(prev, result.snapshot)) {
       if (!options.snapshotInvokes?.has(id) || out.error) continue;
-      const input = (result.snapshot.children as Record<string, { options?: { input?: unknown } }>)[id]?.options?.input;
-      const event = { type: `xstate.snapshot.${id}`, snapshot: { status: 'active', output: undefined, error: undefined, input, context: {} } };
+      const child = (result.snapshot.children as Record<string, { options?: { input?: unknown }; getSnapshot?: () => { context?: unknown } | undefined }>)[id];
+      const input = child?.options?.input;
+      // A child machine's first snapshot holds its initial context (the harness's stand-in sends the same).
+      let context: unknown = {};
+      try {
+        context = child?.getSnapshot?.()?.context ?? {};
+      } catch {
+        // a child that cannot start on this input: an empty context, as the stand-in's
+      }
+      const event = { type: `xstate.snapshot.${id}`, snapshot: { status: 'active', output: undefined, error: undefined, input, context } };
       const next = stepper.step(out.snapshot, event, undefined, at);
       out = { ...next, taken: [...out.taken, ...next.taken] };
     }

@@ -66,6 +66,12 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
 
+  it('explores a named guard that takes nothing and returns a constant (a placeholder the app provides) both ways', async () => {
+    const { result } = await explore(`${join(FIX, 'spawned-workers.ts')}#reporter`);
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+    expect(result.paths.some((p) => p.steps.some((s) => s.guards?.isMuted === true))).toBe(true);
+  });
+
   it('runs a machine whose code fails a bare assert.ok at model time without Node rebuilding the message from the source', async () => {
     const { machine } = await loadMachine(`${join(FIX, 'spawned-workers.ts')}#worker`);
     const first = createStepper(machine).initial({ job: { name: 'a', steps: [] } });

@@ -63,7 +63,7 @@ describe('transition cover', () => {
 
 describe('coverage accounting', () => {
   it('gives each uncovered transition a reason', () => {
-    const m = setup({ guards: { never: () => false } }).createMachine({
+    const m = setup({ guards: { never: ({ context }: { context: { off?: boolean } }) => context.off === true } }).createMachine({
       id: 'm',
       initial: 'a',
       states: { a: { on: { GO: { target: 'b', guard: 'never' }, NEXT: 'c' } }, b: { on: { BACK: 'a' } }, c: { type: 'final' } },
@@ -83,7 +83,7 @@ describe('coverage accounting', () => {
   });
 
   it('names the transitions into a child of a state never entered as what would enter it', () => {
-    const m = setup({ guards: { never: () => false } }).createMachine({
+    const m = setup({ guards: { never: ({ context }: { context: { off?: boolean } }) => context.off === true } }).createMachine({
       id: 'm',
       initial: 'a',
       states: { a: { on: { GO: { target: 'x.y', guard: 'never' } } }, x: { on: { BACK: 'a' }, initial: 'z', states: { z: {}, y: {} } } },
