@@ -86,6 +86,13 @@ export interface RunOptions {
   output?: Comparable | null;
 }
 
+/**
+ * Where the sandboxes of sandboxed paths are made: `LIFECYCLE_SANDBOX_DIR` when set (the repo's own vitest config
+ * points it at a RAM disk: the real services fsync every write and a path removes its sandbox, which on a disk other
+ * processes also write to took longer than the rest of the path), else the OS's temporary directory.
+ */
+const sandboxRoot = (): string => process.env.LIFECYCLE_SANDBOX_DIR || tmpdir();
+
 /** How long an event step waits for a real callback service to send its event. */
 const relayWaitMs = (): number => Number(process.env.LIFECYCLE_RELAY_WAIT_MS) || 2000;
 
@@ -133,7 +140,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     let dir: string | undefined;
     let input = pathInput;
     if (sandboxed) {
-      dir = mkdtempSync(join(tmpdir(), `lifecycle-${graph.id}-`));
+      dir = mkdtempSync(join(sandboxRoot(), `lifecycle-${graph.id}-`));
       // Services without a sandbox of their own run on the path's input, with a fresh directory for the run.
       input = real!.sandboxInput ? withSandbox(await real!.sandboxInput(dir), pathInput) : pathInput;
     }
