@@ -67,7 +67,7 @@ export interface StepResult {
 export function createStepper(original: AnyStateMachine, options: { onAction?: (action: { type: string; params?: unknown }) => void } = {}): Stepper {
   let choices: GuardChoices = {};
   const reads = new Set<string>();
-  const machine = withGuardChoices(original, () => choices, reads);
+  const machine = withGuardChoices(original, () => choices, reads, { explorePlaceholders: true });
   // Snapshots of the original machine (a live actor's, in the inspector) step with the original's state nodes, so
   // both machines' transition objects map to the same ids.
   const ids = machine === original ? transitionIds(original) : new Map([...transitionIds(original), ...transitionIds(machine)]);
@@ -180,15 +180,17 @@ const PARENT_STAND_IN = { id: '(parent)', sessionId: '(parent)', send: () => {},
 
 /**
  * The machine with every named guard wrapped: a chosen outcome wins; otherwise the implementation runs, and if it
- * throws, `GuardThrew` names the guard. Guard objects of `and`/`or`/`not`/`stateIn` refer to named guards by name,
- * so wrapping the named ones reaches inside them too.
+ * throws, `GuardThrew` names the guard; with `explorePlaceholders`, so does one that returns a constant (see
+ * `constantPlaceholder`). Guard objects of `and`/`or`/`not`/`stateIn` refer to named guards by name, so wrapping the
+ * named ones reaches inside them too.
  */
-export function withGuardChoices(machine: AnyStateMachine, current: () => GuardChoices, reads?: Set<string>): AnyStateMachine {
+export function withGuardChoices(machine: AnyStateMachine, current: () => GuardChoices, reads?: Set<string>, options: { explorePlaceholders?: boolean } = {}): AnyStateMachine {
   const guards = (machine.implementations.guards ?? {}) as Record<string, unknown>;
   const wrapped: Record<string, unknown> = {};
   for (const [name, impl] of Object.entries(guards)) {
     if (typeof impl !== 'function' || 'check' in impl) continue;
-    const placeholder = constantPlaceholder(impl);
+    // Exploration takes both outcomes of a constant placeholder; a test runs the constant where its step chose none.
+    const placeholder = options.explorePlaceholders ? constantPlaceholder(impl) : undefined;
     wrapped[name] = (args: { context?: unknown }, params: unknown) => {
       const chosen = current()[name];
       if (chosen !== undefined) return chosen;
