@@ -1,5 +1,6 @@
-import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, createActor, type EventObject, getNextTransitions } from 'xstate';
+import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, createActor, createMachine, type EventObject, getNextTransitions } from 'xstate';
 import { asideFromSeed } from './seeded-random.ts';
+import { asDelivered } from './delivered.ts';
 import { serviceIdFor } from './query.ts';
 import { withQuickAssert } from './quick-assert.ts';
 
@@ -82,9 +83,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       }
     }
   };
-  const makeScope = (input: unknown) => {
+  const makeScope = (input: unknown, logic: AnyStateMachine = machine) => {
     // Creating the actor already runs the machine's initial code (its context factory, entry actions, spawns).
-    const self = atFixedTime(() => asideFromSeed(() => createActor(machine, { input, inspect: capture })));
+    const self = atFixedTime(() => asideFromSeed(() => createActor(logic, { input, inspect: capture })));
     // A machine that sends to its parent (`sendParent`) is one a parent invokes or spawns: XState refuses to resolve
     // the send without one, so exploring it would stop there. A stand-in parent receives nothing (no action runs).
     const actor = self as unknown as { _parent?: unknown };
@@ -125,12 +126,21 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       scope = makeScope(input);
       sink = [];
       const s = scope;
-      return withChoices(guards, () => run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot));
+      const first = withChoices(guards, () => run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot));
+      if (!first.error || !ALREADY_EXISTS.test(first.error)) return first;
+      // Creating the scope's actor already started the machine once in its system, spawning its children: one with
+      // a systemId (`spawnChild(poller, { systemId: 'polling' })`) refuses a second start there. The initial state
+      // is then computed in the system of a scope made from a machine that starts nothing.
+      scope = makeScope(undefined, createMachine({ id: machine.id }));
+      sink = [];
+      const bare = scope;
+      return withChoices(guards, () => run(() => machine.getInitialSnapshot(bare as never, input) as AnyMachineSnapshot));
     },
     step(snapshot, event, guards, at) {
       const child = spawnedChildOf(snapshot, event);
       if (child === null) return { snapshot, taken: [] };
-      const result = stepOnce(snapshot, event, guards, at);
+      // A service's error as the running machine gets it: an Error (guards may test `instanceof Error`).
+      const result = stepOnce(snapshot, asDelivered(event), guards, at);
       // The children a path finished stay in `children` (XState keeps a done child until it is stopped).
       const before = finishedChildren.get(snapshot);
       if (child !== undefined || before) finishedChildren.set(result.snapshot, child === undefined ? before! : new Set([...(before ?? []), child]));
@@ -171,6 +181,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
     return serviceIdFor(m[1]!, ids) ?? null;
   }
 }
+
+/** XState's refusal of a second actor with one systemId in a system. */
+const ALREADY_EXISTS = /Actor with system ID '.*' already exists/;
 
 /** Per explored snapshot, the spawned children the path to it finished. */
 const finishedChildren = new WeakMap<AnyMachineSnapshot, ReadonlySet<string>>();

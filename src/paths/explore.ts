@@ -228,15 +228,18 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       const isTimer = event.type.startsWith('xstate.after.');
       if (isTimer && timerFired) continue; // an earlier timer already left this state
       if (!stepper.deliverable(snapshot, event)) continue; // a spawned child that already finished
-      const tryProbe = (message: string) => {
+      const tryProbe = (message: string | undefined) => {
         // A guard or action read a field the sample does not have (an untyped event, a service with no output type,
-        // a type that is `unknown` here): learn the fields from one probing step, and send that payload too.
+        // a type that is `unknown` here): learn the fields from one probing step, and send that payload too. An
+        // event nothing gives a payload (not in the machine's event types, no catalogue entry) is probed even when
+        // its step went through: a field it lacks may just have been copied as undefined (`value: event['value']`).
         const key = eventKey(event);
-        if (!READ_OF_MISSING.test(message) || learntFor.has(key) || learntFor.size >= MAX_PROBES) return;
+        if (learntFor.has(key) || learntFor.size >= MAX_PROBES || (message === undefined ? !unsampled(event) : !READ_OF_MISSING.test(message))) return;
         const learnt = probePayload((e) => stepper.step(snapshot, e), event);
         learntFor.set(key, learnt);
         if (learnt && !events.some((e) => eventKey(e) === eventKey(learnt))) events.push(learnt);
       };
+      tryProbe(undefined);
       for (const outcome of stepChoosing(stepper, snapshot, event)) {
         if ('message' in outcome) {
           // XState throws when a guard or an action's resolution throws: the transition is not coverable here.
@@ -272,6 +275,12 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
         out[i].push(edges.length - 1);
       }
     }
+  }
+  /** A plain event the catalogue has no payloads for, sent bare. */
+  function unsampled(event: EventObject): boolean {
+    if (event.type.startsWith('xstate.') || Object.keys(event).length > 1) return false;
+    const d = graph.transitions.find((t) => t.event === event.type || (t.kind === 'wildcard' && (t.event === '*' || event.type.startsWith(t.event.slice(0, -1)))))?.event;
+    return d !== undefined && !catalogue.events?.[d]?.length;
   }
   const replayFrom = (path: number[], from?: AnyMachineSnapshot): { held: { edge: number; value: StateValue }[]; snapshot?: AnyMachineSnapshot } => {
     const held: { edge: number; value: StateValue }[] = [];
@@ -469,6 +478,7 @@ let nextFunctionId = 0;
 /** A key telling samples apart: JSON, with each function standing for itself. */
 function sampleKey(event: EventObject): string {
   return JSON.stringify(event, (_k, v: unknown) => {
+    if (v instanceof Error) return errorFields(v);
     if (typeof v !== 'function') return v;
     let id = functionIds.get(v);
     if (id === undefined) functionIds.set(v, (id = nextFunctionId++));
@@ -503,7 +513,13 @@ function pick(value: unknown, path: string[]): unknown {
 
 /** JSON with sorted object keys, so equal contexts give equal keys. */
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v,
-  );
+  return JSON.stringify(value, (_k, v) => {
+    const o = v instanceof Error ? errorFields(v) : v;
+    return o && typeof o === 'object' && !Array.isArray(o) ? Object.fromEntries(Object.keys(o).sort().map((k) => [k, (o as Record<string, unknown>)[k]])) : o;
+  });
+}
+
+/** An Error as JSON would not show it (`{}`): its name and message, and its own fields (`kind`, `code`). */
+function errorFields(e: Error): Record<string, unknown> {
+  return { name: e.name, message: e.message, ...Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'stack')) };
 }

@@ -5,6 +5,7 @@
  * compares the running machine with these values, so a machine that drops an `assign`, passes a service the wrong
  * input or waits ten times longer fails its suite although it still goes to the same states.
  */
+import { asDelivered, toError } from '../model/delivered.ts';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { createStepper, EXPLORATION_TIME, type StepResult } from '../model/stepper.ts';
 import type { LifecyclePath } from '../paths/types.ts';
@@ -134,24 +135,6 @@ function follow(machine: AnyStateMachine, path: LifecyclePath, options: Expectat
   return result;
 }
 
-/**
- * The event as the running machine receives it: a service's error arrives as the Error the harness rejects with
- * (see {@link toError}), so that an assign storing the error sees the same value in the model and in the test.
- */
-export function asDelivered(event: EventObject): EventObject {
-  if (!event.type.startsWith('xstate.error.actor.')) return event;
-  return { ...event, error: toError((event as { error?: unknown }).error) } as EventObject;
-}
-
-/** Path errors are plain data (`{ message, kind }`); services throw Errors, so the machine is given one. */
-export function toError(value: unknown): unknown {
-  if (value instanceof Error) return value;
-  if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') {
-    return Object.assign(new Error((value as { message: string }).message), value);
-  }
-  return value;
-}
-
 /** Invoked children that are new in `next` (started by the step), with their inputs. */
 function inputsStarted(prev: AnyMachineSnapshot | undefined, next: AnyMachineSnapshot, invokeIds: ReadonlySet<string>): Record<string, Comparable | null> | undefined {
   const out: Record<string, Comparable | null> = {};
@@ -165,3 +148,5 @@ function newChildren(prev: AnyMachineSnapshot | undefined, next: AnyMachineSnaps
   const before = (prev?.children ?? {}) as Record<string, unknown>;
   return Object.entries((next.children ?? {}) as Record<string, unknown>).flatMap(([id, child]) => (child && before[id] !== child ? [id] : []));
 }
+
+export { asDelivered, toError };

@@ -72,6 +72,13 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.paths.some((p) => p.steps.some((s) => s.guards?.isMuted === true))).toBe(true);
   });
 
+  it('covers a machine whose actors are given in createMachine\'s second argument, whose guard tests instanceof Error, which spawns a child with a systemId and copies an untyped payload', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'untyped-actors.ts')}#jobs`);
+    // No output type: each literal of the context field an output is copied into is a sample.
+    expect(samples.catalogue.services?.check?.done).toEqual(expect.arrayContaining([{ status: 'DONE' }, { status: 'LOST' }]));
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+  });
+
   it('runs a machine whose code fails a bare assert.ok at model time without Node rebuilding the message from the source', async () => {
     const { machine } = await loadMachine(`${join(FIX, 'spawned-workers.ts')}#worker`);
     const first = createStepper(machine).initial({ job: { name: 'a', steps: [] } });

@@ -88,9 +88,11 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
   const srcs = new Set(serviceIds(graph).values());
   for (const src of srcs) {
     const output = types.actors[src]?.output ?? declaredDoneOutput(types, graph, src);
-    if (!output && src !== 'inline') {
-      services[src] = { done: STRUCTURAL_OUTPUTS };
-      origins[`services.${src}.done`] = `structural default: the type of actor '${src}' says nothing of its output (none, and an empty object)`;
+    // `any` or `unknown` says as little as no type at all.
+    if ((!output || output.kind === 'unknown') && src !== 'inline') {
+      const guessed = contextFieldOutputs(types.context, hints);
+      services[src] = { done: [...STRUCTURAL_OUTPUTS, ...guessed] };
+      origins[`services.${src}.done`] = `structural default: the type of actor '${src}' says nothing of its output (none, and an empty object${guessed.length ? `, and ${guessed.length} objects with a value of a context field the machine compares or types with literals: ${guessed.slice(0, 3).map((g) => JSON.stringify(g)).join(', ')}${guessed.length > 3 ? ', …' : ''}` : ''})`;
       continue;
     }
     if (!output || output.kind === 'undefined') continue;
@@ -147,6 +149,33 @@ function declaredDoneOutput(types: MachineTypes, graph: LifecycleGraph, src: str
     if (output) return output.shape;
   }
   return undefined;
+}
+
+const MAX_GUESSED_OUTPUTS = 8;
+
+/**
+ * Outputs for a service whose output type says nothing (an actor given in `createMachine(config, { actors })`):
+ * an output is often copied into the context field of the same name (`jobStatus: ({ event }) => event.output.jobStatus`)
+ * that guards then compare, so each literal a context field is typed with (`'SUCCEEDED' | 'FAILED'`) or compared
+ * with becomes an object with just that field.
+ */
+function contextFieldOutputs(context: Shape | undefined, hints: SampleHints): Record<string, unknown>[] {
+  if (!context || context.kind !== 'object') return [];
+  const out: Record<string, unknown>[] = [];
+  for (const f of context.fields) {
+    const literals = new Set<unknown>([...literalsOf(f.shape), ...(hints.byField.get(f.name) ?? [])]);
+    for (const value of literals) {
+      if (value === null || value === undefined || out.length >= MAX_GUESSED_OUTPUTS) continue;
+      out.push({ [f.name]: value });
+    }
+  }
+  return out;
+}
+
+function literalsOf(shape: Shape): unknown[] {
+  if (shape.kind === 'literal') return [shape.value];
+  if (shape.kind === 'union') return shape.options.flatMap(literalsOf);
+  return [];
 }
 
 /** What a service with no readable output type may finish with: nothing, or an object whose fields read as undefined. */

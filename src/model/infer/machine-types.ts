@@ -49,8 +49,9 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
   };
   const event = typeOfProp('events');
   const input = typeOfProp('input');
+  const context = typeOfProp('context');
   const actors: MachineTypes['actors'] = {};
-  const actorsObj = property(calls.setup, 'actors');
+  const actorsObj = property(calls.setup, 'actors') ?? property(calls.implementations, 'actors');
   if (actorsObj && ts.isObjectLiteralExpression(actorsObj)) {
     for (const p of actorsObj.properties) {
       const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
@@ -64,6 +65,7 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
   return {
     events: event ? eventShapes(checker, event) : [],
     input: input && isUseful(input) ? shapeOf(checker, input) : undefined,
+    ...(context && isUseful(context) ? { context: shapeOf(checker, context) } : {}),
     actors,
   };
 }
@@ -157,7 +159,7 @@ function eventShapes(checker: TS.TypeChecker, event: TS.Type): MachineTypes['eve
 }
 
 /** The `setup(...)` and `createMachine(...)` object arguments an expression is built from. */
-function machineCalls(checker: TS.TypeChecker, start: TS.Node | undefined): { setup?: TS.ObjectLiteralExpression; config?: TS.ObjectLiteralExpression } | undefined {
+function machineCalls(checker: TS.TypeChecker, start: TS.Node | undefined): { setup?: TS.ObjectLiteralExpression; config?: TS.ObjectLiteralExpression; implementations?: TS.ObjectLiteralExpression } | undefined {
   let node: TS.Node | undefined = start;
   if (node && ts.isVariableDeclaration(node)) node = node.initializer;
   if (node && ts.isExportAssignment(node)) node = node.expression;
@@ -185,7 +187,11 @@ function machineCalls(checker: TS.TypeChecker, start: TS.Node | undefined): { se
       node = returnedExpression(checker, callee.name);
       continue;
     }
-    if (ts.isIdentifier(callee) && (callee.text === 'createMachine' || callee.text === 'setup')) return { config: objectArg };
+    if (ts.isIdentifier(callee) && (callee.text === 'createMachine' || callee.text === 'setup')) {
+      // `createMachine(config, { actors, guards })`: the actors are given in the second argument.
+      const arg1 = node.arguments[1] && skipWrappers(node.arguments[1]);
+      return { config: objectArg, ...(callee.text === 'createMachine' && arg1 && ts.isObjectLiteralExpression(arg1) ? { implementations: arg1 } : {}) };
+    }
     // A factory (`createRequestMachine<Msg>()`, `function makeMachine(deps) { ... return setup(...).createMachine(...) }`).
     if (ts.isIdentifier(callee)) {
       node = returnedExpression(checker, callee);
