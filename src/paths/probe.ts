@@ -161,10 +161,12 @@ function recorder(seen: Seen): unknown {
 }
 
 /** `given` with every field the probe found missing filled in (plain values at the leaves). */
-function merge(given: unknown, seen: Seen, name: string): unknown {
+function merge(given: unknown, seen: Seen, name: string, depth = 0): unknown {
+  // Code that walks a chain of fields (`while (node.parent) node = node.parent`) reads without end: a bound.
+  if (depth > MAX_MERGE_DEPTH) return undefined;
   if (isPlainObject(given)) {
     const out: Record<string, unknown> = { ...given };
-    for (const [k, f] of seen.fields) out[k] = merge(given[k], f, k);
+    for (const [k, f] of seen.fields) out[k] = merge(given[k], f, k, depth + 1);
     return out;
   }
   if (given !== undefined) return given;
@@ -172,12 +174,14 @@ function merge(given: unknown, seen: Seen, name: string): unknown {
   if (seen.kind === 'string') return plausibleString(name);
   if (seen.kind === 'array') {
     const items = [...seen.fields.values()];
-    return items.length ? [merge(undefined, items[0], singular(name))] : [];
+    return items.length ? [merge(undefined, items[0], singular(name), depth + 1)] : [];
   }
   // A leaf nothing more was read of: a plausible string for its name.
   if (seen.fields.size === 0) return plausibleString(name);
-  return Object.fromEntries([...seen.fields].map(([k, v]) => [k, merge(undefined, v, k)]));
+  return Object.fromEntries([...seen.fields].map(([k, v]) => [k, merge(undefined, v, k, depth + 1)]));
 }
+
+const MAX_MERGE_DEPTH = 12;
 
 function plausibleString(name: string): unknown {
   return sampleValues({ kind: 'string' }, undefined, { max: 1 }, name)[0];
