@@ -79,6 +79,26 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
 
+  it('probes an event no sample covers even when its step goes through, with a bound on how deep the learnt payload goes', () => {
+    const m = createMachine({
+      id: 'walk',
+      context: { depth: 0, linked: false },
+      initial: 'a',
+      states: {
+        a: {
+          on: {
+            // Walks a chain of fields as far as it goes: on a recording value, that is 5000 reads deep.
+            LINK: { actions: assign({ depth: ({ event }) => { let x = event as { next?: unknown }; let i = 0; while (x.next && i < 5000) { x = x.next as { next?: unknown }; i++; } return i; }, linked: ({ event }) => Boolean((event as { value?: unknown }).value) }) },
+          },
+          always: { guard: ({ context }) => context.linked, target: 'b' },
+        },
+        b: {},
+      },
+    });
+    const result = generatePaths(m, extractGraph(m));
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+  });
+
   it('runs a machine whose code fails a bare assert.ok at model time without Node rebuilding the message from the source', async () => {
     const { machine } = await loadMachine(`${join(FIX, 'spawned-workers.ts')}#worker`);
     const first = createStepper(machine).initial({ job: { name: 'a', steps: [] } });
