@@ -139,6 +139,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
   let probed = probedPayloads.get(stepper);
   if (!probed) probedPayloads.set(stepper, (probed = new Map()));
   const learntFor = probed;
+  const unsampledTypes = new Map<string, boolean>(); // see unsampled()
   const addNode = (snapshot: AnyMachineSnapshot, depth: number): number | undefined => {
     const key = keyOf(snapshot);
     const known = index.get(key);
@@ -276,11 +277,15 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       }
     }
   }
-  /** A plain event the catalogue has no payloads for, sent bare. */
+  /** A plain event the catalogue has no payloads for, sent bare (by type: asked for every event of every state). */
   function unsampled(event: EventObject): boolean {
     if (event.type.startsWith('xstate.') || Object.keys(event).length > 1) return false;
-    const d = graph.transitions.find((t) => t.event === event.type || (t.kind === 'wildcard' && (t.event === '*' || event.type.startsWith(t.event.slice(0, -1)))))?.event;
-    return d !== undefined && !catalogue.events?.[d]?.length;
+    let known = unsampledTypes.get(event.type);
+    if (known === undefined) {
+      const d = graph.transitions.find((t) => t.event === event.type || (t.kind === 'wildcard' && (t.event === '*' || event.type.startsWith(t.event.slice(0, -1)))))?.event;
+      unsampledTypes.set(event.type, (known = d !== undefined && !catalogue.events?.[d]?.length));
+    }
+    return known;
   }
   const replayFrom = (path: number[], from?: AnyMachineSnapshot): { held: { edge: number; value: StateValue }[]; snapshot?: AnyMachineSnapshot } => {
     const held: { edge: number; value: StateValue }[] = [];
