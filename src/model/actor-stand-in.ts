@@ -1,9 +1,12 @@
 import { type AnyActorRef, createActor, fromCallback } from 'xstate';
 
 /** The id every stand-in has, so a context holding one compares the same in the model and in a test. */
-export const STAND_IN_ID = 'lifecycle-kit.stand-in';
+const STAND_IN_ID = 'lifecycle-kit.stand-in';
 
 const STAND_INS = new WeakSet<object>();
+
+/** How generated tests and catalogue modules write a stand-in: a call to this function, which the package exports. */
+export const STAND_IN_CALL = 'actorStandIn';
 
 /**
  * An actor that takes every event and does nothing, for a sample whose type is an actor ref (an input's

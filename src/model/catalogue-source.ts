@@ -1,5 +1,5 @@
 import type { EventCatalogue } from '../../machines/catalogue.ts';
-import { isActorStandIn } from './actor-stand-in.ts';
+import { isActorStandIn, STAND_IN_CALL } from './actor-stand-in.ts';
 import { dispatchMethodSource } from './dispatch-probe.ts';
 import { dispatchCallsOf } from './infer/samples.ts';
 
@@ -63,8 +63,6 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
   if (!text.includes(`${STAND_IN_CALL}()`)) return text;
   return text.replace('import type { EventCatalogue } from', `import { ${STAND_IN_CALL}, type EventCatalogue } from`);
 }
-
-const STAND_IN_CALL = 'actorStandIn';
 
 /**
  * The catalogue without the samples that hold functions (a child machine's output whose methods do more than

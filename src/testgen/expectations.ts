@@ -5,7 +5,6 @@
  * compares the running machine with these values, so a machine that drops an `assign`, passes a service the wrong
  * input or waits ten times longer fails its suite although it still goes to the same states.
  */
-import { asDelivered, toError } from '../model/delivered.ts';
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { createStepper, EXPLORATION_TIME, type StepResult } from '../model/stepper.ts';
 import type { LifecyclePath } from '../paths/types.ts';
@@ -115,7 +114,7 @@ function follow(machine: AnyStateMachine, path: LifecyclePath, options: Expectat
         now = Math.max(now, (armedAt.get(step.event.type) ?? now) + delay);
       }
     }
-    const next = relayStart(snapshot, stepper.step(snapshot, asDelivered(step.event), step.guards, now), now);
+    const next = relayStart(snapshot, stepper.step(snapshot, step.event, step.guards, now), now);
     if (next.error) return undefined;
     const nextContext = comparable(next.snapshot.context, unchecked);
     const change = contextChange(context, nextContext);
@@ -148,5 +147,3 @@ function newChildren(prev: AnyMachineSnapshot | undefined, next: AnyMachineSnaps
   const before = (prev?.children ?? {}) as Record<string, unknown>;
   return Object.entries((next.children ?? {}) as Record<string, unknown>).flatMap(([id, child]) => (child && before[id] !== child ? [id] : []));
 }
-
-export { asDelivered, toError };

@@ -5,7 +5,8 @@ import { EXPLORATION_TIME } from '../model/stepper.ts';
 import { formatEvent } from '../paths/format.ts';
 import type { LifecyclePath, PathsResult } from '../paths/types.ts';
 import type { PathExpectation, StepExpectation } from './expectations.ts';
-import { ACTOR_STAND_IN_CALL, sampleCode } from './sample-code.ts';
+import { sampleCode } from './sample-code.ts';
+import { STAND_IN_CALL } from '../model/actor-stand-in.ts';
 import { serviceIds } from '../model/query.ts';
 
 export interface TestgenOptions {
@@ -119,8 +120,8 @@ function fileSource(paths: LifecyclePath[], names: string[], expectations: (Path
   lines.push('});', '');
   // Samples of actor refs are written as calls to the harness's stand-in maker.
   const text = lines.join('\n');
-  if (!text.includes(`${ACTOR_STAND_IN_CALL}()`)) return text;
-  return text.replace(`import { createPathRunner } from ${JSON.stringify(harness)};`, `import { ${ACTOR_STAND_IN_CALL}, createPathRunner } from ${JSON.stringify(harness)};`);
+  if (!text.includes(`${STAND_IN_CALL}()`)) return text;
+  return text.replace(`import { createPathRunner } from ${JSON.stringify(harness)};`, `import { ${STAND_IN_CALL}, createPathRunner } from ${JSON.stringify(harness)};`);
 }
 
 /** A step's expectations as fields of its line: what it sets in context, the inputs it starts services with, ... */
