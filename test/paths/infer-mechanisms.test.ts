@@ -66,6 +66,13 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
 
+  it('guesses no outputs for a service typed to finish with nothing (void, a callback), and samples a typed one', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'void-services.ts')}#machine`);
+    for (const src of ['writeStatus', 'flush', 'heartbeat']) expect(samples.catalogue.services?.[src]?.done, src).toBeUndefined();
+    expect(samples.catalogue.services?.fetchPhase?.done).toEqual(expect.arrayContaining([{ phase: 'written' }, { phase: 'failed' }]));
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
   it('explores a named guard that takes nothing and returns a constant (a placeholder the app provides) both ways', async () => {
     const { result } = await explore(`${join(FIX, 'spawned-workers.ts')}#reporter`);
     expect(result.coverage.transitions.uncovered).toEqual([]);

@@ -54,7 +54,8 @@ function inferenceCodeHash(): string {
   return (codeHash = hash.digest('hex'));
 }
 
-function cacheDir(cwd: string): string | undefined {
+/** `node_modules/.cache/lifecycle-kit` of the nearest folder up from `cwd` that has `node_modules`. */
+export function cacheDir(cwd: string): string | undefined {
   for (let dir = cwd, i = 0; i < 30; i++) {
     if (existsSync(join(dir, 'node_modules'))) return join(dir, 'node_modules', '.cache', 'lifecycle-kit');
     const up = dirname(dir);

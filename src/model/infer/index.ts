@@ -7,6 +7,7 @@ import { inferenceCache } from './cache.ts';
 import { comparedLiterals } from './literals.ts';
 import { readMachineTypes, type MachineTypes } from './machine-types.ts';
 import { openTypedModule } from './program.ts';
+import { saveCompilerCache } from './ts.ts';
 import { sampleValues, type SampleHints } from './samples.ts';
 import { printShape, type Shape } from './shape.ts';
 
@@ -47,6 +48,7 @@ export function inferCatalogue(target: { file: string; exportName: string; machi
   const hints: SampleHints = { byField: comparedLiterals(sources, mod.checker), indexRange: indexRange(target.machine) };
   const result = types ? buildCatalogue(types, graph, hints, where) : untypedCatalogue(graph);
   cache.set(result, sources.map((s) => s.fileName));
+  saveCompilerCache();
   return result;
 }
 

@@ -58,8 +58,7 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
       if (!name) continue;
       const at = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
       if (!at) continue;
-      const output = actorOutput(checker, at);
-      actors[name] = { output: output ? shapeOf(checker, output) : undefined };
+      actors[name] = { output: outputShape(checker, actorOutput(checker, at)) };
     }
   }
   return {
@@ -84,12 +83,12 @@ function typeOfExpression(checker: TS.TypeChecker, expr: TS.Expression): TS.Type
  * argument of `fromPromise<Output, Input>`, the function's return annotation); callbacks finish with nothing; the
  * checker infers the rest.
  */
-function actorOutput(checker: TS.TypeChecker, at: TS.Expression): TS.Type | undefined {
+function actorOutput(checker: TS.TypeChecker, at: TS.Expression): TS.Type | 'nothing' | undefined {
   const expr = skipWrappers(at) as TS.Expression;
   if (ts.isCallExpression(expr)) {
     const callee = skipWrappers(expr.expression);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
-    if (name === 'fromCallback') return undefined;
+    if (name === 'fromCallback') return 'nothing';
     if (name === 'fromPromise') {
       const explicit = expr.typeArguments?.[0];
       if (explicit) return checker.getTypeFromTypeNode(explicit);
@@ -108,8 +107,22 @@ function actorOutput(checker: TS.TypeChecker, at: TS.Expression): TS.Type | unde
       ? resolvedReturnType(checker, expr)
       : checker.getTypeAtLocation(expr);
   const machineArgs = logic ? machineTypeArguments(checker, logic) : undefined;
-  if (machineArgs) return isUseful(machineArgs[10]) ? machineArgs[10] : undefined;
+  if (machineArgs) return isUseful(machineArgs[10]) || isVoid(machineArgs[10]) ? machineArgs[10] : undefined;
   return logic ? logicOutput(checker, logic) : undefined;
+}
+
+/**
+ * An actor's output as a Shape. `void` (`fromPromise(async () => { await work(); })`) and a callback say the actor
+ * finishes with nothing: `{ kind: 'undefined' }`, no samples. Only a type that says nothing at all (none, `any`)
+ * is undefined here, and gets the structural guesses.
+ */
+function outputShape(checker: TS.TypeChecker, output: TS.Type | 'nothing' | undefined): Shape | undefined {
+  if (output === 'nothing') return { kind: 'undefined' };
+  return output ? shapeOf(checker, output) : undefined;
+}
+
+function isVoid(t: TS.Type): boolean {
+  return !!(t.flags & ts.TypeFlags.Void);
 }
 
 function resolvedReturnType(checker: TS.TypeChecker, call: TS.CallExpression): TS.Type | undefined {
@@ -139,8 +152,7 @@ function readFromMachineType(mod: TypedModule, exportName: string): MachineTypes
     if (!srcProp || !logicProp) continue;
     const src = checker.getTypeOfSymbol(srcProp);
     if (!src.isStringLiteral()) continue;
-    const output = logicOutput(checker, checker.getTypeOfSymbol(logicProp));
-    actors[src.value] = { output: output ? shapeOf(checker, output) : undefined };
+    actors[src.value] = { output: outputShape(checker, logicOutput(checker, checker.getTypeOfSymbol(logicProp))) };
   }
   return { events: eventShapes(checker, event), input: isUseful(input) ? shapeOf(checker, input) : undefined, actors };
 }
@@ -307,7 +319,7 @@ function logicOutput(checker: TS.TypeChecker, logic: TS.Type): TS.Type | undefin
     if (st.isStringLiteral() && st.value === 'done') outputs.push(checker.getTypeOfSymbol(output));
   }
   const out = outputs[0];
-  return out && isUseful(out) ? out : undefined;
+  return out && (isUseful(out) || isVoid(out)) ? out : undefined;
 }
 
 function methodSignature(checker: TS.TypeChecker, type: TS.Type, name: string): TS.Signature | undefined {
