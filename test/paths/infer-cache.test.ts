@@ -37,6 +37,7 @@ describe('inference caches', () => {
 
   it("compiles the TypeScript compiler from a V8 code cache after a first inference, and from source when the cache is off or damaged", () => {
     const { dir, cache } = project();
+    mkdirSync(cache, { recursive: true });
     const script = join(dir, 'load.ts');
     writeFileSync(
       script,
@@ -50,9 +51,10 @@ console.log(compilerCacheState(), file.statements.length);\n`,
       expect(r.stderr).toBe('');
       return r.stdout.trim();
     };
+    writeFileSync(join(cache, 'typescript-0.0.0-v0-x64-1-1.v8cache'), 'an old cache');
     expect(run()).toBe('compiled 1');
     const written = readdirSync(cache).filter((f) => f.endsWith('.v8cache'));
-    expect(written).toHaveLength(1);
+    expect(written, 'the old cache is removed').toHaveLength(1);
     expect(written[0]).toContain(createRequire(import.meta.url)('typescript/package.json').version);
     expect(run()).toBe('used 1');
     expect(run({ LIFECYCLE_NO_CACHE: '1' })).toBe('off 1');

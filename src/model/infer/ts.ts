@@ -1,8 +1,8 @@
 import { isAscii } from 'node:buffer';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Module from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import type * as TS from 'typescript';
 import { writeFileAtomic } from '../../io/atomic-write.ts';
@@ -36,6 +36,9 @@ export function saveCompilerCache(): void {
   loaded.saved = true; // once per process
   try {
     writeFileAtomic(cacheFile, loaded.script.createCachedData());
+    // Caches of another compiler or Node (4 MB each) are of no more use.
+    const dir = dirname(cacheFile);
+    for (const f of readdirSync(dir)) if (/^typescript-.*\.v8cache$/.test(f) && f !== basename(cacheFile)) rmSync(join(dir, f), { force: true });
   } catch {
     // A read-only project or a full disk: the compiler is compiled from source next time too.
   }
