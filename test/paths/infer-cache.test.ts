@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { inferenceCache } from '../../src/model/infer/cache.ts';
 import { withoutTypedArrays } from '../../src/model/infer/program.ts';
 
@@ -23,6 +23,7 @@ afterAll(() => {
 
 describe('inference caches', () => {
   it('keeps an inferred catalogue while the files it was read from are unchanged, keeping undefined samples', () => {
+    vi.stubEnv('LIFECYCLE_NO_CACHE', '');
     const { dir } = project();
     const source = join(dir, 'm.ts');
     writeFileSync(source, 'export const a = 1;\n');
@@ -33,6 +34,7 @@ describe('inference caches', () => {
     expect(inferenceCache(source, 'other', dir).get()).toBeUndefined();
     writeFileSync(source, 'export const a = 2;\n');
     expect(inferenceCache(source, 'machine', dir).get()).toBeUndefined();
+    vi.unstubAllEnvs();
   });
 
   it("compiles the TypeScript compiler from a V8 code cache after a first inference, and from source when the cache is off or damaged", () => {

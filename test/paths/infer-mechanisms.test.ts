@@ -66,6 +66,13 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
 
+  it('samples literals compared inside helpers a guard passes a field to, and members of a const-object enum', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'helper-literals.ts')}#machine`);
+    expect(samples.catalogue.events?.JOIN).toEqual(expect.arrayContaining([{ target: 'lobby' }, { target: 'backstage' }, { target: 'stage' }]));
+    expect(samples.catalogue.services?.connect?.done).toContainEqual({ placed: 'backstage' });
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
   it('guesses no outputs for a service typed to finish with nothing (void, a callback), and samples a typed one', async () => {
     const { samples, result } = await explore(`${join(FIX, 'void-services.ts')}#machine`);
     for (const src of ['writeStatus', 'flush', 'heartbeat']) expect(samples.catalogue.services?.[src]?.done, src).toBeUndefined();

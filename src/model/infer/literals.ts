@@ -22,7 +22,20 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
   // `list: ['a', 'b']` anywhere, and `x.list.includes(y.kind)` elsewhere: kind may be 'a' or 'b'.
   const arraysByField = new Map<string, Literal[]>();
   const includes: { item: string; list: string }[] = [];
+  // Named functions' parameters, and the fields calls pass them (`isLobby(context.roomName)`: isLobby, 0, roomName).
+  const params = new Map<string, string[]>();
+  const calls: { callee: string; index: number; field: string }[] = [];
   const visit = (node: TS.Node) => {
+    const fn = namedFunction(node);
+    if (fn) params.set(fn.name, fn.params);
+    if (ts.isCallExpression(node)) {
+      const callee = ts.isIdentifier(node.expression) ? node.expression.text : ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : undefined;
+      if (callee)
+        node.arguments.forEach((arg, index) => {
+          const field = fieldOf(arg);
+          if (field && calls.length < MAX_CALLS) calls.push({ callee, index, field });
+        });
+    }
     if (ts.isPropertyAssignment(node) && ts.isArrayLiteralExpression(node.initializer) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
       const lits = node.initializer.elements.map(literalOf).filter((l): l is Literal => l !== undefined);
       if (lits.length) arraysByField.set(node.name.text, [...(arraysByField.get(node.name.text) ?? []), ...lits]);
@@ -54,7 +67,50 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
   };
   for (const source of sources) visit(source);
   for (const { item, list } of includes) for (const lit of arraysByField.get(list) ?? []) add(item, lit);
+  // A helper compares its parameter (`const isLobby = (room: string) => room === 'lobby'`) and a guard passes it a
+  // field (`isLobby(context.roomName)`): the field may be what the parameter is compared with. Helpers that call
+  // helpers pass it on, a few calls deep.
+  for (let round = 0; round < HELPER_DEPTH; round++) {
+    let grew = false;
+    for (const call of calls) {
+      const param = params.get(call.callee)?.[call.index];
+      if (!param || param === call.field) continue;
+      for (const lit of byField.get(param) ?? []) {
+        const before = byField.get(call.field)?.size ?? 0;
+        add(call.field, lit);
+        if ((byField.get(call.field)?.size ?? 0) > before) grew = true;
+      }
+    }
+    if (!grew) break;
+  }
   return new Map([...byField].map(([k, v]) => [k, [...v]]));
+}
+
+const HELPER_DEPTH = 3;
+const MAX_CALLS = 20_000;
+
+/** `function f(a, b)`, `const f = (a, b) => …`, `f(a) {…}` in an object or class: its name and plain parameters. */
+function namedFunction(node: TS.Node): { name: string; params: string[] } | undefined {
+  let name: string | undefined;
+  let fn: TS.SignatureDeclaration | undefined;
+  if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
+    name = node.name.text;
+    fn = node;
+  } else if ((ts.isVariableDeclaration(node) || ts.isPropertyAssignment(node)) && ts.isIdentifier(node.name) && node.initializer) {
+    const init = skipParens(node.initializer);
+    if (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) {
+      name = node.name.text;
+      fn = init;
+    }
+  }
+  if (!name || !fn) return undefined;
+  return { name, params: fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : '')) };
+}
+
+function skipParens(node: TS.Expression): TS.Expression {
+  let n = node;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) n = n.expression;
+  return n;
 }
 
 const COMPARISONS = new Set([
@@ -81,7 +137,9 @@ function checkedLiteral(checker: TS.TypeChecker, node: TS.Node): Literal | undef
     if (!ts.isIdentifier(node.expression)) return undefined;
     let left = checker.getSymbolAtLocation(node.expression);
     if (left && left.flags & ts.SymbolFlags.Alias) left = checker.getAliasedSymbol(left);
-    if (!left || !(left.flags & ts.SymbolFlags.Enum)) return undefined;
+    if (!left) return undefined;
+    // `Status.DONE` of `const Status = { DONE: 'done', … } as const`: an enum written as an object.
+    if (!(left.flags & ts.SymbolFlags.Enum)) return constObjectMember(left, node.name.text);
   }
   let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
@@ -95,6 +153,19 @@ function checkedLiteral(checker: TS.TypeChecker, node: TS.Node): Literal | undef
   }
   if (symbol.flags & ts.SymbolFlags.BlockScopedVariable && decl && ts.isVariableDeclaration(decl) && ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const && decl.initializer) {
     return syntaxLiteral(decl.initializer);
+  }
+  return undefined;
+}
+
+function constObjectMember(object: TS.Symbol, member: string): Literal | undefined {
+  const decl = object.valueDeclaration;
+  if (!decl || !ts.isVariableDeclaration(decl) || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) || !decl.initializer) return undefined;
+  let init = skipParens(decl.initializer);
+  // Object.freeze({ … })
+  if (ts.isCallExpression(init) && init.arguments.length === 1 && ts.isPropertyAccessExpression(init.expression) && init.expression.name.text === 'freeze') init = skipParens(init.arguments[0]!);
+  if (!ts.isObjectLiteralExpression(init)) return undefined;
+  for (const p of init.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && p.name.text === member) return syntaxLiteral(skipParens(p.initializer));
   }
   return undefined;
 }

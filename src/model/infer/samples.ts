@@ -121,7 +121,9 @@ function dispatchValues(shape: Extract<Shape, { kind: 'object' }>, hints: Sample
   const data = shape.fields.length ? (valuesOf({ kind: 'object', fields: shape.fields }, hints, '', max, depth)[0] as Record<string, unknown>) : {};
   const out: unknown[] = [];
   first.handlers.forEach((h, position) => {
-    for (const value of valuesOf(h.param, hints, h.key ?? '', max, depth + 1).slice(0, VALUES_PER_HANDLER)) {
+    // The budget is given to valuesOf, not cut from its answer: every combination of a small object's fields, cut
+    // to the first three, would vary only its last field.
+    for (const value of valuesOf(h.param, hints, h.key ?? '', Math.min(max, VALUES_PER_HANDLER), depth + 1).slice(0, VALUES_PER_HANDLER)) {
       const calls = [{ method: first.method, index: h.index, ...(h.key ? { key: h.key } : {}), value }];
       for (const d of others) {
         const same = (h.key && d.handlers.find((o) => o.key === h.key)) || d.handlers[position];
@@ -266,9 +268,12 @@ function numbers(hints: SampleHints, field: string): number[] {
 
 function strings(hints: SampleHints, field: string): string[] {
   const compared = (hints.byField.get(field) ?? []).filter((v): v is string => typeof v === 'string');
-  const out = [...plausible(field), ...compared, ''];
-  // A compared literal is what a guard looks for: it goes first unless the name says what a value looks like.
-  if (compared.length && !/version|url|uri|href|path|dir|file/i.test(field)) out.unshift(...compared);
+  // A compared literal is what a guard looks for: one goes first unless the name says what a value looks like,
+  // then a value that is none of them (the guard's other branch, within a small budget), then the other literals.
+  const out =
+    compared.length && !/version|url|uri|href|path|dir|file/i.test(field)
+      ? [compared[0]!, ...plausible(field).filter((p) => !compared.includes(p)), ...compared.slice(1), '']
+      : [...plausible(field), ...compared, ''];
   return [...new Set(out)].slice(0, 8);
 }
 
