@@ -3,6 +3,7 @@
 // `.ts` machine. In a clone (tsconfig.build.json beside it) whose sources changed since the last `npm run build`, it
 // runs the sources through tsx instead, so a stale build never answers for edited code; LIFECYCLE_DEV=1 forces the
 // sources, LIFECYCLE_DEV=0 the build.
+import { Console } from 'node:console';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
@@ -49,6 +50,9 @@ process.on('beforeExit', () => {
   process.stderr.write('lifecycle: the command stopped before it finished: it waited on something that nothing left running can settle (a bug: please report it, with the command)\n');
   process.exit(1);
 });
+// Standard output is the command's answer (JSON with --json, a diagram, a test file): what a user's machine or
+// services print while they run (console.log in an action) goes to standard error, so it cannot corrupt it.
+globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
 const { run, mustExit } = await import(fromSources ? '../cli/main.ts' : built.href);
 process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
 finished = true;

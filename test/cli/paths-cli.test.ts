@@ -31,6 +31,13 @@ async function lifecycle(args: string[]): Promise<{ code: number; stdout: string
 }
 
 describe('lifecycle paths', () => {
+  it("keeps --json output pure JSON when the machine's actions print: their lines go to stderr", async () => {
+    const r = await lifecycle(['paths', join(FIX, 'chatty.mjs'), '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).coverage.transitions).toMatchObject({ covered: 1, total: 1 });
+    expect(r.stderr).toContain('[DEBUG] n is 0');
+  });
+
   it('prints paths and a coverage summary', async () => {
     const r = await lifecycle(['paths', 'install']);
     expect(r.code).toBe(0);
