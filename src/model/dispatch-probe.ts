@@ -45,7 +45,7 @@ export function redispatched(value: unknown, depth = 0): unknown {
 }
 
 /** The one handler `fn` calls back (argument `index`, or its property `key`) and with what, if it only dispatches. */
-function probeDispatch(fn: (...args: unknown[]) => unknown): { index: number; key?: string; value: unknown } | undefined {
+function probeDispatch(fn: (...args: unknown[]) => unknown): { index: number; key?: string; returns?: 'value'; value: unknown } | undefined {
   const seen: { index: number; key?: string; args: unknown[] }[] = [];
   const returned = Symbol('handler result');
   const handler = (index: number, key?: string) => (...args: unknown[]) => {
@@ -63,9 +63,20 @@ function probeDispatch(fn: (...args: unknown[]) => unknown): { index: number; ke
   } catch {
     return undefined;
   }
+  // A stub that takes nothing and returns data (`toJSON: () => ({ name: 'x' })`, as `lifecycle catalogue` writes one).
+  if (seen.length === 0 && fn.length === 0 && isData(result, 0)) return { index: -1, returns: 'value', value: result };
   if (result !== returned || seen.length !== 1 || seen[0].args.length > 1) return undefined;
   const [{ index, key, args }] = seen;
   return { index, ...(key !== undefined ? { key } : {}), value: args[0] };
+}
+
+/** Plain data: no functions, no promises, no class instances. */
+function isData(value: unknown, depth: number): boolean {
+  if (value === null || value === undefined || typeof value !== 'object') return typeof value !== 'function' && typeof value !== 'symbol';
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((v) => isData(v, depth + 1));
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Object.values(value).every((v) => isData(v, depth + 1));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -76,6 +87,7 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  * parameters are typed so that the file type-checks under `strict`. Pure.
  */
 export function dispatchMethodSource(call: DispatchCall, value: string): string {
+  if (call.returns) return `${call.returns === 'promise' ? 'async ' : ''}() => ${value === 'undefined' || !value.startsWith('{') ? value : `(${value})`}`;
   const params = Array.from({ length: call.index }, (_, i) => `_${i}: unknown`);
   const member = call.key === undefined ? '' : IDENTIFIER.test(call.key) ? `.${call.key}` : `[${JSON.stringify(call.key)}]`;
   params.push(call.key === undefined ? 'h: (value: unknown) => unknown' : `h: { ${propertyName(call.key)}(value: unknown): unknown }`);

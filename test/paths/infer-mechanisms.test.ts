@@ -73,6 +73,24 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
   });
 
+  it('makes methods of an input object stubs returning a sample of their type, written as code and read back from a catalogue module', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'method-input.ts')}#machine`);
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+    const input = (samples.catalogue.inputs?.[0] ?? samples.catalogue.input) as { ctx: { toJSON(): unknown; finalize(): unknown }; logger: { info(m: string): unknown; flush(): Promise<unknown> } };
+    expect(input.ctx.toJSON()).toEqual({ pkgName: 'sample' });
+    expect(input.ctx.finalize()).toEqual([{ message: 'sample' }]);
+    expect(input.logger.info('x')).toBeUndefined();
+    expect(await input.logger.flush()).toBe(1);
+    const source = catalogueSource(samples.catalogue, samples.origins, { machine: 'method-input.ts#machine' });
+    expect(source).toContain('toJSON: () => ({ pkgName: "sample" })');
+    expect(source).toContain('flush: async () => 1');
+    // Read back as a hand-written catalogue, a stub that returns data is made a stub again (a test file can write it).
+    const { redispatched } = await import('../../src/model/dispatch-probe.ts');
+    const { dispatchCallsOf } = await import('../../src/model/infer/samples.ts');
+    const handWritten = redispatched({ pkgName: 'x', toJSON: () => ({ pkgName: 'x' }) });
+    expect(dispatchCallsOf(handWritten)).toEqual([{ method: 'toJSON', index: -1, returns: 'value', value: { pkgName: 'x' } }]);
+  });
+
   it('guesses no outputs for a service typed to finish with nothing (void, a callback), and samples a typed one', async () => {
     const { samples, result } = await explore(`${join(FIX, 'void-services.ts')}#machine`);
     for (const src of ['writeStatus', 'flush', 'heartbeat']) expect(samples.catalogue.services?.[src]?.done, src).toBeUndefined();

@@ -1,7 +1,7 @@
 import type * as TS from 'typescript';
 import ts from './ts.ts';
 import type { TypedModule } from './program.ts';
-import type { DispatchMethod, Shape, ShapeField } from './shape.ts';
+import type { DispatchMethod, ReturningMethod, Shape, ShapeField } from './shape.ts';
 
 /** What a machine's TypeScript types say about its events, input and services. */
 export interface MachineTypes {
@@ -385,24 +385,43 @@ function objectShape(checker: TS.TypeChecker, type: TS.Type, skip: Set<string>, 
   const fields: ShapeField[] = [];
   let methods = false;
   const dispatch: DispatchMethod[] = [];
+  const returning: ReturningMethod[] = [];
   for (const prop of checker.getPropertiesOfType(type).slice(0, MAX_FIELDS)) {
     if (skip.has(prop.name)) continue;
     const decl = prop.valueDeclaration ?? prop.declarations?.[0];
     const propType = decl ? checker.getTypeOfSymbolAtLocation(prop, decl) : checker.getTypeOfSymbol(prop);
     if (propType.getCallSignatures().length > 0) {
-      methods = true; // methods are not data, but one that calls back a handler can be made (see DispatchMethod)
+      // Methods are not data, but one that calls back a handler can be made (see DispatchMethod), and any other
+      // as a stub returning a sample (see ReturningMethod).
+      methods = true;
       const d = dispatchMethod(checker, prop.name, propType, depth, seen);
       if (d && dispatch.length < MAX_DISPATCH) dispatch.push(d);
+      else if (!d && returning.length < MAX_RETURNING) returning.push(returningMethod(checker, prop.name, propType, depth, seen));
       continue;
     }
     const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0;
     fields.push({ name: prop.name, shape: shapeOf(checker, propType, depth + 1, seen), optional });
   }
-  if (dispatch.length) return { kind: 'object', fields, methods, dispatch };
-  return methods ? { kind: 'object', fields, methods } : { kind: 'object', fields };
+  const shape: Extract<Shape, { kind: 'object' }> = methods ? { kind: 'object', fields, methods } : { kind: 'object', fields };
+  if (dispatch.length) shape.dispatch = dispatch;
+  if (returning.length) shape.returning = returning;
+  return shape;
 }
 
 const MAX_DISPATCH = 4;
+const MAX_RETURNING = 8;
+
+/** A method as a stub: its return type's shape, awaited when it is a promise. */
+function returningMethod(checker: TS.TypeChecker, name: string, methodType: TS.Type, depth: number, seen: Set<TS.Type>): ReturningMethod {
+  const signature = methodType.getCallSignatures()[0]!;
+  const returned = checker.getReturnTypeOfSignature(signature);
+  // `Promise<T>`, or `Promise<T> | T` (a method that may be async): the stub resolves to T.
+  const promise = (returned.isUnion() ? returned.types : [returned]).some((t) => t.getSymbol()?.name === 'Promise');
+  const awaited = promise ? checker.getAwaitedType(returned) : undefined;
+  const type = awaited ?? returned;
+  const returns: Shape = depth > MAX_DEPTH - 2 ? { kind: 'unknown' } : shapeOf(checker, type, depth + 1, seen);
+  return { method: name, returns, async: awaited !== undefined };
+}
 const MAX_HANDLERS = 6;
 
 /**

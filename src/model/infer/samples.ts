@@ -83,7 +83,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       if (depth > 8) return [{}];
       // An object of methods only (a promise-like, a port) cannot be made of data: leave it out first, so that
       // `x?.resolve()` skips it, then an empty one.
-      if (shape.dispatch?.length) return dispatchValues(shape, hints, max, depth);
+      if (shape.dispatch?.length || shape.returning?.length) return withStubs(shape, dispatchValues(shape, hints, max, depth), hints, depth);
       if (shape.fields.length === 0 && shape.methods) return [undefined, {}];
       const fields = shape.fields;
       const per = fields.map((f) => {
@@ -117,7 +117,9 @@ const VALUES_PER_HANDLER = 3;
  * handler of the same name (or position) as the first method's chosen one.
  */
 function dispatchValues(shape: Extract<Shape, { kind: 'object' }>, hints: SampleHints, max: number, depth: number): unknown[] {
-  const [first, ...others] = shape.dispatch!;
+  // Only stubs: the data fields vary as any object's do (and an object of stubs alone is that one object).
+  if (!shape.dispatch?.length) return valuesOf({ kind: 'object', fields: shape.fields }, hints, '', max, depth);
+  const [first, ...others] = shape.dispatch;
   const data = shape.fields.length ? (valuesOf({ kind: 'object', fields: shape.fields }, hints, '', max, depth)[0] as Record<string, unknown>) : {};
   const out: unknown[] = [];
   first.handlers.forEach((h, position) => {
@@ -133,6 +135,25 @@ function dispatchValues(shape: Extract<Shape, { kind: 'object' }>, hints: Sample
     }
   });
   return out;
+}
+
+/**
+ * Each sample with the object's other methods as stubs (`{ method, index: -1, returns, value }` calls), returning the
+ * first sample of their return type: what a machine reads from what they return (`ctx.toJSON().name`) is there.
+ */
+function withStubs(shape: Extract<Shape, { kind: 'object' }>, samples: unknown[], hints: SampleHints, depth: number): unknown[] {
+  if (!shape.returning?.length) return samples;
+  const stubs: DispatchCall[] = shape.returning.map((r) => ({
+    method: r.method,
+    index: -1,
+    returns: r.async ? 'promise' : 'value',
+    value: r.returns.kind === 'undefined' ? undefined : valuesOf(r.returns, hints, r.method, 1, depth + 1)[0],
+  }));
+  return samples.map((s) => {
+    const o = (s && typeof s === 'object' ? s : {}) as Record<string, unknown>;
+    const calls = Array.isArray(o[DISPATCH]) ? (o[DISPATCH] as DispatchCall[]) : [];
+    return { ...o, [DISPATCH]: [...calls, ...stubs.filter((st) => !calls.some((c) => c.method === st.method))] };
+  });
 }
 
 /** The marker key of a dispatching sample (see `hydrateDispatch`). */
@@ -169,7 +190,15 @@ export function hydrateDispatch(value: unknown, depth = 0): unknown {
   const described: DispatchCall[] = [];
   for (const c of calls as DispatchCall[]) {
     const arg = hydrateDispatch(c.value, depth + 1);
-    described.push({ method: c.method, index: c.index, ...(c.key !== undefined ? { key: c.key } : {}), value: arg });
+    described.push({ method: c.method, index: c.index, ...(c.key !== undefined ? { key: c.key } : {}), ...(c.returns ? { returns: c.returns } : {}), value: arg });
+    if (c.returns === 'value') {
+      out[c.method] = () => arg;
+      continue;
+    }
+    if (c.returns === 'promise') {
+      out[c.method] = async () => arg;
+      continue;
+    }
     out[c.method] = (...args: unknown[]) => {
       const given = args[c.index] as Record<string, unknown> | ((v: unknown) => unknown) | undefined;
       const handler = c.key ? (given as Record<string, unknown> | undefined)?.[c.key] : given;
@@ -180,11 +209,15 @@ export function hydrateDispatch(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** One method of a dispatching sample: `method` calls back the handler at argument `index` (its `key`) with `value`. */
+/**
+ * One method of a dispatching sample: `method` calls back the handler at argument `index` (its `key`) with `value`;
+ * or, a stub (`returns`, index -1), returns `value` (resolves to it: 'promise').
+ */
 export interface DispatchCall {
   method: string;
   index: number;
   key?: string;
+  returns?: 'value' | 'promise';
   value: unknown;
 }
 

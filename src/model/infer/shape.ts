@@ -10,7 +10,7 @@ export type Shape =
   | { kind: 'boolean' }
   | { kind: 'union'; options: Shape[] }
   /** `methods`: the type has methods (not sampled: samples are data), e.g. a promise-like `{ resolve(): void }`. */
-  | { kind: 'object'; fields: ShapeField[]; methods?: boolean; dispatch?: DispatchMethod[] }
+  | { kind: 'object'; fields: ShapeField[]; methods?: boolean; dispatch?: DispatchMethod[]; returning?: ReturningMethod[] }
   | { kind: 'array'; item: Shape }
   | { kind: 'tuple'; items: Shape[] }
   | { kind: 'record'; value: Shape }
@@ -27,6 +27,17 @@ export type Shape =
 export interface DispatchMethod {
   method: string;
   handlers: { index: number; key?: string; param: Shape }[];
+}
+
+/**
+ * Any other method, made as a stub that returns a sample of its return type (`toJSON(): { name: string }`,
+ * `finalize(): Issue[]`, `log(msg: string): void`), resolved when it returns a promise: a machine that calls a
+ * method of its input or context in an action (`context.ctx.toJSON()`) then runs instead of throwing.
+ */
+export interface ReturningMethod {
+  method: string;
+  returns: Shape;
+  async: boolean;
 }
 
 export interface ShapeField {
@@ -46,7 +57,8 @@ export function printShape(shape: Shape, depth = 0): string {
     case 'object': {
       const fields = shape.fields.map((f) => `${f.name}${f.optional ? '?' : ''}: ${printShape(f.shape, depth + 1)}`);
       const methods = (shape.dispatch ?? []).map((d) => `${d.method}(${d.handlers.map((h) => `${h.key ?? `#${h.index}`}: ${printShape(h.param, depth + 1)}`).join(' | ')})`);
-      return `{ ${[...fields, ...methods].join('; ')} }`;
+      const returning = (shape.returning ?? []).map((r) => `${r.method}(): ${r.async ? 'Promise<' : ''}${printShape(r.returns, depth + 1)}${r.async ? '>' : ''}`);
+      return `{ ${[...fields, ...methods, ...returning].join('; ')} }`;
     }
     case 'array':
       return `${printShape(shape.item, depth + 1)}[]`;
