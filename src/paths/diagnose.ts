@@ -20,6 +20,9 @@ export function diagnose(graph: LifecycleGraph, spaces: StateSpace[]): PathDiagn
       const value = err.event === START_EVENT ? undefined : (node?.value as StateValue | undefined);
       const candidates = value === undefined ? [] : candidateTransitions(graph, value, err.event);
       const d = describe(graph, err.event, candidates, err.errored === true);
+      // A ReferenceError is no missing sample: the code names something that does not exist where it runs.
+      const undefinedName = /^([\w$]+) is not defined$/.exec(err.message)?.[1];
+      if (undefinedName) d.needs = `no sample: ${d.culprit} reads '${undefinedName}', which is not defined where the machine runs (a browser or app global, or a typo for a parameter): define it before the machine runs, or fix the reference`;
       const state = value === undefined ? '(start)' : formatStateValue(value);
       const key = `${d.event}|${d.culprit}|${err.message}`;
       const known = byKey.get(key);

@@ -104,6 +104,12 @@ describe('inference on a typed machine without a catalogue', () => {
     expect(off.result.diagnostics[0]).toMatchObject({ state: 'loading', culprit: 'action assign', count: expect.any(Number) });
   });
 
+  it('an action that reads an undefined global needs no sample but a definition, and says so', async () => {
+    const { result } = await coverage(`${FIX}/undefined-global.js`, true);
+    const [u] = result.coverage.transitions.uncovered;
+    expect(u).toMatchObject({ reason: 'threw', needs: expect.stringMatching(/^no sample: action assign reads 'window', which is not defined where the machine runs/) });
+  });
+
   it('hand-written entries win, entry by entry', () => {
     const { catalogue, origins } = mergeCatalogues([
       { catalogue: { services: { a: { done: [1] } }, events: { GO: [{ x: 1 }] } }, origin: () => 'hand-written' },
