@@ -1,4 +1,5 @@
 import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, createActor, createMachine, type EventObject, getNextTransitions } from 'xstate';
+import { actorStandIn } from './actor-stand-in.ts';
 import { asideFromSeed } from './seeded-random.ts';
 import { asDelivered } from './delivered.ts';
 import { serviceIdFor } from './query.ts';
@@ -55,6 +56,8 @@ export interface StepResult {
   taken: string[];
   /** Set when the machine threw (a guard or assign that failed): the snapshot is in error. */
   error?: string;
+  /** For `initial`'s error: whether the context factory threw, or (it ran) an entry action of the initial states. */
+  errorAt?: 'context factory' | 'entry actions';
 }
 
 /**
@@ -127,7 +130,8 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       sink = [];
       const s = scope;
       const first = withChoices(guards, () => run(() => machine.getInitialSnapshot(s as never, input) as AnyMachineSnapshot));
-      if (!first.error || !ALREADY_EXISTS.test(first.error)) return first;
+      if (first.error && !ALREADY_EXISTS.test(first.error)) return { ...first, errorAt: contextFactoryThrows(input, s.self) ? 'context factory' : 'entry actions' };
+      if (!first.error) return first;
       // Creating the scope's actor already started the machine once in its system, spawning its children: one with
       // a systemId (`spawnChild(poller, { systemId: 'polling' })`) refuses a second start there. The initial state
       // is then computed in the system of a scope made from a machine that starts nothing.
@@ -160,6 +164,18 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       return [...reads].sort();
     },
   };
+
+  /** Whether the machine's context factory alone throws with `input` (a static context never does). */
+  function contextFactoryThrows(input: unknown, self: unknown): boolean {
+    const factory = (machine.config as { context?: unknown }).context;
+    if (typeof factory !== 'function') return false;
+    try {
+      atFixedTime(() => factory({ input, self, spawn: () => actorStandIn() }));
+      return false;
+    } catch {
+      return true;
+    }
+  }
 
   function stepOnce(snapshot: AnyMachineSnapshot, event: EventObject, guards: GuardChoices | undefined, at: number | undefined): StepResult {
       const s = freshScopePerStep || !scope ? (scope = makeScope(undefined)) : scope;

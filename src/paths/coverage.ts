@@ -43,7 +43,7 @@ export function accountCoverage(
       const d = threw.get(t.id);
       if (d) return { ...base, reason: 'threw', detail: `${d.culprit} threw in ${d.state} on ${d.event}: ${d.message}`, needs: d.needs };
       if (!activeStates.has(t.source)) {
-        if (activeStates.size === 0 && start) return { ...base, reason: 'threw', detail: `the machine never started: the context factory threw: ${start.message}`, needs: start.needs };
+        if (activeStates.size === 0 && start) return { ...base, reason: 'threw', detail: `the machine never started: ${start.culprit === 'context factory' ? "the context factory" : start.culprit} threw: ${start.message}`, needs: start.needs };
         if (truncated) return { ...base, reason: 'bound reached', detail: 'exploration was cut before reaching its source (raise --max-states or --max-time)' };
         return { ...base, reason: 'unreachable source', detail: entryDetail(graph, t.source, covered) };
       }

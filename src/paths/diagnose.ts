@@ -19,7 +19,7 @@ export function diagnose(graph: LifecycleGraph, spaces: StateSpace[]): PathDiagn
       const node = space.nodes[err.node];
       const value = err.event === START_EVENT ? undefined : (node?.value as StateValue | undefined);
       const candidates = value === undefined ? [] : candidateTransitions(graph, value, err.event);
-      const d = describe(graph, err.event, candidates, err.errored === true);
+      const d = describe(graph, err.event, candidates, err.errored === true, err.at);
       // A ReferenceError is no missing sample: the code names something that does not exist where it runs.
       const undefinedName = /^([\w$]+) is not defined$/.exec(err.message)?.[1];
       if (undefinedName) d.needs = `no sample: ${d.culprit} reads '${undefinedName}', which is not defined where the machine runs (a browser or app global, or a typo for a parameter): define it before the machine runs, or fix the reference`;
@@ -51,8 +51,9 @@ function matches(t: GraphTransition, event: string): boolean {
   return event.startsWith(t.event.slice(0, -1));
 }
 
-function describe(graph: LifecycleGraph, event: string, candidates: GraphTransition[], errored: boolean): { event: string; culprit: string; needs: string } {
+function describe(graph: LifecycleGraph, event: string, candidates: GraphTransition[], errored: boolean, at?: 'context factory' | 'entry actions'): { event: string; culprit: string; needs: string } {
   if (event === START_EVENT) {
+    if (at === 'entry actions') return { event: 'start', culprit: 'an entry action of the initial state', needs: "input: a value the initial state's entry actions can use, through the context it starts with (catalogue `input`, or export `input` beside the machine)" };
     return { event: 'start', culprit: 'context factory', needs: "input: a value the machine's context factory can read (catalogue `input`, or export `input` beside the machine)" };
   }
   const guards = [...new Set(candidates.flatMap((t) => (t.guard ? [t.guard.label] : [])))];

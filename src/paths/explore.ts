@@ -35,6 +35,8 @@ export interface ExploreError {
   message: string;
   /** Set when the step was taken but left the machine in error (an action threw while it ran). */
   errored?: boolean;
+  /** At the start: what threw, the context factory or an entry action of the initial states. */
+  at?: 'context factory' | 'entry actions';
 }
 
 /** A state of the explored state space. */
@@ -173,7 +175,7 @@ export function exploreStateSpace(machine: AnyStateMachine, graph: LifecycleGrap
       const { result: first, guards } = outcome;
       if (first.error) {
         // The context factory (or an entry action) threw with this input: the machine cannot start from it.
-        errors.push({ node: 0, event: START_EVENT, message: first.error, errored: true });
+        errors.push({ node: 0, event: START_EVENT, message: first.error, errored: true, ...(first.errorAt ? { at: first.errorAt } : {}) });
         continue;
       }
       if (guards) for (const g of Object.keys(guards)) chosenGuards.add(g);

@@ -110,6 +110,12 @@ describe('inference on a typed machine without a catalogue', () => {
     expect(u).toMatchObject({ reason: 'threw', needs: expect.stringMatching(/^no sample: action assign reads 'window', which is not defined where the machine runs/) });
   });
 
+  it('a machine that cannot start blames the entry action that threw, not a context factory that did not', async () => {
+    const { result } = await coverage(`${FIX}/entry-throws.mjs`, true);
+    expect(result.coverage.transitions.uncovered[0]!.detail).toMatch(/^the machine never started: an entry action of the initial state threw: Cannot read properties of null \(reading 'toJSON'\)/);
+    expect(result.diagnostics[0]).toMatchObject({ event: 'start', culprit: 'an entry action of the initial state' });
+  });
+
   it('hand-written entries win, entry by entry', () => {
     const { catalogue, origins } = mergeCatalogues([
       { catalogue: { services: { a: { done: [1] } }, events: { GO: [{ x: 1 }] } }, origin: () => 'hand-written' },
