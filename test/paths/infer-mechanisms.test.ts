@@ -91,6 +91,13 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(dispatchCallsOf(handWritten)).toEqual([{ method: 'toJSON', index: -1, returns: 'value', value: { pkgName: 'x' } }]);
   });
 
+  it('samples strings and arrays of the lengths guards compare with, through the assign that copies them from a payload', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'text-length.ts')}#machine`);
+    expect((samples.catalogue.events?.SET_TEXT as { value: string }[]).map((e) => e.value.length)).toEqual(expect.arrayContaining([20, 21]));
+    expect((samples.catalogue.events?.SET_ITEMS as { list: string[] }[]).some((e) => e.list.length === 3)).toBe(true);
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
   it('guesses no outputs for a service typed to finish with nothing (void, a callback), and samples a typed one', async () => {
     const { samples, result } = await explore(`${join(FIX, 'void-services.ts')}#machine`);
     for (const src of ['writeStatus', 'flush', 'heartbeat']) expect(samples.catalogue.services?.[src]?.done, src).toBeUndefined();

@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import { LENGTH_KEY } from './samples.ts';
 import ts from './ts.ts';
 
 type Literal = string | number | boolean | null;
@@ -24,10 +25,21 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
   const includes: { item: string; list: string }[] = [];
   // Named functions' parameters, and the fields calls pass them (`isLobby(context.roomName)`: isLobby, 0, roomName).
   const params = new Map<string, string[]>();
+  const copies: { target: string; source: string }[] = [];
   const calls: { callee: string; index: number; field: string }[] = [];
   const visit = (node: TS.Node) => {
     const fn = namedFunction(node);
     if (fn) params.set(fn.name, fn.params);
+    // `assign({ freeText: ({ event }) => event.value })`: what freeText is compared with, value may need to be.
+    if (ts.isPropertyAssignment(node) && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
+      const init = skipParens(node.initializer);
+      if ((ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && !ts.isBlock(init.body)) {
+        for (const value of returnedValues(init.body)) {
+          const source = fieldOf(value);
+          if (source && source !== node.name.text && copies.length < MAX_CALLS) copies.push({ target: node.name.text, source });
+        }
+      }
+    }
     if (ts.isCallExpression(node)) {
       const callee = ts.isIdentifier(node.expression) ? node.expression.text : ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : undefined;
       if (callee)
@@ -45,6 +57,9 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
       const r = literalOf(node.right);
       if (l !== undefined && r === undefined) add(fieldOf(node.right), l);
       if (r !== undefined && l === undefined) add(fieldOf(node.left), r);
+      // `context.freeText.trim().length >= 20`, `items.length > 1`: a length the field's value must reach.
+      if (typeof l === 'number' && r === undefined) add(lengthOf(node.right), l);
+      if (typeof r === 'number' && l === undefined) add(lengthOf(node.left), r);
     } else if (ts.isSwitchStatement(node)) {
       const field = fieldOf(node.expression);
       for (const clause of node.caseBlock.clauses) if (ts.isCaseClause(clause)) add(field, literalOf(clause.expression));
@@ -70,6 +85,9 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
   // A helper compares its parameter (`const isLobby = (room: string) => room === 'lobby'`) and a guard passes it a
   // field (`isLobby(context.roomName)`): the field may be what the parameter is compared with. Helpers that call
   // helpers pass it on, a few calls deep.
+  for (const { target, source } of copies) {
+    for (const key of ['', LENGTH_KEY]) for (const lit of byField.get(`${target}${key}`) ?? []) add(`${source}${key}`, lit);
+  }
   for (let round = 0; round < HELPER_DEPTH; round++) {
     let grew = false;
     for (const call of calls) {
@@ -105,6 +123,13 @@ function namedFunction(node: TS.Node): { name: string; params: string[] } | unde
   }
   if (!name || !fn) return undefined;
   return { name, params: fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : '')) };
+}
+
+/** The values an arrow's expression body yields: itself, or each branch of a conditional (`a ? event.value : ''`). */
+function returnedValues(body: TS.Expression, depth = 0): TS.Expression[] {
+  const b = skipParens(body);
+  if (ts.isConditionalExpression(b) && depth < 3) return [...returnedValues(b.whenTrue, depth + 1), ...returnedValues(b.whenFalse, depth + 1)];
+  return [b];
 }
 
 function skipParens(node: TS.Expression): TS.Expression {
@@ -178,6 +203,15 @@ function syntaxLiteral(node: TS.Node): Literal | undefined {
   if (node.kind === ts.SyntaxKind.FalseKeyword) return false;
   if (node.kind === ts.SyntaxKind.NullKeyword) return null;
   return undefined;
+}
+
+/** `x.items.length` → `items#length` (through `.trim()` and the like); undefined for anything but a length. */
+function lengthOf(node: TS.Node): string | undefined {
+  let n = node;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  if (!ts.isPropertyAccessExpression(n) || n.name.text !== 'length') return undefined;
+  const field = fieldOf(n.expression);
+  return field && `${field}${LENGTH_KEY}`;
 }
 
 /** The field an expression reads: `context.a.b` → b, `x['k']` → k, `n` → n, `s.trim()` → s's field. */

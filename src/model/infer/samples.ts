@@ -69,7 +69,9 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       // One item, none, one of each kind of item together, and one array per other kind (a list of a union).
       const item = valuesOf(shape.item, hints, singular(field), max, depth + 1, widen);
       const each = item.slice(0, 4);
-      return [[item[0]], [], ...(each.length > 1 ? [each] : []), ...item.slice(1, 4).map((i) => [i])];
+      // Lengths a guard compares the array's with (`items.length > 2`): one longer than each, of the first item.
+      const long = lengthsOf(hints, field).map((n) => Array.from({ length: Math.min(n + 1, MAX_LENGTH_SAMPLE) }, (_, i) => item[i % Math.max(1, item.length)]));
+      return [[item[0]], [], ...(each.length > 1 ? [each] : []), ...item.slice(1, 4).map((i) => [i]), ...long];
     }
     case 'tuple': {
       const items = shape.items.map((s) => valuesOf(s, hints, field, max, depth + 1, widen));
@@ -299,15 +301,28 @@ function numbers(hints: SampleHints, field: string): number[] {
   return [...new Set(out)].slice(0, 12);
 }
 
+/** The suffix of a field's key in `SampleHints.byField` under which the lengths its value is compared with are kept. */
+export const LENGTH_KEY = '#length';
+const MAX_LENGTH_SAMPLE = 8;
+const MAX_STRING_LENGTH = 256;
+
+/** The lengths the source compares a field's length with (`text.trim().length >= 20` → [20]). */
+function lengthsOf(hints: SampleHints, field: string): number[] {
+  return (hints.byField.get(`${field}${LENGTH_KEY}`) ?? []).filter((n): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0).slice(0, 3);
+}
+
 function strings(hints: SampleHints, field: string): string[] {
   const compared = (hints.byField.get(field) ?? []).filter((v): v is string => typeof v === 'string');
+  // A length a guard asks for (`>= 20`, `> 3`, `=== 6`): a value of that length and one longer, last.
+  const lengths = lengthsOf(hints, field).flatMap((n) => [n, n + 1]).filter((n) => n <= MAX_STRING_LENGTH);
+  const sized = lengths.map((n) => 'sample '.repeat(Math.ceil(n / 7)).slice(0, n));
   // A compared literal is what a guard looks for: one goes first unless the name says what a value looks like,
   // then a value that is none of them (the guard's other branch, within a small budget), then the other literals.
   const out =
     compared.length && !/version|url|uri|href|path|dir|file/i.test(field)
       ? [compared[0]!, ...plausible(field).filter((p) => !compared.includes(p)), ...compared.slice(1), '']
       : [...plausible(field), ...compared, ''];
-  return [...new Set(out)].slice(0, 8);
+  return [...new Set([...out.slice(0, 8 - Math.min(sized.length, 4)), ...sized.slice(0, 4)])].slice(0, 8);
 }
 
 /** Numbers a field of this name plausibly holds, the most plausible first (a limit of 1 allows no retry). */
