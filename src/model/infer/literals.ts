@@ -82,12 +82,13 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
   };
   for (const source of sources) visit(source);
   for (const { item, list } of includes) for (const lit of arraysByField.get(list) ?? []) add(item, lit);
-  // A helper compares its parameter (`const isLobby = (room: string) => room === 'lobby'`) and a guard passes it a
-  // field (`isLobby(context.roomName)`): the field may be what the parameter is compared with. Helpers that call
-  // helpers pass it on, a few calls deep.
+  // A field an assign copies into a compared one may need the same literals and lengths.
   for (const { target, source } of copies) {
     for (const key of ['', LENGTH_KEY]) for (const lit of byField.get(`${target}${key}`) ?? []) add(`${source}${key}`, lit);
   }
+  // A helper compares its parameter (`const isLobby = (room: string) => room === 'lobby'`) and a guard passes it a
+  // field (`isLobby(context.roomName)`): the field may be what the parameter is compared with. Helpers that call
+  // helpers pass it on, a few calls deep.
   for (let round = 0; round < HELPER_DEPTH; round++) {
     let grew = false;
     for (const call of calls) {
@@ -207,8 +208,7 @@ function syntaxLiteral(node: TS.Node): Literal | undefined {
 
 /** `x.items.length` → `items#length` (through `.trim()` and the like); undefined for anything but a length. */
 function lengthOf(node: TS.Node): string | undefined {
-  let n = node;
-  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  const n = unwrap(node);
   if (!ts.isPropertyAccessExpression(n) || n.name.text !== 'length') return undefined;
   const field = fieldOf(n.expression);
   return field && `${field}${LENGTH_KEY}`;
@@ -216,12 +216,18 @@ function lengthOf(node: TS.Node): string | undefined {
 
 /** The field an expression reads: `context.a.b` → b, `x['k']` → k, `n` → n, `s.trim()` → s's field. */
 function fieldOf(node: TS.Node): string | undefined {
-  let n = node;
-  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  const n = unwrap(node);
   if (ts.isPropertyAccessExpression(n)) return n.name.text === 'length' ? fieldOf(n.expression) : n.name.text;
   if (ts.isElementAccessExpression(n) && ts.isStringLiteral(n.argumentExpression)) return n.argumentExpression.text;
   if (ts.isIdentifier(n)) return n.text;
   if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || n.operatorToken.kind === ts.SyntaxKind.BarBarToken)) return fieldOf(n.left);
   if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) return fieldOf(n.expression.expression);
   return undefined;
+}
+
+/** `(x)`, `x as T`, `x!` → x. */
+function unwrap(node: TS.Node): TS.Node {
+  let n = node;
+  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n)) n = n.expression;
+  return n;
 }

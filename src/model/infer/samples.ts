@@ -83,10 +83,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     }
     case 'object': {
       if (depth > 8) return [{}];
-      // An object of methods only (a promise-like, a port) cannot be made of data: leave it out first, so that
-      // `x?.resolve()` skips it, then an empty one.
       if (shape.dispatch?.length || shape.returning?.length) return withStubs(shape, dispatchValues(shape, hints, max, depth), hints, depth);
-      if (shape.fields.length === 0 && shape.methods) return [undefined, {}];
       const fields = shape.fields;
       const per = fields.map((f) => {
         // An optional field of a type we cannot read (or of methods only) is best left out at first.
