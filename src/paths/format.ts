@@ -42,7 +42,8 @@ export function formatPaths(result: PathsResult, graph: LifecycleGraph): string 
   lines.push(`paths: ${result.stats.paths}, steps: ${result.stats.steps}, explored states: ${result.stats.exploredStates}${cut}`);
   if (result.search) {
     const s = result.search;
-    lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${s.cut ? `, cut by the ${s.cut === 'time' ? 'time bound: raise --max-time' : 'state bound'}` : ''})`);
+    const widened = s.widened?.length ? `, also by ${s.widened.join(', ')}, which guards read only in states it reached` : '';
+    lines.push(`guard search: ${s.found} of ${s.targets} untaken transitions found by telling states apart by context (${s.exploredStates} states${widened}${s.cut ? `, cut by the ${s.cut === 'time' ? 'time bound: raise --max-time' : 'state bound'}` : ''})`);
   }
   for (const u of transitions.uncovered) lines.push(`uncovered: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);
   for (const u of guards.uncovered) lines.push(`guard never seen false: ${transitionTextById(graph, u.id)} (${u.reason}${u.detail ? `: ${u.detail}` : ''})`);

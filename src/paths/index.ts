@@ -183,7 +183,14 @@ function searchGuards(
   if (missing.size === 0 || guardReads.length === 0) return undefined;
   // Out of time before it began: said, so that what it would have looked for is not blamed on the samples.
   if (realNow() >= deadline) return { spaces: [], paths: [], report: { targets: missing.size, found: 0, exploredStates: 0, cut: 'time' } };
-  const identity = { context: [...new Set([...(catalogue?.identity ?? []), ...guardReads])] };
+  const firstKeys = [...new Set([...(catalogue?.identity ?? []), ...guardReads])];
+  // The searches from reached states tell states apart by more keys as they go: a guard that stops at its first
+  // read (`alive.length === 0 || alive.every((id) => votes[id])`) showed only that read where the first exploration
+  // called it, and a key it reads only in contexts a search reaches (votes recorded by self-loops in the guarded
+  // state) would merge every state that differs by it, so the guard would never be tried after the steps that
+  // change it. Only read keys are added, each once.
+  const keys = new Set(firstKeys);
+  const widened: string[] = [];
   const { good, expand } = hopeful(graph, first, missing);
   const via = shortestPathTree(first);
   const remaining = new Set(missing);
@@ -209,20 +216,31 @@ function searchGuards(
     }
     const from = first.replayTo(prefix);
     if (!from) continue;
-    const local = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, ...(taking ? { until: remaining } : {}), start: from, expand });
-    budget -= local.nodes.length;
-    const build = (held: HeldPath) => {
-      const path = toPath(first, first.replay(prefix));
-      for (const { edge: e, value } of held.slice(1)) path.steps.push(toStep(local, e, value));
-      return path;
-    };
-    spaces.push({ space: local, build });
-    settle(local, build);
+    // From the same start again, telling states apart by the keys guards read there that no earlier search did
+    // (each key once: at most as many searches again as the context has keys).
+    for (let again = true; again; ) {
+      const local = exploreStateSpace(machine, graph, { catalogue, identity: { context: [...keys] }, maxStates: Math.min(SEARCH_STATES_PER_START, budget), deadline, ...(taking ? { until: remaining } : {}), start: from, expand });
+      budget -= local.nodes.length;
+      const build = (held: HeldPath) => {
+        const path = toPath(first, first.replay(prefix));
+        for (const { edge: e, value } of held.slice(1)) path.steps.push(toStep(local, e, value));
+        return path;
+      };
+      spaces.push({ space: local, build });
+      settle(local, build);
+      const learnt = local.guardReads.filter((k) => !keys.has(k));
+      for (const k of learnt) (keys.add(k), widened.push(k));
+      again = learnt.length > 0 && remaining.size > 0 && budget > 0 && realNow() < deadline;
+    }
   }
   // What the searches from reached states did not find may need a combination of earlier samples (an input with
-  // an output): one search from the start, with what is left of the budget.
-  if (remaining.size > 0 && budget > 0 && realNow() < deadline) {
-    const whole = exploreStateSpace(machine, graph, { catalogue, identity, maxStates: budget, deadline, ...(taking ? { until: remaining } : {}), expand });
+  // an output): one search from the start, with what is left of the budget. It tells states apart by the keys the
+  // first exploration saw read: over the whole machine, a key read only somewhere (a record of runs) would split
+  // every state and spend the budget far from what is missing. With the learnt keys only after that, on what is left.
+  for (const context of widened.length ? [firstKeys, [...keys]] : [firstKeys]) {
+    if (remaining.size === 0 || budget <= 0 || realNow() >= deadline) break;
+    const whole = exploreStateSpace(machine, graph, { catalogue, identity: { context }, maxStates: budget, deadline, ...(taking ? { until: remaining } : {}), expand });
+    budget -= whole.nodes.length;
     const build = (held: HeldPath) => toPath(whole, held);
     spaces.push({ space: whole, build });
     if (whole.cut) cut = whole.cut;
@@ -232,7 +250,7 @@ function searchGuards(
   return {
     spaces,
     paths,
-    report: { targets: missing.size, found: missing.size - remaining.size, exploredStates: explored, ...(cut ? { cut } : {}) },
+    report: { targets: missing.size, found: missing.size - remaining.size, exploredStates: explored, ...(widened.length ? { widened } : {}), ...(cut ? { cut } : {}) },
   };
 }
 

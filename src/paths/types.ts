@@ -116,6 +116,11 @@ export interface GuardSearchReport {
   found: number;
   /** States explored, told apart by their whole context. */
   exploredStates: number;
+  /**
+   * Context keys guards read only in states the search reached (not where the first exploration called them): the
+   * search went on telling states apart by them too, from the start where they showed up.
+   */
+  widened?: string[];
   /** Set when a bound stopped it. */
   cut?: 'states' | 'time';
 }

@@ -226,6 +226,18 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(result.coverage.transitions.uncovered).toEqual([]);
   });
 
+  it('tells states apart by a context key a guard reads only where the guard search got to, so self-loops that record it lead to the guarded step', async () => {
+    const { result } = await explore(`${join(FIX, 'ballot-quorum.ts')}#machine`);
+    // The first sample invites one member: the first exploration never opens the vote, and the ballot guard, called
+    // on the empty start context, stops before it reads the ballots.
+    expect(result.coverage.transitions.uncovered).toEqual([]);
+    expect(result.search?.widened).toEqual(['ballots']);
+    const close = result.paths.find((p) => p.steps.some((s) => s.transitions.includes('meeting.voting:CLOSE:0')));
+    assert(close);
+    const types = close.steps.map((s) => s.event.type);
+    expect(types.slice(types.indexOf('OPEN'), types.indexOf('CLOSE') + 1)).toEqual(['OPEN', 'VOTE', 'VOTE', 'CLOSE']);
+  });
+
   it('learns the input a context factory reads when no sample starts the machine', () => {
     const machine = createMachine({
       id: 'job',
