@@ -4,6 +4,7 @@
  *
  *   npm run corpus:coverage            # every machine
  *   npm run corpus:coverage -- auth    # the machines whose file name contains "auth"
+ *   npm run corpus:coverage -- --dir path/to/machines [filter]   # another folder of machines (a held-out set)
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,10 @@ import { loadMachine } from '../../src/model/load.ts';
 import { resolveSamples } from '../../src/model/samples.ts';
 import { generatePaths } from '../../src/paths/index.ts';
 
-const dir = fileURLToPath(new URL('./machines/', import.meta.url));
-const filter = process.argv[2];
+const args = process.argv.slice(2);
+const dirAt = args.indexOf('--dir');
+const dir = dirAt >= 0 ? args.splice(dirAt, 2)[1] : fileURLToPath(new URL('./machines/', import.meta.url));
+const filter = args[0];
 const files = readdirSync(dir).filter((f) => /\.(ts|js|mts)$/.test(f) && (!filter || f.includes(filter))).sort();
 
 const rows: string[][] = [];

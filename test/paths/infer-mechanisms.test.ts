@@ -8,6 +8,7 @@ import { resolveSamples } from '../../src/model/samples.ts';
 import { generatePaths } from '../../src/paths/index.ts';
 import { assign, createMachine, fromPromise, sendParent } from 'xstate';
 import { probePayload } from '../../src/paths/probe.ts';
+import { matchingString } from '../../src/model/infer/regex-sample.ts';
 import { createStepper } from '../../src/model/stepper.ts';
 
 const FIX = new URL('../fixtures/infer/', import.meta.url).pathname;
@@ -96,6 +97,28 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect((samples.catalogue.events?.SET_TEXT as { value: string }[]).map((e) => e.value.length)).toEqual(expect.arrayContaining([20, 21]));
     expect((samples.catalogue.events?.SET_ITEMS as { list: string[] }[]).some((e) => e.list.length === 3)).toBe(true);
     expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
+  it('samples a string each regular expression a guard tests matches, and a list longer than `index < list.length - 1` asks', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'patterns-and-steps.ts')}#machine`);
+    const codes = (samples.catalogue.events?.ENTER as { code: string }[]).map((e) => e.code);
+    expect(codes.some((c) => /^ORD-\d{4}$/i.test(c))).toBe(true);
+    expect(codes).toContain('');
+    expect((samples.catalogue.events?.PHONE as { phone: string }[]).map((e) => e.phone)).toContain('+1 555 0100');
+    expect((samples.catalogue.events?.LOAD as { steps: string[] }[]).some((e) => e.steps.length === 3)).toBe(true);
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
+  it('a string for a pattern: a readable one that matches, else one generated with a fixed seed, else none', () => {
+    expect(matchingString('^\\d+$')).toBe('123456');
+    expect(matchingString('\\S+@\\S+\\.\\S+')).toBe('user@example.com');
+    const code = matchingString('^ORD-\\d{4}$', 'i');
+    expect(code).toMatch(/^ORD-\d{4}$/i);
+    expect(matchingString('^ORD-\\d{4}$', 'i')).toBe(code);
+    expect(matchingString('^[q-z]{3}\\d$', 'g')).toMatch(/^[q-z]{3}\d$/);
+    expect(matchingString('(unclosed')).toBeUndefined();
+    expect(matchingString('x'.repeat(500))).toBeUndefined();
+    expect(matchingString('^(?!)$')).toBeUndefined();
   });
 
   it('guesses no outputs for a service typed to finish with nothing (void, a callback), and samples a typed one', async () => {

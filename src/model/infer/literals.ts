@@ -1,4 +1,5 @@
 import type * as TS from 'typescript';
+import { matchingString } from './regex-sample.ts';
 import { LENGTH_KEY } from './samples.ts';
 import ts from './ts.ts';
 
@@ -60,6 +61,11 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
       // `context.freeText.trim().length >= 20`, `items.length > 1`: a length the field's value must reach.
       if (typeof l === 'number' && r === undefined) add(lengthOf(node.right), l);
       if (typeof r === 'number' && l === undefined) add(lengthOf(node.left), r);
+      // `index < steps.length - 1`: both of the guard's outcomes need a list longer than the offsets, one more.
+      if (l === undefined && r === undefined) {
+        const offset = offsetOf(node.left) + offsetOf(node.right);
+        for (const side of [node.left, node.right]) add(lengthOf(lengthSide(side)), offset + 1);
+      }
     } else if (ts.isSwitchStatement(node)) {
       const field = fieldOf(node.expression);
       for (const clause of node.caseBlock.clauses) if (ts.isCaseClause(clause)) add(field, literalOf(clause.expression));
@@ -73,6 +79,13 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
         const item = fieldOf(node.arguments[0]);
         const list = fieldOf(receiver);
         if (item && list) includes.push({ item, list });
+      } else if ((method === 'test' || method === 'exec') && regexOf(receiver, checker)) {
+        // `ORDER_CODE.test(event.code)`: a string the pattern matches (the guard's other outcome gets '').
+        const re = regexOf(receiver, checker)!;
+        add(fieldOf(node.arguments[0]), matchingString(re.source, re.flags));
+      } else if ((method === 'match' || method === 'search') && regexOf(node.arguments[0], checker)) {
+        const re = regexOf(node.arguments[0], checker)!;
+        add(fieldOf(receiver), matchingString(re.source, re.flags));
       } else if (method === 'startsWith' || method === 'endsWith' || method === 'includes') {
         const lit = literalOf(node.arguments[0]);
         if (typeof lit === 'string') add(fieldOf(receiver), method === 'endsWith' ? `sample${lit}` : `${lit}${method === 'includes' ? '' : 'sample'}`);
@@ -204,6 +217,43 @@ function syntaxLiteral(node: TS.Node): Literal | undefined {
   if (node.kind === ts.SyntaxKind.FalseKeyword) return false;
   if (node.kind === ts.SyntaxKind.NullKeyword) return null;
   return undefined;
+}
+
+/**
+ * A regular expression an expression stands for: a literal (`/^\\d+$/`), `new RegExp('…', 'i')` of literals, or a
+ * `const` declared as one of those (asked of the checker, from the declaration).
+ */
+function regexOf(node: TS.Node, checker: TS.TypeChecker | undefined, depth = 0): { source: string; flags: string } | undefined {
+  const n = unwrap(node);
+  if (ts.isRegularExpressionLiteral(n)) {
+    const end = n.text.lastIndexOf('/');
+    return { source: n.text.slice(1, end), flags: n.text.slice(end + 1) };
+  }
+  if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'RegExp' && n.arguments?.length) {
+    const [source, flags] = n.arguments.map(syntaxLiteral);
+    return typeof source === 'string' ? { source, flags: typeof flags === 'string' ? flags : '' } : undefined;
+  }
+  if (!ts.isIdentifier(n) || !checker || depth > 2) return undefined;
+  let symbol = checker.getSymbolAtLocation(n);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const decl = symbol?.valueDeclaration;
+  if (!decl || !ts.isVariableDeclaration(decl) || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) || !decl.initializer) return undefined;
+  return regexOf(decl.initializer, checker, depth + 1);
+}
+
+/** The numbers added or taken away at the top of an expression: `steps.length - 1` → 1, `i + 2` → 2, `i` → 0. */
+function offsetOf(node: TS.Node): number {
+  const n = unwrap(node);
+  if (!ts.isBinaryExpression(n) || (n.operatorToken.kind !== ts.SyntaxKind.PlusToken && n.operatorToken.kind !== ts.SyntaxKind.MinusToken)) return 0;
+  const k = syntaxLiteral(n.right) ?? syntaxLiteral(n.left);
+  return typeof k === 'number' && Number.isInteger(k) && k > 0 && k < 8 ? k : 0;
+}
+
+/** `steps.length - 1` → `steps.length`: the length an offset is taken from. */
+function lengthSide(node: TS.Node): TS.Node {
+  const n = unwrap(node);
+  if (ts.isBinaryExpression(n) && (n.operatorToken.kind === ts.SyntaxKind.PlusToken || n.operatorToken.kind === ts.SyntaxKind.MinusToken)) return syntaxLiteral(n.right) !== undefined ? n.left : n.right;
+  return n;
 }
 
 /** `x.items.length` → `items#length` (through `.trim()` and the like); undefined for anything but a length. */

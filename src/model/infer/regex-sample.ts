@@ -1,0 +1,69 @@
+import randexp from 'randexp';
+
+// randexp's module.exports is the class itself; its types describe an ES module whose default is the class.
+const RandExp = randexp as unknown as typeof randexp.default;
+
+/** Strings tried first, in this order: a guard's pattern is more often one of these kinds than not. */
+const READABLE = [
+  'sample',
+  'Sample',
+  'user@example.com',
+  'https://example.com/',
+  'http://127.0.0.1:8080/',
+  '1.0.0',
+  '2026-01-01',
+  '2026-01-01T00:00:00.000Z',
+  '12:00',
+  '123456',
+  '1234',
+  '42',
+  '1',
+  'a',
+  'A',
+  'id-1',
+  'abc-123',
+  '#ff0000',
+  '+1 555 0100',
+  'Sample Name',
+];
+
+/** Longer patterns are not worth the time (nor a hostile one the risk). */
+const MAX_SOURCE = 400;
+
+/**
+ * A string the pattern matches: the first readable one that does (`/^\d+$/` → '123456'), else one generated from
+ * the pattern by randexp with a fixed seed (the same pattern always gives the same string) and repetitions bounded
+ * to four past their minimum. Undefined when the pattern is invalid, too long, or nothing found matches (randexp
+ * does not know lookarounds or back-references). Pure.
+ *
+ * @example
+ * matchingString('^ORD-\\d{4}$', 'i'); // a string like 'ORD-3051'
+ */
+export function matchingString(source: string, flags = ''): string | undefined {
+  if (source.length > MAX_SOURCE) return undefined;
+  let re: RegExp;
+  try {
+    re = new RegExp(source, flags.replace(/[gy]/g, ''));
+  } catch {
+    return undefined;
+  }
+  const found = READABLE.find((s) => re.test(s));
+  if (found !== undefined) return found;
+  try {
+    const gen = new RandExp(re);
+    gen.max = 4;
+    let seed = 0x9e3779b9;
+    // mulberry32: deterministic, so the same machine always gets the same samples (and the cache stays valid).
+    gen.randInt = (a: number, b: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      return a + Math.floor(r * (1 + b - a));
+    };
+    const s = gen.gen();
+    return s.length <= 256 && re.test(s) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
