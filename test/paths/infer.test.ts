@@ -51,6 +51,19 @@ describe('sample values from a shape', () => {
     expect(items).toEqual(expect.arrayContaining([[{ kind: 'a' }], [], [{ kind: 'a' }, { kind: 'b' }], [{ kind: 'b' }]]));
   });
 
+  it('a list as long as a guard asks holds distinct items: naming fields (ids, names, emails) renamed, literals kept', () => {
+    const player = obj({ id: { kind: 'string' }, email: { kind: 'string' }, seat: { kind: 'number' }, role: union(lit('spy'), lit('civilian')) });
+    const hints = { byField: new Map<string, (string | number | boolean | null)[]>([['players#length', [4]]]) };
+    const lists = sampleValues({ kind: 'array', item: player }, hints, { max: 16 }, 'players') as { id: string; email: string; role: string }[][];
+    const five = lists.find((l) => l.length === 5)!;
+    expect(five).toBeDefined();
+    expect(new Set(five.map((p) => p.id)).size).toBe(5);
+    expect(new Set(five.map((p) => p.email)).size).toBe(5);
+    expect(five.filter((p) => p.email.includes('@')).length).toBeGreaterThan(1);
+    expect(five.every((p) => !p.email.includes('@') || p.email.endsWith('@example.com'))).toBe(true);
+    expect(five.every((p) => p.role === 'spy' || p.role === 'civilian')).toBe(true);
+  });
+
   it('stays within the bound, and every field of a wide object varies before any varies twice', () => {
     const wide = obj(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, union(lit('x'), lit('y'), lit('z'))])));
     const values = sampleValues(wide, undefined, { max: 12 }) as Record<string, string>[];

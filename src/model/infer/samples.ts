@@ -70,7 +70,11 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       const item = valuesOf(shape.item, hints, singular(field), max, depth + 1, widen);
       const each = item.slice(0, 4);
       // Lengths a guard compares the array's with (`items.length > 2`): one longer than each, of the first item.
-      const long = lengthsOf(hints, field).map((n) => Array.from({ length: Math.min(n + 1, MAX_LENGTH_SAMPLE) }, (_, i) => item[i % Math.max(1, item.length)]));
+      // Items after the first are renamed where a field names something (ids, names): a list of players is seldom
+      // meant to hold the same one twice.
+      const long = lengthsOf(hints, field).map((n) =>
+        Array.from({ length: Math.min(n + 1, MAX_LENGTH_SAMPLE) }, (_, i) => (i === 0 ? item[0] : renamed(shape.item, item[i % Math.max(1, item.length)], i + 1, singular(field)))),
+      );
       return [[item[0]], [], ...(each.length > 1 ? [each] : []), ...item.slice(1, 4).map((i) => [i]), ...long];
     }
     case 'tuple': {
@@ -104,6 +108,34 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     default:
       return [{}];
   }
+}
+
+/** A field whose value names one thing among many: two items of a list should not share it. */
+const NAMING = /(^|[^a-z])(id|ids|key|uuid|name|username|nick(name)?|email|title|label|slug|handle)$|Id$|Name$|Key$/i;
+
+/**
+ * `value` (a sample of `shape`) made the `n`th of its kind: strings and numbers of naming fields get `n` added
+ * (`{ id: 'id-1', role: 'spy' }` → `{ id: 'id-1-3', role: 'spy' }`, `user@example.com` → `user-3@example.com`),
+ * recursively; anything else is kept, literals included.
+ */
+function renamed(shape: Shape, value: unknown, n: number, field: string, depth = 0): unknown {
+  if (depth > 4) return value;
+  if (shape.kind === 'string' && typeof value === 'string' && NAMING.test(field)) {
+    if (value === '') return `${field}-${n}`;
+    const at = value.indexOf('@');
+    return at > 0 ? `${value.slice(0, at)}-${n}${value.slice(at)}` : `${value}-${n}`;
+  }
+  if (shape.kind === 'number' && typeof value === 'number' && NAMING.test(field)) return value + n;
+  if (shape.kind === 'object' && value && typeof value === 'object' && !Array.isArray(value)) {
+    const o = { ...(value as Record<string, unknown>) };
+    for (const f of shape.fields) if (f.name in o) o[f.name] = renamed(f.shape, o[f.name], n, f.name, depth + 1);
+    return o;
+  }
+  if (shape.kind === 'union') {
+    const option = shape.options.find((opt) => opt.kind === 'object' || opt.kind === typeof value);
+    return option ? renamed(option, value, n, field, depth + 1) : value;
+  }
+  return value;
 }
 
 /** Values of each handler tried per dispatching object (a `Right` with two different payloads, say). */
