@@ -1,5 +1,5 @@
 import type { EventCatalogue } from '../../machines/catalogue.ts';
-import { isActorStandIn, STAND_IN_CALL } from './actor-stand-in.ts';
+import { isActorStandIn, STAND_IN_CALL, standInCall } from './actor-stand-in.ts';
 import { dispatchMethodSource } from './dispatch-probe.ts';
 import { dispatchCallsOf } from './infer/samples.ts';
 
@@ -60,7 +60,7 @@ export function catalogueSource(catalogue: EventCatalogue, origins: Record<strin
   lines.push('} satisfies EventCatalogue;', '');
   const text = lines.join('\n');
   // Actor ref samples are written as calls to the stand-in maker, which the package exports beside the type.
-  if (!text.includes(`${STAND_IN_CALL}()`)) return text;
+  if (!text.includes(`${STAND_IN_CALL}(`)) return text;
   return text.replace('import type { EventCatalogue } from', `import { ${STAND_IN_CALL}, type EventCatalogue } from`);
 }
 
@@ -120,7 +120,7 @@ function literal(value: unknown, indent: string): string {
 
 function inline(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (isActorStandIn(value)) return `${STAND_IN_CALL}()`;
+  if (isActorStandIn(value)) return standInCall(value as object, inline);
   if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
   if (value && typeof value === 'object') {
     const entries = dispatchEntries(value, inline) ?? Object.entries(value).map(([k, v]) => `${key(k)}: ${inline(v)}`);

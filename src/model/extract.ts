@@ -245,6 +245,9 @@ function formatParams(params: unknown): string {
   return typeof params === 'string' ? params : JSON.stringify(params);
 }
 
+/** Names JavaScript gives a function written in place: none, or the key of the machine config it was written under. */
+const UNNAMED_FUNCTION = /^(anonymous|actions|entry|exit)$/;
+
 /** Action names, leaving out the raise/cancel pairs XState adds for `after` timers. */
 function actionNames(actions: readonly unknown[]): string[] {
   const out: string[] = [];
@@ -255,7 +258,8 @@ function actionNames(actions: readonly unknown[]): string[] {
       if (fn.type === 'xstate.raise' && typeof fn.id === 'string' && fn.id.startsWith('xstate.after.')) continue;
       if (fn.type === 'xstate.cancel' && typeof fn.sendId === 'string' && fn.sendId.startsWith('xstate.after.')) continue;
       if (typeof fn.type === 'string' && fn.type.startsWith('xstate.')) out.push(fn.type.slice('xstate.'.length));
-      else out.push(fn.name && fn.name !== 'anonymous' ? fn.name : 'inline');
+      // An arrow written in place (`actions: ({ context }) => …`) takes its name from the key it is written under.
+      else out.push(fn.name && !UNNAMED_FUNCTION.test(fn.name) ? fn.name : 'inline');
     } else if (a && typeof a === 'object' && typeof (a as { type?: unknown }).type === 'string') {
       out.push((a as { type: string }).type);
     } else out.push('inline');

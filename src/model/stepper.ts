@@ -98,7 +98,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
   let scope: ReturnType<typeof makeScope> | undefined;
   // XState's system refuses a second actor with the same systemId, and every explored step re-creates invoked
   // actors: machines that give invokes a systemId get a fresh scope per step (slower, but correct).
-  const freshScopePerStep = hasSystemIds(machine.root as AnyStateNode);
+  // A spawn with a systemId inside an action (`spawn(logic, { systemId })` in an assign) is found only when a step
+  // meets the refusal; from then on every step gets a fresh scope too.
+  let freshScopePerStep = hasSystemIds(machine.root as AnyStateNode);
   const invokeIds = new Set<string>();
   const collectInvokes = (node: AnyStateNode) => {
     for (const inv of node.invoke) invokeIds.add(inv.id);
@@ -182,7 +184,14 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       // A live actor's snapshot, while it takes an event, is the one it is in: actions that read
       // `self.getSnapshot()` (or `self._snapshot`) see the state being stepped, not the scope's first one.
       (s.self as unknown as { _snapshot: unknown })._snapshot = snapshot;
-      return withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot, at));
+      try {
+        const result = withChoices(guards, () => run(() => machine.transition(snapshot as never, event as never, s as never) as AnyMachineSnapshot, at));
+        if (freshScopePerStep || !result.error || !ALREADY_EXISTS.test(result.error)) return result;
+      } catch (error) {
+        if (freshScopePerStep || !ALREADY_EXISTS.test(String((error as Error)?.message))) throw error;
+      }
+      freshScopePerStep = true;
+      return stepOnce(snapshot, event, guards, at);
   }
 
   /**

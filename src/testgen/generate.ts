@@ -120,7 +120,7 @@ function fileSource(paths: LifecyclePath[], names: string[], expectations: (Path
   lines.push('});', '');
   // Samples of actor refs are written as calls to the harness's stand-in maker.
   const text = lines.join('\n');
-  if (!text.includes(`${STAND_IN_CALL}()`)) return text;
+  if (!text.includes(`${STAND_IN_CALL}(`)) return text;
   return text.replace(`import { createPathRunner } from ${JSON.stringify(harness)};`, `import { ${STAND_IN_CALL}, createPathRunner } from ${JSON.stringify(harness)};`);
 }
 

@@ -1,5 +1,5 @@
 import { dispatchMethodSource, propertyName } from '../model/dispatch-probe.ts';
-import { isActorStandIn, STAND_IN_CALL } from '../model/actor-stand-in.ts';
+import { isActorStandIn, standInCall } from '../model/actor-stand-in.ts';
 import { dispatchCallsOf } from '../model/infer/samples.ts';
 
 /** Longest value written on one line. */
@@ -59,7 +59,7 @@ function stringify(value: unknown, pretty: boolean): string {
 
 /** A dispatching object as an object literal: its data fields as JSON, then its methods. An actor stand-in as the call that makes one. */
 function objectCode(o: object, pretty: boolean): string {
-  if (isActorStandIn(o)) return `${STAND_IN_CALL}()`;
+  if (isActorStandIn(o)) return standInCall(o, (context) => stringify(context, false));
   const calls = dispatchCallsOf(o)!;
   const methods = new Set(calls.map((c) => c.method));
   const entries = Object.entries(o)

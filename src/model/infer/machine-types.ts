@@ -369,7 +369,7 @@ export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen 
     const name = type.getSymbol()?.name;
     if (name === 'Date' || name === 'Map' || name === 'Set' || name === 'Promise' || name === 'RegExp') return { kind: 'unknown' };
     // An actor ref is known by what XState's refs all have; its fields (a system, a scheduler) are no data to make.
-    if (type.getProperty('send') && type.getProperty('getSnapshot') && type.getProperty('sessionId')) return { kind: 'actor' };
+    if (type.getProperty('send') && type.getProperty('getSnapshot') && type.getProperty('sessionId')) return actorShape(checker, type, depth, seen);
     if (type.isIntersection() || f & ts.TypeFlags.Object) {
       const index = checker.getIndexInfosOfType(type)[0];
       if (index && type.getProperties().length === 0) return { kind: 'record', value: shapeOf(checker, index.type, depth + 1, seen) };
@@ -379,6 +379,21 @@ export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen 
   } finally {
     seen.delete(type);
   }
+}
+
+/** An actor ref, with the context type of its snapshot (`getSnapshot(): MachineSnapshot<Ctx, …>`) where it is useful. */
+function actorShape(checker: TS.TypeChecker, ref: TS.Type, depth: number, seen: Set<TS.Type>): Shape {
+  const sig = methodSignature(checker, ref, 'getSnapshot');
+  if (!sig || depth > MAX_DEPTH - 3) return { kind: 'actor' };
+  for (const variant of unionMembers(checker.getReturnTypeOfSignature(sig))) {
+    const prop = variant.getProperty('context');
+    if (!prop) continue;
+    const context = checker.getTypeOfSymbol(prop);
+    if (!isUseful(context) || context.flags & ts.TypeFlags.Undefined) continue;
+    const shape = shapeOf(checker, context, depth + 1, seen);
+    return shape.kind === 'object' || shape.kind === 'record' ? { kind: 'actor', context: shape } : { kind: 'actor' };
+  }
+  return { kind: 'actor' };
 }
 
 function objectShape(checker: TS.TypeChecker, type: TS.Type, skip: Set<string>, depth: number, seen = new Set<TS.Type>()): Shape {

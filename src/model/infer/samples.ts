@@ -49,8 +49,11 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     }
     case 'undefined':
       return [undefined];
-    case 'actor':
-      return [{ [ACTOR]: true }];
+    case 'actor': {
+      // A ref whose snapshot's context is typed (`ActorRefFrom<typeof settingsMachine>`) holds that context's default.
+      const context = shape.context && depth < 6 ? valuesOf(shape.context, hints, field, 1, depth + 1)[0] : undefined;
+      return [context === undefined ? { [ACTOR]: true } : { [ACTOR]: true, context }];
+    }
     case 'boolean':
       return [true, false];
     case 'number':
@@ -189,7 +192,7 @@ function withStubs(shape: Extract<Shape, { kind: 'object' }>, samples: unknown[]
 
 /** The marker key of a dispatching sample (see `hydrateDispatch`). */
 export const DISPATCH = '$dispatch';
-/** The marker of an actor ref sample, `{ $actor: true }`, which `hydrateDispatch` makes an `actorStandIn()`. */
+/** The marker of an actor ref sample, `{ $actor: true, context? }`, which `hydrateDispatch` makes an `actorStandIn(context)`. */
 export const ACTOR = '$actor';
 
 /**
@@ -208,7 +211,7 @@ export function hydrateDispatch(value: unknown, depth = 0): unknown {
     return items.some((v, i) => v !== value[i]) ? items : value;
   }
   const o = value as Record<string, unknown>;
-  if (o[ACTOR] === true) return actorStandIn();
+  if (o[ACTOR] === true) return actorStandIn(o.context === undefined ? undefined : hydrateDispatch(o.context, depth + 1));
   let changed = false;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {

@@ -14,8 +14,11 @@ export type Shape =
   | { kind: 'array'; item: Shape }
   | { kind: 'tuple'; items: Shape[] }
   | { kind: 'record'; value: Shape }
-  /** An actor ref (`AnyActorRef`, `ActorRefFrom<…>`): sampled as a stand-in actor that takes every event. */
-  | { kind: 'actor' }
+  /**
+   * An actor ref (`AnyActorRef`, `ActorRefFrom<…>`): sampled as a stand-in actor that takes every event, whose
+   * snapshot holds a sample of `context` when its type says what that is.
+   */
+  | { kind: 'actor'; context?: Shape }
   /** any, unknown, a function, a class instance we cannot build: sampled structurally. */
   | { kind: 'unknown' };
 
