@@ -121,6 +121,15 @@ describe('inference mechanisms on machines built the way third-party code builds
     expect(matchingString('^(?!)$')).toBeUndefined();
   });
 
+  it('samples the snapshots of an observable from the type it emits, and an eventless guard waiting on three of them is met', async () => {
+    const { samples, result } = await explore(`${join(FIX, 'observed-permissions.ts')}#machine`);
+    expect(samples.catalogue.services?.['check permission']?.snapshot).toEqual(
+      expect.arrayContaining([{ status: 'active', context: { granted: true, reason: 'sample' } }, { status: 'active', context: { granted: false, reason: 'sample' } }]),
+    );
+    expect(samples.origins['services.check permission.snapshot']).toMatch(/emits: \{ granted: boolean; reason: string \}/);
+    expect(result.coverage.transitions.covered).toBe(result.coverage.transitions.total);
+  });
+
   it('guesses no outputs for a service typed to finish with nothing (void, a callback), and samples a typed one', async () => {
     const { samples, result } = await explore(`${join(FIX, 'void-services.ts')}#machine`);
     for (const src of ['writeStatus', 'flush', 'heartbeat']) expect(samples.catalogue.services?.[src]?.done, src).toBeUndefined();

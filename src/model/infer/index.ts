@@ -101,6 +101,13 @@ function buildCatalogue(types: MachineTypes, graph: LifecycleGraph, hints: Sampl
     services[src] = { done: sampleValues(output, hints, { max: MAX_OUTPUT_SAMPLES, widenLiterals: true }) };
     origins[`services.${src}.done`] = `from the output type of actor '${src}': ${clip(printShape(output))}`;
   }
+  // An observable's snapshots carry what it emitted as their context (`event.snapshot.context` in onSnapshot).
+  for (const src of srcs) {
+    const emitted = types.actors[src]?.snapshotContext;
+    if (!emitted || !graph.transitions.some((t) => t.kind === 'snapshot' && t.service === src)) continue;
+    (services[src] ??= {}).snapshot = sampleValues(emitted, hints, { max: MAX_OUTPUT_SAMPLES }).map((context) => ({ status: 'active', context }));
+    origins[`services.${src}.snapshot`] = `from the values actor '${src}' emits: ${clip(printShape(emitted))}`;
+  }
   // Errors are untyped in XState; guards that tell errors apart compare a field such as `kind` or `code` with
   // literals the source names. Each such literal becomes an error sample beside the default one.
   const errors = errorSamples(hints);

@@ -9,8 +9,11 @@ export interface MachineTypes {
   events: { type: string; payload: Shape }[];
   input?: Shape;
   context?: Shape;
-  /** Per `src` name in `setup({ actors })`: what the actor takes and what it finishes with. */
-  actors: Record<string, { input?: Shape; output?: Shape }>;
+  /**
+   * Per `src` name in `setup({ actors })`: what the actor takes and what it finishes with, and for one that emits
+   * values as snapshots (`fromObservable<T>`), what their `context` holds.
+   */
+  actors: Record<string, { input?: Shape; output?: Shape; snapshotContext?: Shape }>;
 }
 
 const MAX_DEPTH = 10;
@@ -58,7 +61,8 @@ function readFromSetup(mod: TypedModule, exportName: string): MachineTypes | und
       if (!name) continue;
       const at = ts.isPropertyAssignment(p) ? p.initializer : ts.isShorthandPropertyAssignment(p) ? p.name : undefined;
       if (!at) continue;
-      actors[name] = { output: outputShape(checker, actorOutput(checker, at)) };
+      const emitted = observed(checker, at);
+      actors[name] = { output: outputShape(checker, actorOutput(checker, at)), ...(emitted ? { snapshotContext: emitted } : {}) };
     }
   }
   return {
@@ -109,6 +113,21 @@ function actorOutput(checker: TS.TypeChecker, at: TS.Expression): TS.Type | 'not
   const machineArgs = logic ? machineTypeArguments(checker, logic) : undefined;
   if (machineArgs) return isUseful(machineArgs[10]) || isVoid(machineArgs[10]) ? machineArgs[10] : undefined;
   return logic ? logicOutput(checker, logic) : undefined;
+}
+
+/**
+ * What an observable actor's snapshots hold as their `context`: the value it last emitted, the first type argument
+ * of `fromObservable<T, Input>(…)` (as written: inferring it from the function would infer the setup() call around it).
+ */
+function observed(checker: TS.TypeChecker, at: TS.Expression): Shape | undefined {
+  const expr = skipWrappers(at) as TS.Expression;
+  if (!ts.isCallExpression(expr)) return undefined;
+  const callee = skipWrappers(expr.expression);
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+  const explicit = name === 'fromObservable' ? expr.typeArguments?.[0] : undefined;
+  if (!explicit) return undefined;
+  const type = checker.getTypeFromTypeNode(explicit);
+  return isUseful(type) ? shapeOf(checker, type) : undefined;
 }
 
 /**
