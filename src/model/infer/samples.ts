@@ -71,7 +71,9 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
     case 'array': {
       // One item, none, one of each kind of item together, and one array per other kind (a list of a union).
       const item = valuesOf(shape.item, hints, singular(field), max, depth + 1, widen);
-      const each = item.slice(0, 4);
+      // A list of a closed set (`fields: ('email' | 'phone' | …)[]`) also holds every member at once, so that each
+      // `includes` a guard asks is true in one sample (and false in the empty one).
+      const each = item.slice(0, finite(shape.item) ? 8 : 4);
       // Lengths a guard compares the array's with (`items.length > 2`): one longer than each, of the first item.
       // Items after the first are renamed where a field names something (ids, names): a list of players is seldom
       // meant to hold the same one twice.
@@ -106,7 +108,10 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
         });
         return o;
       };
-      return variants(per, max, build, fields.map((f) => finite(f.shape)));
+      // What guards compare is varied first (a field deep in an input that `resource.unverifiedFields.includes(x)`
+      // reads), closed sets before free values in each.
+      const read = readFields(hints);
+      return variants(per, max, build, fields.map((f) => (mentioned(f.name, f.shape, read) ? 2 : 0) + (finite(f.shape) ? 1 : 0)));
     }
     default:
       return [{}];
@@ -275,7 +280,7 @@ export function dispatchCallsOf(value: unknown): readonly DispatchCall[] | undef
  * other values one at a time (the rest at their defaults), then pairs of non-default values while the budget lasts:
  * guards that compare two fields (a version against another) need two to differ from the default at once.
  */
-function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T, first: boolean[] = []): T[] {
+function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T, rank: number[] = []): T[] {
   const defaults = per.map((v) => v[0]);
   const total = per.reduce((n, v) => n * Math.max(1, v.length), 1);
   if (total <= max) {
@@ -288,11 +293,11 @@ function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => 
     return out;
   }
   // Round-robin over the parts, so that every part varies before any varies twice (a budget spent on the first
-  // field's twelve values would leave the second one at its default). Parts with a finite domain (literal unions,
-  // booleans) go first: their values are what guards compare with; free strings and numbers are guesses.
+  // field's twelve values would leave the second one at its default). Parts of a higher rank go first (what guards
+  // read, then closed sets: literal unions and booleans are what guards compare with; free values are guesses).
   const out: T[] = [build(defaults)];
-  for (const tier of [true, false]) {
-    const parts = per.map((_, i) => i).filter((i) => (first[i] ?? false) === tier);
+  for (const tier of [...new Set(rank)].sort((a, b) => b - a).concat(rank.length ? [] : [0])) {
+    const parts = per.map((_, i) => i).filter((i) => (rank[i] ?? 0) === tier);
     const longest = Math.max(0, ...parts.map((i) => per[i].length));
     for (let r = 1; r < longest && out.length < max; r++) {
       for (const i of parts) {
@@ -331,6 +336,35 @@ function numbers(hints: SampleHints, field: string): number[] {
   }
   out.push(-1);
   return [...new Set(out)].slice(0, 12);
+}
+
+/** The suffix of a field's key in `SampleHints.byField` that says a guard looks for something in it (`list.includes(x)`). */
+export const MEMBER_KEY = '#member';
+
+/** The fields the source compares, measures or looks in: every key of `byField`, its suffix taken off. */
+function readFields(hints: SampleHints): Set<string> {
+  let set = READ_FIELDS.get(hints.byField);
+  if (!set) READ_FIELDS.set(hints.byField, (set = new Set([...hints.byField.keys()].map((k) => k.replace(/#\w+$/, '')))));
+  return set;
+}
+const READ_FIELDS = new WeakMap<Map<string, unknown>, Set<string>>();
+
+/** Whether a field of this name, or any field within its shape, is one the source reads in a comparison. */
+function mentioned(name: string, shape: Shape, read: Set<string>, depth = 0): boolean {
+  if (read.has(name)) return true;
+  if (depth > 6) return false;
+  switch (shape.kind) {
+    case 'object':
+      return shape.fields.some((f) => mentioned(f.name, f.shape, read, depth + 1));
+    case 'array':
+      return mentioned('', shape.item, read, depth + 1);
+    case 'union':
+      return shape.options.some((o) => mentioned('', o, read, depth + 1));
+    case 'record':
+      return mentioned('', shape.value, read, depth + 1);
+    default:
+      return false;
+  }
 }
 
 /** The suffix of a field's key in `SampleHints.byField` under which the lengths its value is compared with are kept. */
