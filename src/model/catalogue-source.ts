@@ -1,5 +1,6 @@
 import type { EventCatalogue } from '../../machines/catalogue.ts';
 import { isActorStandIn, STAND_IN_CALL, standInCall } from './actor-stand-in.ts';
+import { builtinCode, isBuiltinInstance } from './builtin-code.ts';
 import { dispatchMethodSource } from './dispatch-probe.ts';
 import { dispatchCallsOf } from './infer/samples.ts';
 
@@ -92,6 +93,8 @@ export function dataOnly(catalogue: EventCatalogue): { catalogue: EventCatalogue
 function holdsFunction(value: unknown, depth: number): boolean {
   if (typeof value === 'function') return true;
   if (!value || typeof value !== 'object' || depth > 20 || isActorStandIn(value)) return false;
+  if (value instanceof Map) return [...value].some((e) => holdsFunction(e, depth + 1));
+  if (value instanceof Set) return [...value].some((v) => holdsFunction(v, depth + 1));
   const calls = dispatchCallsOf(value);
   if (calls) return calls.some((c) => holdsFunction(c.value, depth + 1)) || Object.entries(value).some(([k, v]) => !calls.some((c) => c.method === k) && holdsFunction(v, depth + 1));
   return Object.values(value).some((v) => holdsFunction(v, depth + 1));
@@ -108,7 +111,7 @@ function dispatchEntries(value: object, write: (v: unknown) => string): string[]
 /** A JavaScript literal: like JSON, with `undefined` kept, identifier keys bare, short values on one line. */
 function literal(value: unknown, indent: string): string {
   const flat = inline(value);
-  if (flat.length + indent.length <= 100 || isActorStandIn(value)) return flat;
+  if (flat.length + indent.length <= 100 || isActorStandIn(value) || isBuiltinInstance(value)) return flat;
   const inner = `${indent}  `;
   if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${literal(v, inner)},`).join('\n')}\n${indent}]`;
   if (value && typeof value === 'object') {
@@ -121,6 +124,7 @@ function literal(value: unknown, indent: string): string {
 function inline(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (isActorStandIn(value)) return standInCall(value as object, inline);
+  if (isBuiltinInstance(value)) return builtinCode(value, inline);
   if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
   if (value && typeof value === 'object') {
     const entries = dispatchEntries(value, inline) ?? Object.entries(value).map(([k, v]) => `${key(k)}: ${inline(v)}`);

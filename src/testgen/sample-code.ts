@@ -1,5 +1,6 @@
 import { dispatchMethodSource, propertyName } from '../model/dispatch-probe.ts';
 import { isActorStandIn, standInCall } from '../model/actor-stand-in.ts';
+import { builtinCode, isBuiltinInstance } from '../model/builtin-code.ts';
 import { dispatchCallsOf } from '../model/infer/samples.ts';
 
 /** Longest value written on one line. */
@@ -39,7 +40,7 @@ function stringify(value: unknown, pretty: boolean): string {
     function (this: Record<string, unknown>, key, json: unknown) {
       // The holder's own value: JSON has already replaced an actor by its `toJSON()` in `json`.
       const v = this[key];
-      if (v && typeof v === 'object' && (dispatchCallsOf(v) || isActorStandIn(v))) {
+      if (v && typeof v === 'object' && (dispatchCallsOf(v) || isActorStandIn(v) || isBuiltinInstance(v))) {
         found.push(v);
         return `${NONCE}${found.length - 1}`;
       }
@@ -60,6 +61,7 @@ function stringify(value: unknown, pretty: boolean): string {
 /** A dispatching object as an object literal: its data fields as JSON, then its methods. An actor stand-in as the call that makes one. */
 function objectCode(o: object, pretty: boolean): string {
   if (isActorStandIn(o)) return standInCall(o, (context) => stringify(context, false));
+  if (isBuiltinInstance(o)) return builtinCode(o, (v) => stringify(v, false));
   const calls = dispatchCallsOf(o)!;
   const methods = new Set(calls.map((c) => c.method));
   const entries = Object.entries(o)

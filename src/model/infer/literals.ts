@@ -1,6 +1,6 @@
 import type * as TS from 'typescript';
 import { matchingString } from './regex-sample.ts';
-import { LENGTH_KEY, MEMBER_KEY } from './samples.ts';
+import { LENGTH_KEY } from './samples.ts';
 import ts from './ts.ts';
 
 type Literal = string | number | boolean | null;
@@ -94,11 +94,7 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
     ts.forEachChild(node, visit);
   };
   for (const source of sources) visit(source);
-  for (const { item, list } of includes) {
-    for (const lit of arraysByField.get(list) ?? []) add(item, lit);
-    // The list a guard looks in is read by it: its samples are worth varying first (see `SampleHints`).
-    add(`${list}${MEMBER_KEY}`, true);
-  }
+  for (const { item, list } of includes) for (const lit of arraysByField.get(list) ?? []) add(item, lit);
   // A field an assign copies into a compared one may need the same literals and lengths.
   for (const { target, source } of copies) {
     for (const key of ['', LENGTH_KEY]) for (const lit of byField.get(`${target}${key}`) ?? []) add(`${source}${key}`, lit);

@@ -35,6 +35,15 @@ const OPTIONS: TS.CompilerOptions = {
 };
 
 /**
+ * The web platform's URL, which machines type fields and payloads with: neither Node's types nor the DOM's are
+ * loaded (see OPTIONS), and without it a `URL` would read as `any`. Only what samples need.
+ */
+const GLOBALS_NAME = 'lifecycle-kit.globals.d.ts';
+const GLOBALS = `interface URL { readonly href: string; readonly origin: string; readonly protocol: string; readonly host: string; readonly hostname: string; readonly pathname: string; readonly search: string; readonly hash: string; toString(): string; toJSON(): string }
+declare var URL: { prototype: URL; new (url: string | URL, base?: string | URL): URL };
+`;
+
+/**
  * Opens `file` with the checker. Returns undefined when TypeScript cannot read it (not a module, no source).
  * Type errors in the user's code do not matter: the checker still computes the types it can.
  */
@@ -45,14 +54,18 @@ export function openTypedModule(file: string): TypedModule | undefined {
   // (lib.es5.d.ts alone is 200 KB, mostly comments). JavaScript files keep their JSDoc types.
   host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeInfo;
   const es5 = join(dirname(host.getDefaultLibFileName(OPTIONS)), 'lib.es5.d.ts');
+  const globals = join(dirname(es5), GLOBALS_NAME);
   const getSourceFile = host.getSourceFile.bind(host);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === globals || fileExists(name);
   host.getSourceFile = (name, languageVersion, ...rest) => {
+    if (name === globals) return ts.createSourceFile(name, GLOBALS, languageVersion, true);
     if (name !== es5) return getSourceFile(name, languageVersion, ...rest);
     const text = host.readFile(name);
     return text === undefined ? undefined : ts.createSourceFile(name, withoutTypedArrays(text), languageVersion, true);
   };
   const options = { ...OPTIONS, ...nearestTsconfigPaths(file) };
-  const program = ts.createProgram({ rootNames: [file], options, host });
+  const program = ts.createProgram({ rootNames: [file, globals], options, host });
   const source = program.getSourceFile(file);
   if (!source) return undefined;
   const checker = program.getTypeChecker();

@@ -86,6 +86,13 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
       const items = shape.items.map((s) => valuesOf(s, hints, field, max, depth + 1, widen));
       return variants(items.map((v) => v), max, (vals) => vals);
     }
+    case 'instance':
+      return shape.of === 'Date' ? [{ [NEW]: 'Date', args: ['2026-01-01T00:00:00.000Z'] }] : [{ [NEW]: 'URL', args: ['https://example.com/'] }, { [NEW]: 'URL', args: ['https://other.example/'] }];
+    case 'collection': {
+      const key = valuesOf(shape.key, hints, singular(field), max, depth + 1, widen)[0];
+      const entry = shape.value ? [key, valuesOf(shape.value, hints, singular(field), max, depth + 1, widen)[0]] : key;
+      return [{ [NEW]: shape.of, args: [[entry]] }, { [NEW]: shape.of, args: [[]] }];
+    }
     case 'record': {
       const value = valuesOf(shape.value, hints, field, max, depth + 1, widen);
       return [{}, { sample: value[0] }];
@@ -108,10 +115,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
         });
         return o;
       };
-      // What guards compare is varied first (a field deep in an input that `resource.unverifiedFields.includes(x)`
-      // reads), closed sets before free values in each.
-      const read = readFields(hints);
-      return variants(per, max, build, fields.map((f) => (mentioned(f.name, f.shape, read) ? 2 : 0) + (finite(f.shape) ? 1 : 0)));
+      return variants(per, max, build, fields.map((f) => (finite(f.shape) ? 1 : 0)));
     }
     default:
       return [{}];
@@ -197,6 +201,13 @@ function withStubs(shape: Extract<Shape, { kind: 'object' }>, samples: unknown[]
 
 /** The marker key of a dispatching sample (see `hydrateDispatch`). */
 export const DISPATCH = '$dispatch';
+/**
+ * The marker of a sample that is an instance of a built-in class, `{ $new: 'Map', args: [[['k', 1]]] }`, which
+ * `hydrateDispatch` makes with `new` (data until then, so the inference cache keeps it).
+ */
+export const NEW = '$new';
+const CONSTRUCTORS: Record<string, new (...args: never[]) => object> = { Map, Set, Date, URL };
+
 /** The marker of an actor ref sample, `{ $actor: true, context? }`, which `hydrateDispatch` makes an `actorStandIn(context)`. */
 export const ACTOR = '$actor';
 
@@ -216,6 +227,14 @@ export function hydrateDispatch(value: unknown, depth = 0): unknown {
     return items.some((v, i) => v !== value[i]) ? items : value;
   }
   const o = value as Record<string, unknown>;
+  if (typeof o[NEW] === 'string' && Object.hasOwn(CONSTRUCTORS, o[NEW]) && Array.isArray(o.args)) {
+    const args = (o.args as unknown[]).map((a) => hydrateDispatch(a, depth + 1));
+    try {
+      return new CONSTRUCTORS[o[NEW] as string]!(...(args as never[]));
+    } catch {
+      return value;
+    }
+  }
   if (o[ACTOR] === true) return actorStandIn(o.context === undefined ? undefined : hydrateDispatch(o.context, depth + 1));
   let changed = false;
   const out: Record<string, unknown> = {};
@@ -293,8 +312,8 @@ function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => 
     return out;
   }
   // Round-robin over the parts, so that every part varies before any varies twice (a budget spent on the first
-  // field's twelve values would leave the second one at its default). Parts of a higher rank go first (what guards
-  // read, then closed sets: literal unions and booleans are what guards compare with; free values are guesses).
+  // field's twelve values would leave the second one at its default). Parts of a higher rank go first: those with a
+  // finite domain (literal unions, booleans), whose values are what guards compare with; free values are guesses.
   const out: T[] = [build(defaults)];
   for (const tier of [...new Set(rank)].sort((a, b) => b - a).concat(rank.length ? [] : [0])) {
     const parts = per.map((_, i) => i).filter((i) => (rank[i] ?? 0) === tier);
@@ -336,35 +355,6 @@ function numbers(hints: SampleHints, field: string): number[] {
   }
   out.push(-1);
   return [...new Set(out)].slice(0, 12);
-}
-
-/** The suffix of a field's key in `SampleHints.byField` that says a guard looks for something in it (`list.includes(x)`). */
-export const MEMBER_KEY = '#member';
-
-/** The fields the source compares, measures or looks in: every key of `byField`, its suffix taken off. */
-function readFields(hints: SampleHints): Set<string> {
-  let set = READ_FIELDS.get(hints.byField);
-  if (!set) READ_FIELDS.set(hints.byField, (set = new Set([...hints.byField.keys()].map((k) => k.replace(/#\w+$/, '')))));
-  return set;
-}
-const READ_FIELDS = new WeakMap<Map<string, unknown>, Set<string>>();
-
-/** Whether a field of this name, or any field within its shape, is one the source reads in a comparison. */
-function mentioned(name: string, shape: Shape, read: Set<string>, depth = 0): boolean {
-  if (read.has(name)) return true;
-  if (depth > 6) return false;
-  switch (shape.kind) {
-    case 'object':
-      return shape.fields.some((f) => mentioned(f.name, f.shape, read, depth + 1));
-    case 'array':
-      return mentioned('', shape.item, read, depth + 1);
-    case 'union':
-      return shape.options.some((o) => mentioned('', o, read, depth + 1));
-    case 'record':
-      return mentioned('', shape.value, read, depth + 1);
-    default:
-      return false;
-  }
 }
 
 /** The suffix of a field's key in `SampleHints.byField` under which the lengths its value is compared with are kept. */

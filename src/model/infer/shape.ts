@@ -14,6 +14,10 @@ export type Shape =
   | { kind: 'array'; item: Shape }
   | { kind: 'tuple'; items: Shape[] }
   | { kind: 'record'; value: Shape }
+  /** A `Map<K, V>` or `Set<T>` (`value` undefined), sampled as the real thing, empty and with one entry. */
+  | { kind: 'collection'; of: 'Map' | 'Set'; key: Shape; value?: Shape }
+  /** A `Date` or a `URL`, sampled as one made from a plausible text. */
+  | { kind: 'instance'; of: 'Date' | 'URL' }
   /**
    * An actor ref (`AnyActorRef`, `ActorRefFrom<…>`): sampled as a stand-in actor that takes every event, whose
    * snapshot holds a sample of `context` when its type says what that is.
@@ -69,6 +73,10 @@ export function printShape(shape: Shape, depth = 0): string {
       return `[${shape.items.map((i) => printShape(i, depth + 1)).join(', ')}]`;
     case 'record':
       return `Record<string, ${printShape(shape.value, depth + 1)}>`;
+    case 'collection':
+      return shape.value ? `Map<${printShape(shape.key, depth + 1)}, ${printShape(shape.value, depth + 1)}>` : `Set<${printShape(shape.key, depth + 1)}>`;
+    case 'instance':
+      return shape.of;
     default:
       return shape.kind;
   }
