@@ -22,6 +22,8 @@ describe('paths on the corpus of third-party machines, without a catalogue', () 
     const t = result.coverage.transitions;
     totals.covered += t.covered;
     totals.total += t.total;
+    // No machine is left under half covered: what inference cannot find is a few guards, not whole machines.
+    expect(t.covered / Math.max(1, t.total), `${t.covered}/${t.total}`).toBeGreaterThanOrEqual(0.5);
     for (const u of t.uncovered) {
       expect(u.detail, u.id).toBeTruthy();
       // A reason names a guard, an action, a state that is never entered, or the sample that is missing.
@@ -29,8 +31,8 @@ describe('paths on the corpus of third-party machines, without a catalogue', () 
     }
   });
 
-  it('covers at least 88% of all their transitions', () => {
-    expect(totals.total).toBeGreaterThan(300);
-    expect(totals.covered / totals.total).toBeGreaterThanOrEqual(0.88);
+  it('covers at least 90% of all their transitions', () => {
+    expect(totals.total).toBeGreaterThan(500);
+    expect(totals.covered / totals.total).toBeGreaterThanOrEqual(0.9);
   });
 });

@@ -1,6 +1,13 @@
 // Corpus of real third-party XState v5 machines (see README.md for sources, licenses and features).
 // `file` is relative to test/corpus/machines; `exportName` is the machine's export in that module.
 export const CORPUS: { file: string; exportName: string }[] = [
+  { file: 'boneskull-audition-spawner.ts', exportName: 'spawnerMachine' },
+  { file: 'clerk-elements-form.ts', exportName: 'FormMachine' },
+  { file: 'clerk-elements-signup-verification.ts', exportName: 'SignUpVerificationMachine' },
+  { file: 'equationalapplications-clanker-auth.ts', exportName: 'authMachine' },
+  { file: 'equationalapplications-clanker-document-ingest.ts', exportName: 'documentIngestMachine' },
+  { file: 'fdietze-tomatic-chat-submission.ts', exportName: 'chatSubmissionMachine' },
+  { file: 'fdietze-tomatic-session.ts', exportName: 'sessionMachine' },
   { file: 'ioapp-idpay-onboarding.ts', exportName: 'idPayOnboardingMachine' },
   { file: 'ioapp-idpay-unsubscription.ts', exportName: 'idPayUnsubscriptionMachine' },
   { file: 'ioapp-itw-credential-issuance.ts', exportName: 'itwCredentialIssuanceMachine' },
@@ -21,5 +28,9 @@ export const CORPUS: { file: string; exportName: string }[] = [
   { file: 'sanity-comlink-connection.ts', exportName: 'connectionMachine' },
   { file: 'sanity-comlink-node.ts', exportName: 'nodeMachine' },
   { file: 'sanity-comlink-request.ts', exportName: 'requestMachine' },
+  { file: 'sanity-presentation.ts', exportName: 'presentationMachine' },
+  { file: 'sanity-preview-url.ts', exportName: 'previewUrlMachine' },
   { file: 'stately-flight-booker.ts', exportName: 'flightBookerMachine' },
+  { file: 'toram-interface-state.ts', exportName: 'interfaceStateMachine' },
+  { file: 'toram-visual-intent.ts', exportName: 'visualIntentMachine' },
 ];
