@@ -5,6 +5,7 @@ import type { AnyStateMachine } from 'xstate';
 import { BUILTIN_NAMES } from '../../machines/names.ts';
 import { UserError } from '../errors.ts';
 import { markAbandonedLoad } from './abandoned-load.ts';
+import { seedRandom } from './seeded-random.ts';
 import { loadingAtModelTime } from './stepper.ts';
 
 /** A machine together with where it came from. */
@@ -98,14 +99,21 @@ class ExitDuringLoad extends Error {}
  * @example
  * const mod = await importUserModule('/abs/checkout.ts', './checkout.ts', 'machine module');
  */
+/** The seed of Math.random (and crypto.randomUUID) while a user's module loads. */
+const MODULE_SEED = 0x5eed;
+
 export async function importUserModule(path: string, file: string, what: string): Promise<Record<string, unknown>> {
   const timeoutMs = loadTimeoutMs();
   const realExit = process.exit;
   return new Promise<Record<string, unknown>>((resolve, reject) => {
     let settled = false;
+    // What the module draws while it loads (`const draft = { _id: \`drafts.${uuid()}\` }`) is the same in every
+    // process that loads it: the model's, when a suite is generated, and the test's.
+    const unseed = seedRandom(MODULE_SEED);
     const finish = (settle: () => void, abandon = false) => {
       if (settled) return;
       settled = true;
+      unseed();
       if (abandon) markAbandonedLoad();
       clearTimeout(timer);
       process.exit = realExit;

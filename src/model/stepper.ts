@@ -23,8 +23,8 @@ export interface Stepper {
    * An invoked service's events are always deliverable (re-entering its state starts it anew).
    */
   deliverable(snapshot: AnyMachineSnapshot, event: EventObject): boolean;
-  /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context). */
-  delayOf(snapshot: AnyMachineSnapshot, afterEvent: string): number | undefined;
+  /** The delay in ms of an `xstate.after.…` event in this snapshot (named delays resolved with its context, the clock at `at`). */
+  delayOf(snapshot: AnyMachineSnapshot, afterEvent: string, at?: number): number | undefined;
   /**
    * Top-level context keys that guards read (what can make a guard's outcome differ): those read in the steps so
    * far, and, with `probe`, those every guard of the machine reads when called once on the probe's context (a
@@ -147,9 +147,14 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
       if (child === null) return { snapshot, taken: [] };
       // A service's error as the running machine gets it: an Error (guards may test `instanceof Error`).
       const result = stepOnce(snapshot, asDelivered(event), guards, at);
+      const invoked = finishingInvoke(snapshot, event);
+      const done = finishedInvokes.get(snapshot);
+      // XState hands back the snapshot it was given when nothing is enabled: that one must not be marked, other
+      // events are still tried from it.
+      if ((invoked || done) && result.snapshot !== snapshot) finishedInvokes.set(result.snapshot, invoked ? new Set([...(done ?? []), invoked]) : done!);
       // The children a path finished stay in `children` (XState keeps a done child until it is stopped).
       const before = finishedChildren.get(snapshot);
-      if (child !== undefined || before) finishedChildren.set(result.snapshot, child === undefined ? before! : new Set([...(before ?? []), child]));
+      if ((child !== undefined || before) && result.snapshot !== snapshot) finishedChildren.set(result.snapshot, child === undefined ? before! : new Set([...(before ?? []), child]));
       return result;
     },
     deliverable(snapshot, event) {
@@ -158,8 +163,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
     candidates(snapshot) {
       return [...new Set(getNextTransitions(snapshot).map((t) => t.eventType as string))];
     },
-    delayOf(snapshot, afterEvent) {
-      return resolveDelay(machine, snapshot, afterEvent);
+    delayOf(snapshot, afterEvent, at) {
+      // A named delay that reads the clock (`expiresAt - Date.now()`) reads the time its timer was armed at.
+      return atFixedTime(() => resolveDelay(machine, snapshot, afterEvent), at);
     },
     guardReads(probe) {
       if (probe) probeGuards(machine, probe, reads);
@@ -200,7 +206,9 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
    */
   function spawnedChildOf(snapshot: AnyMachineSnapshot, event: EventObject): string | null | undefined {
     const m = /^xstate\.(?:done|error)\.actor\.(.+)$/.exec(event.type);
-    if (!m || invokeIds.has(m[1]!)) return undefined;
+    if (!m) return undefined;
+    // An invoked service finishes once per time its state is entered: it cannot fail after it has succeeded.
+    if (invokeIds.has(m[1]!)) return finishedInvokes.get(snapshot)?.has((snapshot.children as Record<string, object>)?.[m[1]!] ?? {}) ? null : undefined;
     const finished = finishedChildren.get(snapshot);
     const ids = Object.keys(snapshot.children ?? {}).filter((id) => !finished?.has(id));
     return serviceIdFor(m[1]!, ids) ?? null;
@@ -209,6 +217,16 @@ export function createStepper(original: AnyStateMachine, options: { onAction?: (
 
 /** XState's refusal of a second actor with one systemId in a system. */
 const ALREADY_EXISTS = /Actor with system ID '.*' already exists/;
+
+/** Per explored snapshot, the invoked children (refs: a state entered again invokes anew) the path to it finished. */
+const finishedInvokes = new WeakMap<AnyMachineSnapshot, ReadonlySet<object>>();
+
+/** The invoked child a done or error event finishes in `snapshot`, if it is one. */
+function finishingInvoke(snapshot: AnyMachineSnapshot, event: EventObject): object | undefined {
+  const m = /^xstate\.(?:done|error)\.actor\.(.+)$/.exec(event.type);
+  const ref = m ? (snapshot.children as Record<string, unknown> | undefined)?.[m[1]!] : undefined;
+  return ref && typeof ref === 'object' ? ref : undefined;
+}
 
 /** Per explored snapshot, the spawned children the path to it finished. */
 const finishedChildren = new WeakMap<AnyMachineSnapshot, ReadonlySet<string>>();

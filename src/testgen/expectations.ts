@@ -82,10 +82,12 @@ function follow(machine: AnyStateMachine, path: LifecyclePath, options: Expectat
       if (!options.snapshotInvokes?.has(id) || out.error) continue;
       const child = (result.snapshot.children as Record<string, { options?: { input?: unknown }; getSnapshot?: () => { context?: unknown } | undefined }>)[id];
       const input = child?.options?.input;
-      // A child machine's first snapshot holds its initial context (the harness's stand-in sends the same).
+      // A child machine's first snapshot holds its initial context, an observable's what it has emitted (nothing
+      // yet), any other child's an empty one (the harness's stand-in sends the same).
       let context: unknown = {};
       try {
-        context = child?.getSnapshot?.()?.context ?? {};
+        const first = child?.getSnapshot?.();
+        if (first && typeof first === 'object' && 'context' in first) context = first.context === undefined && !isObservableSnapshot(first) ? {} : first.context;
       } catch {
         // a child that cannot start on this input: an empty context, as the stand-in's
       }
@@ -108,7 +110,7 @@ function follow(machine: AnyStateMachine, path: LifecyclePath, options: Expectat
   for (const step of path.steps) {
     const expectation: StepExpectation = {};
     if (step.event.type.startsWith('xstate.after.')) {
-      const delay = stepper.delayOf(snapshot, step.event.type);
+      const delay = stepper.delayOf(snapshot, step.event.type, armedAt.get(step.event.type) ?? now);
       if (delay !== undefined) {
         expectation.delay = delay;
         now = Math.max(now, (armedAt.get(step.event.type) ?? now) + delay);
@@ -146,4 +148,9 @@ function inputsStarted(prev: AnyMachineSnapshot | undefined, next: AnyMachineSna
 function newChildren(prev: AnyMachineSnapshot | undefined, next: AnyMachineSnapshot): string[] {
   const before = (prev?.children ?? {}) as Record<string, unknown>;
   return Object.entries((next.children ?? {}) as Record<string, unknown>).flatMap(([id, child]) => (child && before[id] !== child ? [id] : []));
+}
+
+/** An observable actor's snapshot (XState keeps its subscription there): its context is undefined until it emits. */
+function isObservableSnapshot(snapshot: object): boolean {
+  return '_subscription' in snapshot;
 }

@@ -154,7 +154,7 @@ export async function createPathRunner(options: PathRunnerOptions) {
     let current = -1; // the step being taken (-1: the start)
     const controllable = (src: string): AnyActorLogic =>
       withChildContext(
-        machineLogicOf(machine, inlineNames.get(src) ?? src),
+        declaredLogicOf(machine, inlineNames.get(src) ?? src),
         fromPromise(({ self, input: serviceInput, signal }) => {
           started.set(self.id, serviceInput);
           const logic = lockstep ? realActor(src) : undefined;
@@ -209,11 +209,11 @@ export async function createPathRunner(options: PathRunnerOptions) {
     let expectedContext = runOptions.context;
     const transitions = recorder && createTransitionRecorder(provided);
     const visited = new Set<string>();
-    const actor = createActor(provided, { input: input as never, clock, ...(transitions ? { inspect: transitions.inspect } : {}) });
     // A machine that reports to its parent (`sendParent`) is one a parent invokes or spawns: XState fails it without
-    // one. Its stand-in parent takes what it sends and drops it (as exploration's does).
-    const parent = createActor(fromCallback(() => {})).start();
-    (actor as unknown as { _parent?: unknown })._parent = parent;
+    // one, from its very first state on (an initial `always` that reports). Its stand-in parent takes what it sends
+    // and drops it (as exploration's does); the machine joins the parent's system, which has the clock and inspector.
+    const parent = createActor(fromCallback(() => {}), { clock, ...(transitions ? { inspect: transitions.inspect } : {}) }).start();
+    const actor = createActor(provided, { input: input as never, clock, parent } as never) as unknown as ReturnType<typeof createActor<typeof provided>>;
     const trail: string[] = [];
     const fail = (k: number, what: string): never => {
       throw new Error(`path "${name}", step ${k + 1} of ${steps.length}: ${what}\n  path so far: ${trail.join(' → ') || '(start)'}`);
@@ -453,9 +453,11 @@ function isCollecting(): boolean {
  * sees what the model saw; else an empty one, so that an `onSnapshot` handler written for a child machine
  * (`event.snapshot.context.x`) reads undefined instead of throwing.
  */
-function withChildContext(child: AnyStateMachine | undefined, logic: AnyActorLogic): AnyActorLogic {
+function withChildContext(declared: AnyActorLogic | undefined, logic: AnyActorLogic): AnyActorLogic {
   const contextFor = new WeakMap<object, unknown>();
-  const add = <T>(snapshot: T, context: unknown = {}): T => (snapshot && typeof snapshot === 'object' && !('context' in snapshot) ? { ...snapshot, context } : snapshot);
+  // `context` may be undefined on purpose (an observable that has not emitted): no default parameter.
+  const add = <T>(snapshot: T, context: unknown): T => (snapshot && typeof snapshot === 'object' && !('context' in snapshot) ? { ...snapshot, context } : snapshot);
+  const child = declared && isMachineLogic(declared) ? declared : undefined;
   return {
     ...logic,
     getInitialSnapshot: (...args: Parameters<AnyActorLogic['getInitialSnapshot']>) => {
@@ -466,18 +468,34 @@ function withChildContext(child: AnyStateMachine | undefined, logic: AnyActorLog
         } catch {
           // A child that cannot start on this input: the stand-in's empty context, as before.
         }
+      } else if (declared) {
+        // Other logic whose snapshots have a context of their own (an observable's: the value it last emitted,
+        // undefined until it emits): the first snapshot, which XState relays to an onSnapshot at start, holds that.
+        try {
+          const first = declared.getInitialSnapshot(args[0] as never, args[1]) as unknown;
+          if (first && typeof first === 'object' && 'context' in first) context = (first as { context: unknown }).context;
+        } catch {
+          // Logic that cannot make a snapshot on this input: the empty context.
+        }
       }
       contextFor.set(args[0].self, context);
       return add(logic.getInitialSnapshot(...args), context);
     },
-    transition: (...args: Parameters<AnyActorLogic['transition']>) => add(logic.transition(...args), contextFor.get(args[2].self)),
+    transition: (...args: Parameters<AnyActorLogic['transition']>) => {
+      const self = args[2].self;
+      return add(logic.transition(...args), contextFor.has(self) ? contextFor.get(self) : {});
+    },
   } as AnyActorLogic;
 }
 
-/** The service `src` of `machine` when its logic is a machine (a child machine invoked or spawned). */
-function machineLogicOf(machine: AnyStateMachine, src: string): AnyStateMachine | undefined {
+/** The logic `machine` declares for the service `src`, if any. */
+function declaredLogicOf(machine: AnyStateMachine, src: string): AnyActorLogic | undefined {
   const logic = (machine.implementations.actors as Record<string, unknown>)[src];
-  return logic && typeof logic === 'object' && 'root' in logic && 'getInitialSnapshot' in logic ? (logic as AnyStateMachine) : undefined;
+  return logic && typeof logic === 'object' && 'getInitialSnapshot' in logic ? (logic as AnyActorLogic) : undefined;
+}
+
+function isMachineLogic(logic: AnyActorLogic): logic is AnyStateMachine {
+  return 'root' in logic;
 }
 
 /**
