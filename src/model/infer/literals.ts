@@ -41,6 +41,11 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
         }
       }
     }
+    // `new URL(event.previewSearchParam, base)`: the field holds a URL; two of different origins tell origins apart.
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'URL' && node.arguments?.length) {
+      const field = fieldOf(node.arguments[0]!);
+      for (const url of URL_SAMPLES) add(field, url);
+    }
     if (ts.isCallExpression(node)) {
       const callee = ts.isIdentifier(node.expression) ? node.expression.text : ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : undefined;
       if (callee)
@@ -119,6 +124,7 @@ export function comparedLiterals(sources: readonly TS.SourceFile[], checker?: TS
 }
 
 const HELPER_DEPTH = 3;
+const URL_SAMPLES = ['https://example.com/', 'https://other.example/page'];
 const MAX_CALLS = 20_000;
 
 /** `function f(a, b)`, `const f = (a, b) => …`, `f(a) {…}` in an object or class: its name and plain parameters. */
