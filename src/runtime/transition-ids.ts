@@ -12,7 +12,9 @@ export function createTransitionRecorder(machine: AnyStateMachine) {
   let taken: string[] = [];
   return {
     inspect(event: InspectionEvent) {
-      if (event.type !== '@xstate.microstep' || event.actorRef.sessionId !== event.rootId) return;
+      // The machine's own steps: it is the root, or it runs under a stand-in parent (a generated test's).
+      if (event.type !== '@xstate.microstep') return;
+      if (event.actorRef.sessionId !== event.rootId && (event.actorRef as { logic?: unknown }).logic !== machine) return;
       for (const t of (event as { _transitions?: object[] })._transitions ?? []) {
         const id = ids.get(t);
         if (id) taken.push(id);
