@@ -115,7 +115,7 @@ function valuesOf(shape: Shape, hints: SampleHints, field: string, max: number, 
         });
         return o;
       };
-      return variants(per, max, build, fields.map((f) => (finite(f.shape) ? 1 : 0)));
+      return variants(per, max, build, fields.map((f) => finite(f.shape)));
     }
     default:
       return [{}];
@@ -299,7 +299,7 @@ export function dispatchCallsOf(value: unknown): readonly DispatchCall[] | undef
  * other values one at a time (the rest at their defaults), then pairs of non-default values while the budget lasts:
  * guards that compare two fields (a version against another) need two to differ from the default at once.
  */
-function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T, rank: number[] = []): T[] {
+function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => T, first: boolean[] = []): T[] {
   const defaults = per.map((v) => v[0]);
   const total = per.reduce((n, v) => n * Math.max(1, v.length), 1);
   if (total <= max) {
@@ -312,11 +312,11 @@ function variants<T>(per: unknown[][], max: number, build: (vals: unknown[]) => 
     return out;
   }
   // Round-robin over the parts, so that every part varies before any varies twice (a budget spent on the first
-  // field's twelve values would leave the second one at its default). Parts of a higher rank go first: those with a
-  // finite domain (literal unions, booleans), whose values are what guards compare with; free values are guesses.
+  // field's twelve values would leave the second one at its default). Parts with a finite domain (literal unions,
+  // booleans) go first: their values are what guards compare with; free strings and numbers are guesses.
   const out: T[] = [build(defaults)];
-  for (const tier of [...new Set(rank)].sort((a, b) => b - a).concat(rank.length ? [] : [0])) {
-    const parts = per.map((_, i) => i).filter((i) => (rank[i] ?? 0) === tier);
+  for (const tier of [true, false]) {
+    const parts = per.map((_, i) => i).filter((i) => (first[i] ?? false) === tier);
     const longest = Math.max(0, ...parts.map((i) => per[i].length));
     for (let r = 1; r < longest && out.length < max; r++) {
       for (const i of parts) {
