@@ -64,6 +64,13 @@ describe('sample values from a shape', () => {
     expect(five.every((p) => p.role === 'spy' || p.role === 'civilian')).toBe(true);
   });
 
+  it('a list of a closed set also holds every member at once, so each includes() is true in one sample', () => {
+    const fields = union(...['email_address', 'phone_number', 'username', 'web3_wallet', 'passkey', 'totp'].map(lit));
+    const lists = sampleValues({ kind: 'array', item: fields }) as string[][];
+    expect(lists).toContainEqual(['email_address', 'phone_number', 'username', 'web3_wallet', 'passkey', 'totp']);
+    expect(lists).toContainEqual([]);
+  });
+
   it('stays within the bound, and every field of a wide object varies before any varies twice', () => {
     const wide = obj(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, union(lit('x'), lit('y'), lit('z'))])));
     const values = sampleValues(wide, undefined, { max: 12 }) as Record<string, string>[];
