@@ -391,7 +391,7 @@ export function shapeOf(checker: TS.TypeChecker, type: TS.Type, depth = 0, seen 
       const [key, value] = checker.getTypeArguments(type as TS.TypeReference).map((t) => shapeOf(checker, t, depth + 1, seen));
       if (key) return name.endsWith('Map') ? { kind: 'collection', of: 'Map', key, value: value ?? { kind: 'unknown' } } : { kind: 'collection', of: 'Set', key };
     }
-    if (name === 'Date' || name === 'Map' || name === 'Set' || name === 'Promise' || name === 'RegExp') return { kind: 'unknown' };
+    if (name === 'Map' || name === 'Set' || name === 'Promise' || name === 'RegExp') return { kind: 'unknown' };
     // An actor ref is known by what XState's refs all have; its fields (a system, a scheduler) are no data to make.
     if (type.getProperty('send') && type.getProperty('getSnapshot') && type.getProperty('sessionId')) return actorShape(checker, type, depth, seen);
     if (type.isIntersection() || f & ts.TypeFlags.Object) {

@@ -1,4 +1,5 @@
 import randexp from 'randexp';
+import { seededRandom } from '../../testgen/prng.ts';
 
 // randexp's module.exports is the class itself; its types describe an ES module whose default is the class.
 const RandExp = randexp as unknown as typeof randexp.default;
@@ -27,6 +28,9 @@ const READABLE = [
   'Sample Name',
 ];
 
+/** The seed of the generator randexp draws from. */
+const REGEX_SEED = 0x5eed;
+
 /** Longer patterns are not worth the time (nor a hostile one the risk). */
 const MAX_SOURCE = 400;
 
@@ -52,15 +56,9 @@ export function matchingString(source: string, flags = ''): string | undefined {
   try {
     const gen = new RandExp(re);
     gen.max = 4;
-    let seed = 0x9e3779b9;
-    // mulberry32: deterministic, so the same machine always gets the same samples (and the cache stays valid).
-    gen.randInt = (a: number, b: number) => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      return a + Math.floor(r * (1 + b - a));
-    };
+    // Seeded: the same machine always gets the same samples (and the inference cache stays valid).
+    const random = seededRandom(REGEX_SEED);
+    gen.randInt = (a: number, b: number) => a + random.below(1 + b - a);
     const s = gen.gen();
     return s.length <= 256 && re.test(s) ? s : undefined;
   } catch {
