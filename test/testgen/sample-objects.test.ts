@@ -13,6 +13,8 @@ import { failures, ROOT, runSuites, testgen } from './generated-suite.ts';
 // read through their methods.
 const FIXTURE = join(ROOT, 'test/fixtures/infer/actor-refs.ts');
 const BUILTINS = join(ROOT, 'test/fixtures/infer/builtin-values.ts');
+// And a machine done at its start (no service of it starts), whose suite must expect none.
+const DONE_AT_START = join(ROOT, 'test/fixtures/infer/done-at-start.ts');
 const out = join(ROOT, 'test/.generated', `sample-objects-${process.pid}`);
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -50,13 +52,14 @@ describe('samples JSON cannot write: actor refs whose snapshots a machine reads,
   it('writes the stand-in with its context, and the built-ins as `new` calls, into suites that pass against their machines', async () => {
     await testgen([`${FIXTURE}#machine`], out);
     await testgen([`${BUILTINS}#machine`], out);
+    await testgen([`${DONE_AT_START}#machine`], out);
     const source = readFileSync(join(out, 'actor-refs.paths.test.ts'), 'utf8');
     expect(source).toMatch(/actorStandIn\(\{ ?"apiKey": ?"[^"]*", ?"model": ?"small" ?\}\)/);
     const builtins = readFileSync(join(out, 'builtin-values.paths.test.ts'), 'utf8');
     expect(builtins).toContain('new Map([["sample",{"value":"sample","valid":true}]])');
     expect(builtins).toContain('new URL("https://other.example/")');
     expect(builtins).toContain('new Date("2026-01-01T00:00:00.000Z")');
-    const tests = await runSuites([join(out, 'actor-refs.paths.test.ts'), join(out, 'builtin-values.paths.test.ts')], out);
+    const tests = await runSuites([join(out, 'actor-refs.paths.test.ts'), join(out, 'builtin-values.paths.test.ts'), join(out, 'done-at-start.paths.test.ts')], out);
     expect(tests.length).toBeGreaterThan(0);
     expect(failures(tests)).toEqual([]);
   });
